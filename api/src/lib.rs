@@ -1,1 +1,16 @@
+//! The Ocean ERP × TikTok Shop service as a library: `main` and the black-box tests build it from here.
 
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod shops;
+pub mod telemetry;
+pub mod vault;

@@ -1,1 +1,3 @@
-pub fn placeholder() {}
+//! SeaORM entities, one file per table.
+
+pub mod shop;

@@ -1,1 +1,15 @@
+//! Database migrations, one per change. A landed migration is never edited: add a new one.
+
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_shops;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_create_shops::Migration)]
+    }
+}

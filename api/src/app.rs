@@ -1,0 +1,148 @@
+//! Builds the actix application and its shared state; `main` and the tests both use it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::auth::JwtKeys;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::vault::Vault;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub vault: Vault,
+    pub jwt: JwtKeys,
+    pub settings: Settings,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: PrometheusHandle,
+    /// The OpenAPI document, rendered once.
+    pub openapi_json: String,
+}
+
+impl AppState {
+    pub fn new(
+        settings: Settings,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let openapi_json = crate::openapi::build()
+            .to_pretty_json()
+            .context("rendering the OpenAPI document")?;
+        Ok(Self {
+            vault: Vault::new(&settings.master_key),
+            jwt: JwtKeys::new(&settings.jwt),
+            db,
+            settings,
+            clock,
+            metrics: crate::telemetry::metrics_handle(),
+            openapi_json,
+        })
+    }
+}
+
+/// Registers the whole service on an actix `ServiceConfig`; the server and in-process tests share it.
+pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(state)
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("the query string is invalid: {err}"),
+                )
+                .into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::bad_request("invalid_path", format!("the path is invalid: {err}")).into()
+            }))
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .config(SwaggerConfig::new(["/api/openapi.json"])),
+            )
+            .default_service(web::to(unknown_route));
+        // Routes last: the docs page and every API route; utoipa-actix-web keeps them documented.
+        let mut routes = utoipa_actix_web::service_config::ServiceConfig::new(cfg);
+        crate::routes::configure(&mut routes);
+    }
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!(
+            "no route for {} {}; the API is described at /api/docs",
+            req.method(),
+            req.path()
+        ),
+    ))
+}
+
+/// A bound, not yet running server (port 0 in tests).
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds `settings.bind`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&settings.database_url).await?;
+        crate::db::migrate_up(&db).await?;
+        let listener = TcpListener::bind(settings.bind).with_context(|| {
+            format!(
+                "binding {} (OCEAN_BIND); is another process using it?",
+                settings.bind
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings, db, clock)?);
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(crate::telemetry::observe_request))
+                .configure(configure(server_state.clone()))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then stops taking work and finishes what is in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> actix_web::dev::Server {
+        self.server
+    }
+}

@@ -1,0 +1,316 @@
+//! Who is calling: `Authorization: Bearer <JWT>` (HS256 with `OCEAN_JWT_SECRET`), its claims, and the
+//! role guards of design.md (viewer reads; operator also acts; admin also configures).
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::config::JwtSettings;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "operator" => Ok(Role::Operator),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "`{other}` is not a role; use admin, operator or viewer"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub tenant: String,
+    pub role: Role,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Verifies and mints tokens. Only HS256 is accepted; `alg: none` and every other algorithm fail.
+pub struct JwtKeys {
+    decoding: DecodingKey,
+    encoding: EncodingKey,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl JwtKeys {
+    pub fn new(settings: &JwtSettings) -> Self {
+        let secret = settings.secret.expose_secret();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        if let Some(iss) = &settings.issuer {
+            validation.set_issuer(&[iss]);
+        }
+        match &settings.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        Self {
+            decoding: DecodingKey::from_secret(secret),
+            encoding: EncodingKey::from_secret(secret),
+            validation,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+        }
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => ApiError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "token_expired",
+                    "the bearer token has expired; get a new one (`ocean-tiktok token`)",
+                ),
+                ErrorKind::ImmatureSignature => ApiError::unauthorized("the bearer token is not valid yet (nbf)"),
+                ErrorKind::InvalidIssuer => ApiError::unauthorized("the bearer token's issuer (iss) is not accepted"),
+                ErrorKind::InvalidAudience => ApiError::unauthorized("the bearer token's audience (aud) is not accepted"),
+                ErrorKind::InvalidAlgorithm => {
+                    ApiError::unauthorized("the bearer token's algorithm is not accepted; sign with HS256")
+                }
+                _ => ApiError::unauthorized(
+                    "the bearer token is invalid (signature, format or claims sub, tenant, role, exp)",
+                ),
+            }
+        })?;
+        if data.claims.tenant.trim().is_empty() || data.claims.sub.trim().is_empty() {
+            return Err(ApiError::unauthorized(
+                "the bearer token's tenant and sub must not be empty",
+            ));
+        }
+        Ok(data.claims)
+    }
+
+    /// Mints a token for `ocean-tiktok token`, the demo and tests.
+    pub fn mint(
+        &self,
+        tenant: &str,
+        sub: &str,
+        role: Role,
+        ttl: chrono::Duration,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: sub.to_owned(),
+            tenant: tenant.to_owned(),
+            role,
+            exp: now + ttl.num_seconds(),
+            nbf: Some(now),
+            iat: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub sub: String,
+    pub tenant: String,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// Refuses callers whose role is below `needed`.
+    pub fn require(&self, needed: Role) -> Result<&Self, ApiError> {
+        if self.role >= needed {
+            Ok(self)
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this needs the {} role; the token carries {}",
+                needed.as_str(),
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized("send `Authorization: Bearer <JWT>`; an admin can mint one with `ocean-tiktok token`")
+        })?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must read `Bearer <JWT>`")
+        })?;
+    let claims = state.jwt.verify(token)?;
+    tracing::Span::current().record("tenant", claims.tenant.as_str());
+    Ok(AuthUser {
+        sub: claims.sub,
+        tenant: claims.tenant,
+        role: claims.role,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use secrecy::SecretSlice;
+
+    fn keys(secret: &str) -> JwtKeys {
+        JwtKeys::new(&JwtSettings {
+            secret: SecretSlice::from(secret.as_bytes().to_vec()),
+            issuer: None,
+            audience: None,
+        })
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_minted_token_verifies() {
+        let k = keys(SECRET);
+        let t = k
+            .mint("t1", "alice", Role::Operator, chrono::Duration::hours(1))
+            .unwrap();
+        let c = k.verify(&t).unwrap();
+        assert_eq!(
+            (c.tenant.as_str(), c.sub.as_str(), c.role),
+            ("t1", "alice", Role::Operator)
+        );
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let k = keys(SECRET);
+        let t = k
+            .mint("t1", "alice", Role::Admin, chrono::Duration::hours(-1))
+            .unwrap();
+        assert_eq!(k.verify(&t).unwrap_err().code, "token_expired");
+    }
+
+    #[test]
+    fn a_wrong_secret_is_refused() {
+        let t = keys(SECRET)
+            .mint("t1", "a", Role::Admin, chrono::Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            keys("another-secret-another-secret-xx")
+                .verify(&t)
+                .unwrap_err()
+                .code,
+            "unauthorized"
+        );
+    }
+
+    #[test]
+    fn alg_none_and_other_algorithms_are_refused() {
+        let k = keys(SECRET);
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let exp = chrono::Utc::now().timestamp() + 3600;
+        let payload = b64.encode(format!(
+            r#"{{"sub":"a","tenant":"t1","role":"admin","exp":{exp}}}"#
+        ));
+        for alg in ["none", "HS512", "RS256"] {
+            let header = b64.encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#));
+            let token = format!("{header}.{payload}.");
+            assert!(k.verify(&token).is_err(), "{alg} must be refused");
+        }
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let strict = JwtKeys::new(&JwtSettings {
+            secret: SecretSlice::from(SECRET.as_bytes().to_vec()),
+            issuer: Some("ocean".into()),
+            audience: Some("tiktok".into()),
+        });
+        let good = strict
+            .mint("t", "a", Role::Viewer, chrono::Duration::hours(1))
+            .unwrap();
+        assert!(strict.verify(&good).is_ok());
+        let loose = keys(SECRET)
+            .mint("t", "a", Role::Viewer, chrono::Duration::hours(1))
+            .unwrap();
+        assert!(
+            strict.verify(&loose).is_err(),
+            "no iss/aud must be refused when configured"
+        );
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        let viewer = AuthUser {
+            sub: "a".into(),
+            tenant: "t".into(),
+            role: Role::Viewer,
+        };
+        assert!(viewer.require(Role::Viewer).is_ok());
+        assert_eq!(
+            viewer.require(Role::Operator).unwrap_err().code,
+            "forbidden"
+        );
+        let admin = AuthUser {
+            role: Role::Admin,
+            ..viewer
+        };
+        assert!(admin.require(Role::Operator).is_ok());
+    }
+}

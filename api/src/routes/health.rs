@@ -1,0 +1,96 @@
+//! Liveness, readiness, metrics and the OpenAPI document: no authentication.
+
+use actix_web::{HttpResponse, get, web};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "database": "ok", "pending_migrations": 0}))]
+pub struct Readiness {
+    pub status: &'static str,
+    pub database: &'static str,
+    pub pending_migrations: usize,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
+#[get("/api/health")]
+pub async fn health() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The database answers and every migration is applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database is unreachable or migrations are pending", body = ErrorEnvelope),
+    )
+)]
+#[get("/api/ready")]
+pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Readiness>> {
+    use migration::MigratorTrait;
+    state.db.execute_unprepared("SELECT 1").await.map_err(|_| {
+        ApiError::unavailable(
+            "the database does not answer; check DATABASE_URL and that the server runs",
+        )
+    })?;
+    let pending = migration::Migrator::get_pending_migrations_read_only(&state.db)
+        .await
+        .map_err(|_| {
+            ApiError::unavailable(
+                "the migration table cannot be read; run `ocean-tiktok migrate up`",
+            )
+        })?
+        .len();
+    if pending > 0 {
+        return Err(ApiError::unavailable(format!(
+            "{pending} migrations are pending; run `ocean-tiktok migrate up`"
+        )));
+    }
+    Ok(web::Json(Readiness {
+        status: "ready",
+        database: "ok",
+        pending_migrations: 0,
+    }))
+}
+
+/// Prometheus metrics: requests by route and status, latency histogram.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4",
+        body = String, example = "http_requests_total{method=\"GET\",route=\"/api/health\",status=\"200\"} 1"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object,
+        example = json!({"openapi": "3.1.0", "info": {"title": "Ocean ERP × TikTok Shop"}})))
+)]
+#[get("/api/openapi.json")]
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi_json.clone())
+}

@@ -1,0 +1,130 @@
+//! `ApiJson<T>`: the JSON body extractor of every route. Bodies over 1 MiB are a 413; malformed JSON
+//! or a field of the wrong type, missing or unknown is a 400 that names the field (by its path).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with `Content-Type: application/json`",
+                ));
+            }
+            if declared_len.is_some_and(|n| n > MAX_BODY_BYTES) {
+                return Err(too_large());
+            }
+            let mut body = Vec::with_capacity(declared_len.unwrap_or(0).min(MAX_BODY_BYTES));
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| {
+                    ApiError::bad_request("invalid_body", "the request body could not be read")
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!(
+            "the body is larger than {MAX_BODY_BYTES} bytes; send less per request (use the batch endpoints' pages)"
+        ),
+    )
+}
+
+/// Parses a JSON body, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the request needs a JSON body",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request(
+                "invalid_json",
+                format!("the body is not valid JSON: {inner}"),
+            )
+        } else if path == "." {
+            // A missing or unknown field is reported at the parent; serde's message names it.
+            ApiError::bad_request("invalid_field", inner.to_string())
+        } else {
+            ApiError::invalid_field(&path, inner)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = parse_json::<Body>(br#"{"name": 5}"#).unwrap_err();
+        assert!(e.message.starts_with("name:"), "{}", e.message);
+        let e = parse_json::<Body>(br#"{"name": "a", "inner": {"count": -1}}"#).unwrap_err();
+        assert!(e.message.starts_with("inner.count:"), "{}", e.message);
+        let e = parse_json::<Body>(br#"{"name": "a", "bogus": 1}"#).unwrap_err();
+        assert!(e.message.contains("bogus"), "{}", e.message);
+        let e = parse_json::<Body>(br#"{}"#).unwrap_err();
+        assert!(e.message.contains("name"), "{}", e.message);
+        assert_eq!(
+            parse_json::<Body>(b"{nope").unwrap_err().code,
+            "invalid_json"
+        );
+        assert_eq!(parse_json::<Body>(b"").unwrap_err().code, "invalid_body");
+    }
+}

@@ -1,0 +1,23 @@
+//! Thin actix handlers, one file per resource. Each parses, calls one service function and maps the
+//! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
+//! OpenAPI document: a route registered here is in the document by construction.
+
+pub mod health;
+pub mod json;
+pub mod shops;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(health::openapi_json)
+        .service(shops::create_shop)
+        .service(shops::list_shops)
+        .service(shops::get_shop)
+        .service(shops::patch_shop)
+        .service(shops::delete_shop)
+        .service(shops::put_features)
+        .service(shops::put_sync_settings);
+}

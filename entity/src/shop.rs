@@ -1,0 +1,35 @@
+//! A TikTok shop configured by a tenant: its app credentials (the secret sealed by the vault),
+//! region, feature toggles and sync settings.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "shops")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub app_key: String,
+    /// Vault-sealed app secret; `None` once the shop is deleted.
+    pub app_secret_sealed: Option<String>,
+    /// The last four characters, shown so an admin can tell which secret is stored.
+    pub app_secret_last4: Option<String>,
+    pub service_id: Option<String>,
+    /// TikTok's shop id; optional until authorization.
+    pub shop_id: Option<String>,
+    pub region: String,
+    pub status: String,
+    /// JSON object of the nine feature toggles.
+    pub features: String,
+    /// Minutes between automatic syncs; `None` means manual only.
+    pub sync_interval_minutes: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
