@@ -14,10 +14,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod living;
 pub mod protocol;
 pub mod routes;
 pub mod sign;
 pub mod state;
+pub mod webhooks;
 pub mod world;
 
 use std::net::TcpListener;
@@ -89,6 +91,8 @@ pub struct RunningSandbox {
     handle: actix_web::dev::ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     ticker: tokio::task::JoinHandle<()>,
+    /// The webhook pump and the living shop's pace-keeper.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningSandbox {
@@ -118,6 +122,9 @@ impl RunningSandbox {
     /// Stops the server and the background tasks.
     pub async fn stop(self) {
         self.ticker.abort();
+        for task in &self.background {
+            task.abort();
+        }
         self.handle.stop(true).await;
         let _ = self.server.await;
     }
@@ -149,12 +156,15 @@ pub async fn start(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
     let handle = server.handle();
     let server = tokio::spawn(server);
     let ticker = tokio::spawn(ticker(state.clone()));
+    let mut background = vec![webhooks::spawn(state.clone())];
+    background.extend(living::spawn(state.clone()));
     Ok(RunningSandbox {
         base_url,
         state,
         handle,
         server,
         ticker,
+        background,
     })
 }
 

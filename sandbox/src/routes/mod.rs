@@ -9,11 +9,13 @@
 pub mod authorization;
 pub mod cancellations;
 pub mod control;
+pub mod events;
 pub mod fulfillment;
 pub mod logistics;
 pub mod oauth;
 pub mod orders;
 pub mod products;
+pub mod returns;
 
 use actix_web::web;
 
@@ -28,6 +30,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(fulfillment::configure)
         .configure(logistics::configure)
         .configure(cancellations::configure)
+        .configure(returns::configure)
+        .configure(events::configure)
+        .configure(crate::living::configure)
         // Other areas (returns, promotions, analytics, affiliate, events/webhooks) add their lines here.
         ;
     cfg.default_service(web::to(crate::protocol::unmatched));
