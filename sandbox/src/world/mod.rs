@@ -12,6 +12,7 @@
 
 pub mod generate;
 pub mod json;
+pub mod ops;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -1178,6 +1179,9 @@ impl World {
         });
         for (sku, wh) in restock {
             self.restore_stock(sku, wh, 1, now);
+        }
+        if status == OrderStatus::AwaitingShipment {
+            self.ensure_package(id, now);
         }
         let pkg_status = match status {
             OrderStatus::Unpaid
