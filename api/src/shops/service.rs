@@ -51,6 +51,12 @@ pub struct ShopEdit {
 
 pub fn parse_name(raw: &str) -> ApiResult<String> {
     let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "name",
+            "must not contain control characters",
+        ));
+    }
     match name.chars().count() {
         0 => Err(ApiError::invalid_field("name", "must not be empty")),
         1..=100 => Ok(name.to_owned()),
@@ -116,6 +122,10 @@ pub async fn find_for_tenant(
     tenant: &str,
     id: &str,
 ) -> ApiResult<shop::Model> {
+    // Our shop ids are UUIDs; anything else cannot exist (and never reaches the database).
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::not_found("shop"));
+    }
     shop::Entity::find_by_id(id.to_owned())
         .filter(shop::Column::TenantId.eq(tenant))
         .filter(shop::Column::DeletedAt.is_null())

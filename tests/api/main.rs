@@ -1,0 +1,12 @@
+//! Black-box tests of the whole service: each test starts the real app on a free port with its own
+//! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod openapi;
+mod operations;
+mod secrets;
+mod shops;
