@@ -14,7 +14,10 @@ async fn no_token_or_a_bad_one_is_a_401() {
     let (status, err) = app.get(SHOPS, "not-a-jwt").await;
     assert_error(status, &err, 401, "unauthorized");
 
-    let expired = app.jwt.mint("acme", "a", Role::Admin, chrono::Duration::hours(-2)).unwrap();
+    let expired = app
+        .jwt
+        .mint("acme", "a", Role::Admin, chrono::Duration::hours(-2))
+        .unwrap();
     let (status, err) = app.get(SHOPS, &expired).await;
     assert_error(status, &err, 401, "token_expired");
 
@@ -33,7 +36,9 @@ async fn no_token_or_a_bad_one_is_a_401() {
     let none = format!(
         "{}.{}.",
         b64.encode(r#"{"alg":"none","typ":"JWT"}"#),
-        b64.encode(format!(r#"{{"sub":"a","tenant":"acme","role":"admin","exp":{exp}}}"#))
+        b64.encode(format!(
+            r#"{{"sub":"a","tenant":"acme","role":"admin","exp":{exp}}}"#
+        ))
     );
     let (status, err) = app.get(SHOPS, &none).await;
     assert_error(status, &err, 401, "unauthorized");
@@ -50,7 +55,9 @@ async fn viewers_and_operators_cannot_configure() {
         assert_error(status, &err, 403, "forbidden");
         let (status, err) = app.patch(&path, &t, json!({"name": "nope"})).await;
         assert_error(status, &err, 403, "forbidden");
-        let (status, err) = app.put(&format!("{path}/features"), &t, json!({"features": {}})).await;
+        let (status, err) = app
+            .put(&format!("{path}/features"), &t, json!({"features": {}}))
+            .await;
         assert_error(status, &err, 403, "forbidden");
         let (status, err) = app.delete(&path, &t).await;
         assert_error(status, &err, 403, "forbidden");

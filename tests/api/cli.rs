@@ -7,17 +7,25 @@ use crate::helpers::*;
 fn cli() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocean-tiktok"));
     // A clean environment, so the developer's own settings cannot leak into the test.
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd.current_dir(std::env::temp_dir());
     cmd
 }
 
 #[test]
 fn serve_refuses_to_start_without_a_master_key_and_says_how_to_make_one() {
-    let out = cli().arg("serve").env("OCEAN_JWT_SECRET", "x".repeat(40)).output().unwrap();
+    let out = cli()
+        .arg("serve")
+        .env("OCEAN_JWT_SECRET", "x".repeat(40))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("OCEAN_MASTER_KEY") && err.contains("openssl rand -base64 32"), "{err}");
+    assert!(
+        err.contains("OCEAN_MASTER_KEY") && err.contains("openssl rand -base64 32"),
+        "{err}"
+    );
 
     let out = cli()
         .arg("serve")
@@ -33,11 +41,17 @@ fn serve_refuses_to_start_without_a_master_key_and_says_how_to_make_one() {
 fn token_mints_a_jwt_the_service_accepts() {
     let secret = "y".repeat(40);
     let out = cli()
-        .args(["token", "--tenant", "acme", "--role", "operator", "--sub", "ops", "--ttl", "2h"])
+        .args([
+            "token", "--tenant", "acme", "--role", "operator", "--sub", "ops", "--ttl", "2h",
+        ])
         .env("OCEAN_JWT_SECRET", &secret)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap();
     let keys = api::auth::JwtKeys::new(&api::config::JwtSettings {
         secret: secrecy::SecretSlice::from(secret.into_bytes()),
@@ -45,11 +59,22 @@ fn token_mints_a_jwt_the_service_accepts() {
         audience: None,
     });
     let claims = keys.verify(token.trim()).unwrap();
-    assert_eq!((claims.tenant.as_str(), claims.role), ("acme", api::auth::Role::Operator));
+    assert_eq!(
+        (claims.tenant.as_str(), claims.role),
+        ("acme", api::auth::Role::Operator)
+    );
     assert!(claims.exp - chrono::Utc::now().timestamp() > 7000);
 
     let out = cli()
-        .args(["token", "--tenant", "acme", "--role", "superuser", "--sub", "x"])
+        .args([
+            "token",
+            "--tenant",
+            "acme",
+            "--role",
+            "superuser",
+            "--sub",
+            "x",
+        ])
         .env("OCEAN_JWT_SECRET", "y".repeat(40))
         .output()
         .unwrap();
@@ -61,8 +86,17 @@ fn token_mints_a_jwt_the_service_accepts() {
 async fn migrate_up_status_and_down() {
     let db = TestDb::new().await;
     let run = |args: &[&str]| {
-        let out = cli().arg("migrate").args(args).env("DATABASE_URL", &db.url).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = cli()
+            .arg("migrate")
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(run(&["status"]).contains("pending"));

@@ -7,7 +7,12 @@ use crate::helpers::*;
 #[tokio::test]
 async fn unknown_routes_answer_the_envelope_with_the_request_id_header() {
     let app = spawn_app().await;
-    let res = app.client.get(app.url("/api/nothing-here")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: Value = res.json().await.unwrap();
@@ -34,7 +39,10 @@ async fn a_callers_request_id_is_kept_and_a_bad_one_replaced() {
         .await
         .unwrap();
     assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
-    assert!(captured_logs().contains("erp-trace-123"), "the id is on the request's log lines");
+    assert!(
+        captured_logs().contains("erp-trace-123"),
+        "the id is on the request's log lines"
+    );
 }
 
 #[tokio::test]
@@ -49,14 +57,21 @@ async fn malformed_oversized_and_non_json_bodies_are_4xx_and_store_nothing() {
             .body(body)
             .send()
     };
-    let res = send(b"{\"name\": ".to_vec(), "application/json").await.unwrap();
+    let res = send(b"{\"name\": ".to_vec(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "invalid_json");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "invalid_json"
+    );
 
     let res = send(Vec::new(), "application/json").await.unwrap();
     assert_eq!(res.status(), 400);
 
-    let res = send(b"name=x".to_vec(), "application/x-www-form-urlencoded").await.unwrap();
+    let res = send(b"name=x".to_vec(), "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 415);
 
     let mut huge = br#"{"name": ""#.to_vec();
@@ -64,7 +79,10 @@ async fn malformed_oversized_and_non_json_bodies_are_4xx_and_store_nothing() {
     huge.extend(br#""}"#);
     let res = send(huge, "application/json").await.unwrap();
     assert_eq!(res.status(), 413);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "payload_too_large"
+    );
 
     assert_eq!(app.shop_count().await, 0);
 }

@@ -33,8 +33,10 @@ pub fn logs() -> &'static LogCapture {
     LOGS.get_or_init(|| {
         let capture = LogCapture::default();
         let writer = capture.clone();
-        api::telemetry::init_with_writer("debug,sqlx=warn,hyper=info,reqwest=info", move || writer.clone())
-            .expect("logging initialises once");
+        api::telemetry::init_with_writer("debug,sqlx=warn,hyper=info,reqwest=info", move || {
+            writer.clone()
+        })
+        .expect("logging initialises once");
         capture
     })
 }
@@ -59,9 +61,13 @@ impl TestDb {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("ocean_test_{}", uuid::Uuid::new_v4().simple());
-                let db = sea_orm::Database::connect(&admin).await.expect("TEST_DATABASE_URL connects");
+                let db = sea_orm::Database::connect(&admin)
+                    .await
+                    .expect("TEST_DATABASE_URL connects");
                 use sea_orm::ConnectionTrait;
-                db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
                 db.close().await.unwrap();
                 let mut url = url_with_db(&admin, &name);
                 url.push_str("");
@@ -102,12 +108,17 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg_admin_url.take() {
             // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     use sea_orm::ConnectionTrait;
                     if let Ok(db) = sea_orm::Database::connect(&admin).await {
                         let _ = db
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
                             .await;
                         let _ = db.close().await;
                     }
@@ -134,7 +145,10 @@ pub fn base_env(db_url: &str) -> HashMap<String, String> {
         ("DATABASE_URL".into(), db_url.to_owned()),
         ("OCEAN_BIND".into(), "127.0.0.1:0".into()),
         ("OCEAN_MASTER_KEY".into(), random_key()),
-        ("OCEAN_JWT_SECRET".into(), format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4())),
+        (
+            "OCEAN_JWT_SECRET".into(),
+            format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()),
+        ),
         ("OCEAN_PUBLIC_URL".into(), "http://127.0.0.1:9".into()),
         ("OCEAN_UI_URL".into(), "http://ui.invalid/erp".into()),
     ])
@@ -181,7 +195,12 @@ impl TestApp {
 
     pub fn token(&self, tenant: &str, role: Role) -> String {
         self.jwt
-            .mint(tenant, &format!("{}-user", role.as_str()), role, chrono::Duration::hours(1))
+            .mint(
+                tenant,
+                &format!("{}-user", role.as_str()),
+                role,
+                chrono::Duration::hours(1),
+            )
             .unwrap()
     }
 
@@ -189,7 +208,13 @@ impl TestApp {
         self.token("acme", Role::Admin)
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -200,28 +225,37 @@ impl TestApp {
         let res = req.send().await.expect("the request is sent");
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PATCH, path, Some(token), Some(body)).await
+        self.send(reqwest::Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, path, Some(token), Some(body)).await
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
-        self.send(reqwest::Method::DELETE, path, Some(token), None).await
+        self.send(reqwest::Method::DELETE, path, Some(token), None)
+            .await
     }
 
     /// Creates a shop as the tenant's admin and returns its JSON.
@@ -235,7 +269,10 @@ impl TestApp {
 
     pub async fn shop_count(&self) -> u64 {
         use sea_orm::{EntityTrait, PaginatorTrait};
-        entity::shop::Entity::find().count(&self.state.db).await.unwrap()
+        entity::shop::Entity::find()
+            .count(&self.state.db)
+            .await
+            .unwrap()
     }
 }
 
@@ -262,6 +299,16 @@ pub fn merge(base: &mut Value, overrides: Value) {
 pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status, expected_status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    assert!(body["error"]["request_id"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["error"]["request_id"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }

@@ -63,7 +63,7 @@ async fn every_invalid_field_is_a_400_naming_it_and_nothing_is_stored() {
     let token = app.admin();
     let cases = [
         (json!({"name": ""}), "name"),
-        (json!({"name": "a\u0000b"}), "name"),
+        (json!({"name": "a\u{0}b"}), "name"),
         (json!({"name": "x".repeat(101)}), "name"),
         (json!({"app_key": "has spaces"}), "app_key"),
         (json!({"app_secret": "short"}), "app_secret"),
@@ -83,14 +83,26 @@ async fn every_invalid_field_is_a_400_naming_it_and_nothing_is_stored() {
         let (status, err) = app.post(SHOPS, &token, body).await;
         assert_eq!(status, 400, "{overrides} → {err}");
         let message = err["error"]["message"].as_str().unwrap();
-        assert!(message.contains(field), "{overrides}: `{message}` should name {field}");
+        assert!(
+            message.contains(field),
+            "{overrides}: `{message}` should name {field}"
+        );
     }
     let mut missing = shop_body();
     missing.as_object_mut().unwrap().remove("app_secret");
     let (status, err) = app.post(SHOPS, &token, missing).await;
     assert_eq!(status, 400);
-    assert!(err["error"]["message"].as_str().unwrap().contains("app_secret"));
-    assert_eq!(app.shop_count().await, 0, "a refused request changes nothing");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("app_secret")
+    );
+    assert_eq!(
+        app.shop_count().await,
+        0,
+        "a refused request changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -132,7 +144,10 @@ async fn patch_edits_fields_and_a_new_secret_is_kept_sealed() {
     ] {
         let (status, err) = app.patch(&path, &token, body.clone()).await;
         assert_eq!(status, 400, "{body}: {err}");
-        assert!(err["error"]["message"].as_str().unwrap().contains(field), "{err}");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains(field),
+            "{err}"
+        );
     }
     let (_, after) = app.get(&path, &token).await;
     assert_eq!(after, edited, "refused edits change nothing");
@@ -146,35 +161,69 @@ async fn features_and_sync_settings() {
     let id = shop["id"].as_str().unwrap();
 
     let (status, s) = app
-        .put(&format!("{SHOPS}/{id}/features"), &token, json!({"features": {"analytics": true, "orders": false}}))
+        .put(
+            &format!("{SHOPS}/{id}/features"),
+            &token,
+            json!({"features": {"analytics": true, "orders": false}}),
+        )
         .await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["features"]["analytics"], true);
     assert_eq!(s["features"]["orders"], false);
-    assert_eq!(s["features"]["products"], true, "names left out keep their value");
+    assert_eq!(
+        s["features"]["products"], true,
+        "names left out keep their value"
+    );
 
     let (status, err) = app
-        .put(&format!("{SHOPS}/{id}/features"), &token, json!({"features": {"bogus": true}}))
+        .put(
+            &format!("{SHOPS}/{id}/features"),
+            &token,
+            json!({"features": {"bogus": true}}),
+        )
         .await;
     assert_error(status, &err, 400, "invalid_field");
     assert!(err["error"]["message"].as_str().unwrap().contains("bogus"));
-    let (status, err) = app.put(&format!("{SHOPS}/{id}/features"), &token, json!({})).await;
+    let (status, err) = app
+        .put(&format!("{SHOPS}/{id}/features"), &token, json!({}))
+        .await;
     assert_eq!(status, 400, "{err}");
 
     let (status, s) = app
-        .put(&format!("{SHOPS}/{id}/sync-settings"), &token, json!({"sync_interval": "manual"}))
+        .put(
+            &format!("{SHOPS}/{id}/sync-settings"),
+            &token,
+            json!({"sync_interval": "manual"}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(s["sync_interval"], "manual");
     let (status, s) = app
-        .put(&format!("{SHOPS}/{id}/sync-settings"), &token, json!({"sync_interval": 60}))
+        .put(
+            &format!("{SHOPS}/{id}/sync-settings"),
+            &token,
+            json!({"sync_interval": 60}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(s["sync_interval"], 60);
-    for bad in [json!({"sync_interval": 10}), json!({"sync_interval": "weekly"}), json!({"sync_interval": true}), json!({})] {
-        let (status, err) = app.put(&format!("{SHOPS}/{id}/sync-settings"), &token, bad.clone()).await;
+    for bad in [
+        json!({"sync_interval": 10}),
+        json!({"sync_interval": "weekly"}),
+        json!({"sync_interval": true}),
+        json!({}),
+    ] {
+        let (status, err) = app
+            .put(&format!("{SHOPS}/{id}/sync-settings"), &token, bad.clone())
+            .await;
         assert_eq!(status, 400, "{bad}: {err}");
-        assert!(err["error"]["message"].as_str().unwrap().contains("sync_interval"), "{err}");
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("sync_interval"),
+            "{err}"
+        );
     }
     let (_, s) = app.get(&format!("{SHOPS}/{id}"), &token).await;
     assert_eq!(s["sync_interval"], 60);
@@ -196,7 +245,11 @@ async fn delete_hides_the_shop_and_erases_its_secret() {
     assert!(list["items"].as_array().unwrap().is_empty());
 
     use sea_orm::EntityTrait;
-    let row = entity::shop::Entity::find_by_id(id.to_owned()).one(&app.state.db).await.unwrap().unwrap();
+    let row = entity::shop::Entity::find_by_id(id.to_owned())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.app_secret_sealed, None);
     assert_eq!(row.app_secret_last4, None);
     assert!(row.deleted_at.is_some());
@@ -207,7 +260,8 @@ async fn lists_page_with_a_cursor() {
     let app = spawn_app().await;
     let token = app.admin();
     for i in 0..5 {
-        app.create_shop(&token, json!({"name": format!("shop {i}")})).await;
+        app.create_shop(&token, json!({"name": format!("shop {i}")}))
+            .await;
         app.clock.advance(chrono::Duration::seconds(1));
     }
     let mut seen = Vec::new();
@@ -240,9 +294,20 @@ async fn another_tenants_shop_is_a_404_for_every_verb() {
     let path = format!("{SHOPS}/{id}");
     let checks = [
         app.get(&path, &intruder).await,
-        app.patch(&path, &intruder, json!({"name": "mine now"})).await,
-        app.put(&format!("{path}/features"), &intruder, json!({"features": {"returns": true}})).await,
-        app.put(&format!("{path}/sync-settings"), &intruder, json!({"sync_interval": 5})).await,
+        app.patch(&path, &intruder, json!({"name": "mine now"}))
+            .await,
+        app.put(
+            &format!("{path}/features"),
+            &intruder,
+            json!({"features": {"returns": true}}),
+        )
+        .await,
+        app.put(
+            &format!("{path}/sync-settings"),
+            &intruder,
+            json!({"sync_interval": 5}),
+        )
+        .await,
         app.delete(&path, &intruder).await,
     ];
     for (status, err) in checks {
