@@ -6,6 +6,7 @@
 //! calling `op(...)` for each path, declare it below and add one `.configure(<area>::configure)` line
 //! to [`configure`].
 
+pub mod analytics;
 pub mod authorization;
 pub mod cancellations;
 pub mod control;
@@ -15,6 +16,7 @@ pub mod logistics;
 pub mod oauth;
 pub mod orders;
 pub mod products;
+pub mod promotions;
 pub mod returns;
 
 use actix_web::web;
@@ -31,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(logistics::configure)
         .configure(cancellations::configure)
         .configure(returns::configure)
+        .configure(promotions::configure)
+        .configure(analytics::configure)
         .configure(events::configure)
         .configure(crate::living::configure)
         // Other areas (returns, promotions, analytics, affiliate, events/webhooks) add their lines here.
