@@ -6,6 +6,7 @@
 //! calling `op(...)` for each path, declare it below and add one `.configure(<area>::configure)` line
 //! to [`configure`].
 
+pub mod affiliate;
 pub mod analytics;
 pub mod authorization;
 pub mod cancellations;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(returns::configure)
         .configure(promotions::configure)
         .configure(analytics::configure)
+        .configure(affiliate::configure)
         .configure(events::configure)
         .configure(crate::living::configure)
         // Other areas (returns, promotions, analytics, affiliate, events/webhooks) add their lines here.
