@@ -218,15 +218,23 @@ pub fn simulate(
     orders_per_minute: f64,
     advance_clock: bool,
 ) -> TickReport {
+    let base = state.now();
     let mut report = TickReport {
-        now: state.now(),
+        now: base,
         ..TickReport::default()
     };
-    for _ in 0..minutes.min(MAX_TICK_MINUTES) {
-        if advance_clock {
-            state.clock().advance(MINUTE);
-        }
-        let now = state.now();
+    for k in 1..=i64::from(minutes.min(MAX_TICK_MINUTES)) {
+        // Step times are exact minutes from the start, whatever the wall clock does meanwhile, so the
+        // same seed and the same call give the same story.
+        let now = if advance_clock {
+            let target = base + k * MINUTE;
+            state
+                .clock()
+                .set_offset(target - chrono::Utc::now().timestamp());
+            target
+        } else {
+            base
+        };
         let part = with_living(state, now, |living| {
             step(state, living, now, MINUTE, orders_per_minute)
         });
@@ -248,6 +256,8 @@ fn step(
         ..TickReport::default()
     };
     state.with_world(|w| {
+        // The world's own timers (holds, audits) up to this step's time.
+        w.tick(now);
         rescan(living, w, now);
         if orders_per_minute > 0.0 && elapsed > 0 {
             let shops: Vec<Id> = w.shops.keys().copied().collect();
