@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::routes::returns::{open_cancellation, open_return, set_return_status};
-use crate::state::{SandboxEvent, SandboxState};
+use crate::state::SandboxState;
+use crate::world::ops::NewOrder;
 use crate::world::{
-    CancelStatus, Id, IdKind, LineItem, Order, OrderStatus, Package, PackageStatus, Payment,
-    ProductStatus, Region, ReturnStatus, ReturnType, ShippingType, World,
+    CancelStatus, Id, OrderStatus, ProductStatus, ReturnStatus, ReturnType, ShippingType, World,
 };
 
 const MINUTE: i64 = 60;
@@ -355,24 +355,15 @@ fn rescan(living: &mut Living, w: &World, now: i64) {
     }
 }
 
-/// Builds a new UNPAID order of 1–3 units from the shop's active, in-stock SKUs, taking the stock.
+/// Places a new UNPAID order of 1–3 units from the shop's active, in-stock SKUs (the world's own
+/// `create_order` takes the stock and refuses when it is short; then one unit is tried).
 fn create_order(living: &mut Living, w: &mut World, shop_id: Id, now: i64) -> Option<Id> {
-    let warehouse = w.default_warehouse(shop_id)?;
-    let warehouse_id = warehouse.id;
-    let delivery_option_id = *warehouse.delivery_option_ids.first()?;
-    let region = w.region_of(shop_id);
-    // Candidate SKUs with stock.
-    let candidates: Vec<(Id, Id)> = w
+    let candidates: Vec<Id> = w
         .products_by_create
         .range((shop_id, i64::MIN, 0)..=(shop_id, i64::MAX, Id::MAX))
         .filter_map(|&(_, _, pid)| w.products.get(&pid))
         .filter(|p| p.status == ProductStatus::Activate)
-        .flat_map(|p| {
-            p.skus
-                .iter()
-                .filter(|s| s.total_stock() > 0)
-                .map(move |s| (p.id, s.id))
-        })
+        .flat_map(|p| p.skus.iter().filter(|s| s.total_stock() > 0).map(|s| s.id))
         .collect();
     if candidates.is_empty() {
         return None;
@@ -382,175 +373,35 @@ fn create_order(living: &mut Living, w: &mut World, shop_id: Id, now: i64) -> Op
         6..=8 => 2,
         _ => 3,
     };
-    let mut picked = Vec::with_capacity(units);
-    for _ in 0..units {
-        let (pid, sku) = candidates[living.rng.random_range(0..candidates.len())];
-        // Stock is never negative: a unit that cannot be taken is not sold.
-        if w.take_stock(sku, warehouse_id, 1, now) {
-            picked.push((pid, sku));
-        }
-    }
-    if picked.is_empty() {
-        return None;
-    }
-    let id = w.new_id(IdKind::Order);
-    let mut line_items = Vec::with_capacity(picked.len());
-    for (pid, sku_id) in picked {
-        let (title, sku_name, seller_sku, price) = {
-            let p = w.products.get(&pid)?;
-            let s = p.skus.iter().find(|s| s.id == sku_id)?;
-            let name = s
-                .sales_attributes
-                .iter()
-                .map(|a| a.value_name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            (p.title.clone(), name, s.seller_sku.clone(), s.price)
-        };
-        line_items.push(LineItem {
-            id: w.new_id(IdKind::LineItem),
-            product_id: pid,
-            sku_id,
-            product_name: title.as_str().into(),
-            sku_name: sku_name.as_str().into(),
-            seller_sku: seller_sku.as_str().into(),
-            sale_price: price,
-            original_price: price,
-            package_id: None,
-            is_cancelled: false,
-        });
-    }
-    let scale = region.price_scale();
-    let sub_total: i64 = line_items.iter().map(|l| l.sale_price).sum();
-    let shipping_fee = if living.rng.random_bool(0.4) {
-        0
-    } else {
-        scale * living.rng.random_range(2..8)
-    };
-    let tax = if region == Region::Us {
-        sub_total * 8 / 100
-    } else {
-        0
-    };
-    let user_id = w.new_id(IdKind::User);
-    let order = Order {
-        id,
-        shop_id,
-        status: OrderStatus::Unpaid,
-        create_time: now,
-        update_time: now,
-        paid_time: None,
-        rts_time: None,
-        collection_time: None,
-        delivery_time: None,
-        cancel_time: None,
-        user_id,
-        buyer_seed: living.rng.random(),
-        buyer_message: String::new(),
-        shipping_type: if living.rng.random_bool(0.2) {
+    let skus: Vec<Id> = (0..units)
+        .map(|_| candidates[living.rng.random_range(0..candidates.len())])
+        .collect();
+    let region = w.region_of(shop_id);
+    let spec = NewOrder {
+        sku_ids: skus.clone(),
+        is_cod: Some(region.has_cod() && living.rng.random_bool(0.3)),
+        shipping_type: Some(if living.rng.random_bool(0.2) {
             ShippingType::Seller
         } else {
             ShippingType::Tiktok
-        },
-        shipping_provider_id: None,
-        tracking_number: None,
-        delivery_option_id,
-        warehouse_id,
-        is_cod: region.has_cod() && living.rng.random_bool(0.3),
-        cancel_reason: None,
-        cancellation_initiator: None,
-        on_hold_until: None,
-        payment: Payment {
-            sub_total,
-            shipping_fee,
-            seller_discount: 0,
-            platform_discount: 0,
-            tax,
-            total_amount: sub_total + shipping_fee + tax,
-            original_total_product_price: sub_total,
-            original_shipping_fee: shipping_fee,
-        },
-        line_items,
-        package_ids: Vec::new(),
+        }),
+        buyer_message: None,
+        paid: false,
     };
-    w.insert_order(order);
-    w.outbox.push(SandboxEvent::OrderStatusChange {
-        shop_id,
-        order_id: id,
-        order_status: OrderStatus::Unpaid,
-        is_on_hold_order: false,
-        update_time: now,
-    });
-    Some(id)
-}
-
-/// Packages exist once an order awaits shipment: one package with every unit.
-fn ensure_package(w: &mut World, order_id: Id, now: i64) {
-    let Some(order) = w.orders.get(&order_id) else {
-        return;
-    };
-    if !order.package_ids.is_empty() {
-        return;
+    match w.create_order(shop_id, now, spec.clone()) {
+        Ok(id) => Some(id),
+        Err(_) if skus.len() > 1 => w
+            .create_order(
+                shop_id,
+                now,
+                NewOrder {
+                    sku_ids: vec![skus[0]],
+                    ..spec
+                },
+            )
+            .ok(),
+        Err(_) => None,
     }
-    let shop_id = order.shop_id;
-    let pkg = w.new_id(IdKind::Package);
-    w.packages.insert(
-        pkg,
-        Package {
-            id: pkg,
-            shop_id,
-            order_ids: vec![order_id],
-            status: PackageStatus::Processing,
-            shipping_provider_id: None,
-            tracking_number: None,
-            handover_method: None,
-            pickup_slot: None,
-            create_time: now,
-            update_time: now,
-            shipped_time: None,
-        },
-    );
-    w.update_order(order_id, now, |o| {
-        o.package_ids.push(pkg);
-        for l in &mut o.line_items {
-            l.package_id = Some(pkg);
-        }
-    });
-    w.outbox.push(SandboxEvent::PackageUpdate {
-        shop_id,
-        package_id: pkg,
-        order_ids: vec![order_id],
-        update_time: now,
-    });
-}
-
-/// Ships an order the way a seller using TikTok's logistics would: pickup, a carrier, a tracking number.
-fn auto_ship(w: &mut World, order_id: Id, now: i64) -> bool {
-    ensure_package(w, order_id, now);
-    let Some(order) = w.orders.get(&order_id) else {
-        return false;
-    };
-    let provider = w
-        .delivery_options
-        .get(&order.delivery_option_id)
-        .and_then(|d| d.shipping_provider_ids.first().copied());
-    let packages = order.package_ids.clone();
-    let tracking = format!("TT{:012}", order_id % 1_000_000_000_000);
-    for pid in &packages {
-        if let Some(p) = w.packages.get_mut(pid) {
-            p.shipping_provider_id = provider;
-            p.tracking_number = Some(tracking.clone());
-            p.handover_method = Some("PICKUP".into());
-            p.pickup_slot = Some((now + HOUR, now + 3 * HOUR));
-            p.shipped_time = Some(now);
-            p.update_time = now;
-        }
-    }
-    w.update_order(order_id, now, |o| {
-        o.shipping_provider_id = provider;
-        o.tracking_number = Some(tracking.clone());
-    });
-    w.set_order_status(order_id, OrderStatus::AwaitingCollection, now)
 }
 
 /// Looks at one order and makes the change its stage and fate call for; answers when to look again.
@@ -574,13 +425,12 @@ fn advance_order(
                 if now < at {
                     return Some(at);
                 }
-                w.update_order(id, now, |o| {
-                    o.cancel_reason = Some("Payment overdue".into());
-                    o.cancellation_initiator = Some("SYSTEM".into());
-                });
-                w.set_order_status(id, OrderStatus::Cancelled, now);
-                report.transitions += 1;
-                report.cancelled += 1;
+                if w.cancel_order(id, &[], "SYSTEM", "Payment overdue", now)
+                    .is_ok()
+                {
+                    report.transitions += 1;
+                    report.cancelled += 1;
+                }
                 return None;
             }
             let at = create + living.span(id, PAY_DELAY, MINUTE, 10 * MINUTE);
@@ -588,8 +438,9 @@ fn advance_order(
                 return Some(at);
             }
             // Paid: the buyer's cancellation window opens (the world releases it after an hour).
-            w.set_order_status(id, OrderStatus::OnHold, now);
-            report.transitions += 1;
+            if w.pay_order(id, now).is_ok() {
+                report.transitions += 1;
+            }
             Some(now + living.span(id, HOLD_CANCEL_AT, 5 * MINUTE, 55 * MINUTE))
         }
         OrderStatus::OnHold => {
@@ -600,23 +451,19 @@ fn advance_order(
                     return Some(at);
                 }
                 // Within the window the buyer cancels without asking the seller.
-                open_cancellation(
-                    w,
-                    id,
-                    "BUYER",
-                    "Buyer changed mind",
-                    CancelStatus::RequestComplete,
-                    now,
-                );
-                report.transitions += 1;
-                report.cancelled += 1;
+                if w.cancel_order(id, &[], "BUYER", "Buyer changed mind", now)
+                    .is_ok()
+                {
+                    report.transitions += 1;
+                    report.cancelled += 1;
+                }
                 return None;
             }
             // The world moves it on when the hold ends; look right after.
             Some(order.on_hold_until.unwrap_or(now + HOUR) + 1)
         }
         OrderStatus::AwaitingShipment | OrderStatus::PartiallyShipping => {
-            ensure_package(w, id, now);
+            w.ensure_package(id, now);
             let paid = since(w.orders.get(&id)?.paid_time, update);
             let has_pending_cancel = w
                 .cancellations
@@ -650,7 +497,7 @@ fn advance_order(
                 if now < at {
                     return Some(at);
                 }
-                if auto_ship(w, id, now) {
+                if w.advance_order(id, now).is_ok() {
                     report.transitions += 1;
                     report.shipped += 1;
                 }
@@ -665,7 +512,7 @@ fn advance_order(
             if now < at {
                 return Some(at);
             }
-            w.set_order_status(id, OrderStatus::InTransit, now);
+            let _ = w.advance_order(id, now);
             report.transitions += 1;
             Some(now + living.span(id, DELIVER_AFTER, DAY, 3 * DAY))
         }
@@ -675,7 +522,7 @@ fn advance_order(
             if now < at {
                 return Some(at);
             }
-            w.set_order_status(id, OrderStatus::Delivered, now);
+            let _ = w.advance_order(id, now);
             report.transitions += 1;
             Some(now + living.span(id, RETURN_AT, 2 * HOUR, 3 * DAY))
         }
@@ -710,7 +557,7 @@ fn advance_order(
             if open_return {
                 return Some(now + DAY);
             }
-            w.set_order_status(id, OrderStatus::Completed, now);
+            let _ = w.advance_order(id, now);
             report.transitions += 1;
             None
         }

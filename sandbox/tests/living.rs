@@ -292,3 +292,52 @@ async fn the_tick_endpoint_validates_its_input() {
     assert_eq!(status["orders_per_minute"], 0);
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_the_seller_ships_through_the_api_moves_on() {
+    let sandbox = start(config()).await.unwrap();
+    let c = Client::new(&sandbox);
+    let state = sandbox.state();
+    let r = c
+        .control(
+            "POST",
+            "/_sandbox/living/tick",
+            Some(json!({"minutes": 90, "orders_per_minute": 1})),
+        )
+        .await;
+    let created: BTreeSet<u64> = r["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().parse().unwrap())
+        .collect();
+    let (order, package) = state.with_world(|w| {
+        w.orders
+            .values()
+            .filter(|o| created.contains(&o.id) && o.shop_id == c.shop_id)
+            .find(|o| o.status == OrderStatus::AwaitingShipment && !o.package_ids.is_empty())
+            .map(|o| (o.id, o.package_ids[0]))
+            .expect("a new order waits for shipment")
+    });
+    c.post(
+        &format!("/fulfillment/202309/packages/{package}/ship"),
+        &[],
+        json!({"handover_method": "DROP_OFF"}),
+    )
+    .await
+    .ok();
+    let st = state.with_world(|w| w.orders[&order].status);
+    assert_eq!(st, OrderStatus::AwaitingCollection);
+    c.control(
+        "POST",
+        "/_sandbox/living/tick",
+        Some(json!({"minutes": 5 * 24 * 60, "orders_per_minute": 0})),
+    )
+    .await;
+    let st = state.with_world(|w| w.orders[&order].status);
+    assert!(
+        matches!(st, OrderStatus::Delivered | OrderStatus::Completed),
+        "{st:?}"
+    );
+    sandbox.stop().await;
+}
