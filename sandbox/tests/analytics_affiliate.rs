@@ -277,9 +277,8 @@ async fn open_collaborations_are_validated_created_and_found() {
             .collect();
         (
             mine.iter()
-                .filter(|p| p.status == ProductStatus::Activate)
+                .rfind(|p| p.status == ProductStatus::Activate)
                 .map(|p| p.id)
-                .last()
                 .unwrap(),
             mine.iter()
                 .find(|p| p.status != ProductStatus::Activate)

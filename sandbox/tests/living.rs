@@ -208,7 +208,7 @@ async fn living_changes_push_webhooks() {
     assert!(
         hooks
             .iter()
-            .all(|h| h.body["shop_id"] == c.shop_id.to_string())
+            .all(|h| h.body["shop_id"].as_str() == Some(c.shop_id.to_string().as_str()))
     );
     rx.stop().await;
     sandbox.stop().await;

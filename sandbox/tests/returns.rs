@@ -312,7 +312,7 @@ async fn returns_follow_the_state_rules_and_announce_each_change() {
     let hooks = rx.wait_for(returns.len() + 4).await;
     let about_a: Vec<&Value> = hooks
         .iter()
-        .filter(|h| h.body["data"]["return_id"] == a.to_string())
+        .filter(|h| h.body["data"]["return_id"].as_str() == Some(a.to_string().as_str()))
         .map(|h| &h.body)
         .collect();
     let statuses: Vec<&str> = about_a
@@ -333,12 +333,9 @@ async fn returns_follow_the_state_rules_and_announce_each_change() {
     assert_eq!(d["return_role"], "BUYER");
     assert_eq!(d["return_type"], "RETURN_AND_REFUND");
     assert!(d["order_id"].is_string() && d["create_time"].is_i64() && d["update_time"].is_i64());
-    assert!(
-        hooks
-            .iter()
-            .any(|h| h.body["data"]["return_id"] == b.to_string()
-                && h.body["data"]["return_status"] == "REFUND_OR_RETURN_REQUEST_REJECT")
-    );
+    assert!(hooks.iter().any(|h| h.body["data"]["return_id"].as_str()
+        == Some(b.to_string().as_str())
+        && h.body["data"]["return_status"] == "REFUND_OR_RETURN_REQUEST_REJECT"));
 
     // Another shop's return is not found from this shop.
     let (seller, shops) = sandbox.state().with_world(|w| {

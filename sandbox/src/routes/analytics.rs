@@ -571,6 +571,9 @@ fn videos_of(w: &World, shop: Id, now: i64) -> Vec<Video> {
         .collect()
 }
 
+/// (gmv, distinct (order, SKU) pairs, units) of one video.
+type VideoTally = (i64, BTreeSet<(Id, Id)>, i64);
+
 fn videos_performance(ctx: &mut Ctx) -> ApiResult {
     let shop = ctx.shop_id()?;
     let win = window(ctx, shop)?;
@@ -594,7 +597,7 @@ fn videos_performance(ctx: &mut Ctx) -> ApiResult {
     let now = ctx.now;
     let rows = ctx.with_world(|w| {
         let videos = videos_of(w, shop, now);
-        let mut gmv: BTreeMap<Id, (i64, BTreeSet<(Id, Id)>, i64)> = BTreeMap::new();
+        let mut gmv: BTreeMap<Id, VideoTally> = BTreeMap::new();
         for o in sales(w, shop, win.start_ts, win.end_ts) {
             if channel(w.seed, o.id) != Channel::Video {
                 continue;

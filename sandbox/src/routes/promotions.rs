@@ -183,7 +183,7 @@ fn activity_json(w: &World, p: &Promotion, now: i64, with_products: bool) -> Val
     v
 }
 
-fn find<'a>(w: &'a World, shop: Id, id: Id) -> Result<&'a Promotion, ApiError> {
+fn find(w: &World, shop: Id, id: Id) -> Result<&Promotion, ApiError> {
     w.promotions
         .get(&id)
         .filter(|p| p.shop_id == shop)
