@@ -470,6 +470,26 @@ async fn deauthorization_is_pushed_to_the_app_with_its_message() {
     assert_eq!(hooks[0].body["type"], 6);
     assert_eq!(hooks[0].body["shop_id"], c.shop_id.to_string());
     assert!(hooks[0].body["data"]["message"].as_str().unwrap().len() > 5);
+    // Afterwards the shop's changes no longer reach the app, and its subscriptions for it are gone.
+    sandbox.state().emit(order_event(
+        c.shop_id,
+        5,
+        OrderStatus::InTransit,
+        1_700_000_000,
+    ));
+    c.control("POST", "/_sandbox/webhooks/flush", None).await;
+    assert_eq!(rx.got().len(), 1);
+    let subs = c
+        .control("GET", "/_sandbox/webhooks/subscriptions", None)
+        .await;
+    assert!(
+        subs["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["shop_id"].as_str() != Some(c.shop_id.to_string().as_str())),
+        "{subs}"
+    );
     rx.stop().await;
     sandbox.stop().await;
 }

@@ -113,17 +113,36 @@ pub fn notification_for(event: &SandboxEvent, now: i64) -> Option<Notification> 
     })
 }
 
-/// Pushes one event to its subscribers (only to the concerned app for app-specific notices).
+/// Pushes one event to its subscribers: apps whose authorization still covers the shop (only the
+/// concerned app for app-specific notices). After SELLER_DEAUTHORIZATION the app's subscriptions for
+/// the shop end: it subscribes again once it is authorized again.
 pub fn publish(state: &SandboxState, event: &SandboxEvent) -> Option<String> {
     let notification = notification_for(event, state.now())?;
     let hub = hub(state);
     let only_app = event.only_app();
-    hub.publish(&notification, |app_key| {
+    let shop = event.shop_id();
+    let deauthorized = matches!(event, SandboxEvent::SellerDeauthorization { .. });
+    let id = hub.publish(&notification, |app_key| {
         if only_app.is_some_and(|a| a != app_key) {
             return None;
         }
+        // The deauthorization notice goes out after the authorization is gone.
+        let covered = deauthorized
+            || state
+                .auth()
+                .authorizations
+                .values()
+                .any(|a| a.app_key == app_key && !a.revoked && a.shop_ids.contains(&shop));
+        if !covered {
+            return None;
+        }
         state.app(app_key).map(|a| a.app_secret)
-    })
+    });
+    if let (true, Some(app_key)) = (deauthorized, only_app) {
+        hub.subscriptions
+            .remove_shop(app_key, &notification.shop_id);
+    }
+    id
 }
 
 /// Starts the task that turns the state's events into pushes. Call once, at start.
