@@ -1873,3 +1873,44 @@ async fn starts_with_100k_orders() {
     assert_eq!(a.data()["orders"].as_array().unwrap().len(), 100);
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn expiry_notice_and_cod_regions() {
+    let sb = start(SandboxConfig {
+        refresh_token_ttl: Duration::from_secs(10 * 86400),
+        ..small()
+    })
+    .await
+    .unwrap();
+    let _ = connected(&sb).await;
+    let mut events = sb.state().subscribe_events();
+    // Three days in, the newest refresh token expires within seven days: the app is told, once per shop.
+    sb.state().advance_clock(3 * 86400 + 60);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut notices = 0;
+    while Instant::now() < deadline && notices < 2 {
+        match tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+            Ok(Ok(SandboxEvent::UpcomingAuthorizationExpiration { app_key, .. })) => {
+                assert_eq!(app_key, sb.app_key());
+                notices += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(notices, 2, "one notice per authorized shop");
+
+    // COD exists only where the region has it (the second seller's Indonesian shop).
+    sb.state().with_world(|w| {
+        for o in w.orders.values() {
+            let region = w.shops[&o.shop_id].region;
+            assert!(!o.is_cod || region.has_cod(), "COD in {region:?}");
+        }
+        assert!(w.orders.values().any(|o| o.is_cod));
+        let id_shop = w.shops.values().find(|s| s.region.code() == "ID").unwrap();
+        let o = w.orders.values().find(|o| o.shop_id == id_shop.id).unwrap();
+        let j = tiktok_sandbox::world::json::order_json(w, o);
+        assert_eq!(j["payment"]["currency"], "IDR");
+        assert!(!j["payment"]["total_amount"].as_str().unwrap().contains('.'));
+    });
+    sb.stop().await;
+}
