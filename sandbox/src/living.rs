@@ -88,6 +88,14 @@ struct Living {
     adopted_at: HashMap<Id, i64>,
     /// Orders and returns updated at or after this are looked at again.
     last_scan: i64,
+    /// Cancellations and returns by order, kept up to date from the ids seen so far (ids only grow).
+    cancels_by_order: HashMap<Id, Vec<Id>>,
+    returns_by_order: HashMap<Id, Vec<Id>>,
+    last_cancel_id: Option<Id>,
+    last_return_id: Option<Id>,
+    indexed: (usize, usize),
+    /// Returns indexed but not yet looked at by `rescan`.
+    unseen_returns: Vec<Id>,
 }
 
 impl Living {
@@ -105,6 +113,12 @@ impl Living {
             return_due_of: HashMap::new(),
             adopted_at: HashMap::new(),
             last_scan: i64::MIN,
+            cancels_by_order: HashMap::new(),
+            returns_by_order: HashMap::new(),
+            last_cancel_id: None,
+            last_return_id: None,
+            indexed: (0, 0),
+            unseen_returns: Vec::new(),
         }
     }
 
@@ -132,6 +146,64 @@ impl Living {
         if let Some(old) = self.return_due_of.remove(&id) {
             self.return_timers.remove(&(old, id));
         }
+    }
+
+    /// Indexes cancellations and returns created since the last call (new returns wait in
+    /// `unseen_returns` for `rescan`).
+    fn refresh_index(&mut self, w: &World) {
+        let after =
+            |last: Option<Id>| last.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        for (id, c) in w
+            .cancellations
+            .range((after(self.last_cancel_id), std::ops::Bound::Unbounded))
+        {
+            self.cancels_by_order
+                .entry(c.order_id)
+                .or_default()
+                .push(*id);
+            self.last_cancel_id = Some(*id);
+            self.indexed.0 += 1;
+        }
+        for (id, r) in w
+            .returns
+            .range((after(self.last_return_id), std::ops::Bound::Unbounded))
+        {
+            self.returns_by_order
+                .entry(r.order_id)
+                .or_default()
+                .push(*id);
+            self.last_return_id = Some(*id);
+            self.indexed.1 += 1;
+            self.unseen_returns.push(*id);
+        }
+        if self.indexed != (w.cancellations.len(), w.returns.len()) {
+            // Something was inserted out of id order: start over.
+            self.cancels_by_order.clear();
+            self.returns_by_order.clear();
+            self.last_cancel_id = None;
+            self.last_return_id = None;
+            self.indexed = (0, 0);
+            self.unseen_returns.clear();
+            self.refresh_index(w);
+        }
+    }
+
+    fn has_cancellation(&self, w: &World, order: Id, pending_only: bool) -> bool {
+        self.cancels_by_order.get(&order).is_some_and(|ids| {
+            ids.iter().any(|c| {
+                !pending_only
+                    || w.cancellations
+                        .get(c)
+                        .is_some_and(|c| c.status == CancelStatus::RequestPending)
+            })
+        })
+    }
+
+    fn has_return(&self, w: &World, order: Id, open_only: bool) -> bool {
+        self.returns_by_order.get(&order).is_some_and(|ids| {
+            ids.iter()
+                .any(|r| !open_only || w.returns.get(r).is_some_and(|r| return_is_open(r.status)))
+        })
     }
 
     /// A uniform draw in [0, 1) that depends only on the seed, the id and what it is for.
@@ -342,15 +414,19 @@ fn rescan(living: &mut Living, w: &World, now: i64) {
             living.schedule(id, now + spread);
         }
     }
-    for r in w.returns.values() {
-        if return_is_open(r.status)
-            && (first || r.update_time >= living.last_scan)
-            && !living.return_due_of.contains_key(&r.id)
-        {
+    // Returns: at the first step every open one, later the new ones (a known one is already followed
+    // until it closes, and its timer looks at its current status).
+    living.refresh_index(w);
+    for rid in std::mem::take(&mut living.unseen_returns) {
+        let open = w
+            .returns
+            .get(&rid)
+            .is_some_and(|r| return_is_open(r.status));
+        if open && !living.return_due_of.contains_key(&rid) {
             if first {
-                living.adopted_at.insert(r.id, now);
+                living.adopted_at.insert(rid, now);
             }
-            living.schedule_return(r.id, now);
+            living.schedule_return(rid, now);
         }
     }
 }
@@ -465,13 +541,11 @@ fn advance_order(
         OrderStatus::AwaitingShipment | OrderStatus::PartiallyShipping => {
             w.ensure_package(id, now);
             let paid = since(w.orders.get(&id)?.paid_time, update);
-            let has_pending_cancel = w
-                .cancellations
-                .values()
-                .any(|c| c.order_id == id && c.status == CancelStatus::RequestPending);
+            living.refresh_index(w);
+            let has_pending_cancel = living.has_cancellation(w, id, true);
             if living.fate(id, CANCEL_REQUEST) < 0.03 && !has_pending_cancel {
                 let at = paid + living.span(id, CANCEL_REQUEST_AT, 10 * MINUTE, 2 * HOUR);
-                let already_asked = w.cancellations.values().any(|c| c.order_id == id);
+                let already_asked = living.has_cancellation(w, id, false);
                 if !already_asked {
                     if now < at {
                         return Some(at);
@@ -528,7 +602,8 @@ fn advance_order(
         }
         OrderStatus::Delivered => {
             let delivered = since(order.delivery_time, update);
-            let ever_returned = w.returns.values().any(|r| r.order_id == id);
+            living.refresh_index(w);
+            let ever_returned = living.has_return(w, id, false);
             if living.fate(id, RETURN) < 0.08 && !ever_returned {
                 let at = delivered + living.span(id, RETURN_AT, 2 * HOUR, 3 * DAY);
                 if now < at {
@@ -546,10 +621,7 @@ fn advance_order(
                 }
                 return Some(delivered + COMPLETE_AFTER);
             }
-            let open_return = w
-                .returns
-                .values()
-                .any(|r| r.order_id == id && return_is_open(r.status));
+            let open_return = living.has_return(w, id, true);
             let at = delivered + COMPLETE_AFTER;
             if now < at {
                 return Some(at);

@@ -341,3 +341,27 @@ async fn an_order_the_seller_ships_through_the_api_moves_on() {
     );
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_pace_the_shop_lives_by_itself() {
+    // 600 a minute per shop is ten a second: the background task's first steps place some.
+    let sandbox = start(SandboxConfig {
+        orders_per_minute: 600,
+        ..config()
+    })
+    .await
+    .unwrap();
+    let state = sandbox.state();
+    let before = state.with_world(|w| w.orders.len());
+    let mut grown = false;
+    for _ in 0..60 {
+        if state.with_world(|w| w.orders.len()) > before {
+            grown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(grown, "no order was placed");
+    assert!(min_stock(&state) >= 0);
+    sandbox.stop().await;
+}
