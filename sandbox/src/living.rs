@@ -105,7 +105,7 @@ impl Living {
             generation: state.generation(),
             seed,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x11f3_5a0b),
-            last_step: now - MINUTE,
+            last_step: now,
             carry: BTreeMap::new(),
             timers: BTreeSet::new(),
             due_of: HashMap::new(),
