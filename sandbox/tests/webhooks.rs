@@ -530,3 +530,39 @@ async fn delivery_settings_can_be_read_and_changed() {
     );
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_address_counts_as_a_failed_delivery() {
+    let sandbox = start(config()).await.unwrap();
+    let c = Client::new(&sandbox);
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    subscribe(
+        &c,
+        "ORDER_STATUS_CHANGE",
+        &format!("http://127.0.0.1:{port}/gone"),
+    )
+    .await;
+    sandbox.state().emit(order_event(
+        c.shop_id,
+        3,
+        OrderStatus::Completed,
+        1_700_000_000,
+    ));
+    // The flush pushes the event, and then makes the retry its failure scheduled.
+    let flushed = c.control("POST", "/_sandbox/webhooks/flush", None).await;
+    assert_eq!(flushed["flushed"]["attempted"], 1);
+    let log = deliveries(&c).await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    for (i, d) in log.iter().enumerate() {
+        assert_eq!(d["attempt"], i + 1);
+        assert_eq!(d["status"], "failed");
+        assert!(d["http_status"].is_null());
+        assert!(d["error"].as_str().unwrap().contains("connection"));
+    }
+    sandbox.stop().await;
+}
