@@ -38,8 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(analytics::configure)
         .configure(affiliate::configure)
         .configure(events::configure)
-        .configure(crate::living::configure)
-        // Other areas (returns, promotions, analytics, affiliate, events/webhooks) add their lines here.
-        ;
+        .configure(crate::living::configure);
     cfg.default_service(web::to(crate::protocol::unmatched));
 }
