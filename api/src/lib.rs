@@ -13,4 +13,5 @@ pub mod pagination;
 pub mod routes;
 pub mod shops;
 pub mod telemetry;
+pub mod tiktok;
 pub mod vault;

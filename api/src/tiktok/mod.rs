@@ -1,0 +1,23 @@
+//! The outbound TikTok Shop client, shaped as a connector: a transport that limits, signs, retries
+//! and decodes TikTok's envelope once ([`client`]), request signing ([`sign`]), error
+//! classification ([`error`]), rate limits ([`limits`]), and one module per API area with its wire
+//! types and conversions ([`authorization`]; more areas build on [`TikTokClient::call`]).
+//! It speaks the real Open API (shared `tiktok-api.md`) and knows nothing of our database or actix.
+
+pub mod authorization;
+pub mod category;
+pub mod client;
+pub mod error;
+pub mod limits;
+pub mod sign;
+
+#[cfg(test)]
+mod tests;
+
+pub use authorization::{AuthorizedShop, TokenGrant, expiry_from};
+pub use category::ApiCategory;
+pub use client::{
+    ApiRequest, ApiResponse, AppCredentials, ClientOptions, RetryPolicy, TikTokClient,
+};
+pub use error::{ErrorKind, TikTokError};
+pub use limits::{QuotaGate, QuotaKey, QuotaUse, RateLimits};
