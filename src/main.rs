@@ -30,6 +30,8 @@ enum Command {
         #[arg(long, default_value = "data")]
         data_dir: String,
     },
+    /// Run the TikTok Shop emulator alone (one port: consent page, token host, API, /_sandbox control).
+    Sandbox(SandboxArgs),
     /// Apply, revert or list database migrations (DATABASE_URL).
     Migrate {
         #[command(subcommand)]
@@ -52,6 +54,35 @@ enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+}
+
+#[derive(clap::Args)]
+struct SandboxArgs {
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value = "sandbox_app_key")]
+    app_key: String,
+    #[arg(long, default_value = "sandbox_app_secret")]
+    app_secret: String,
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8080/api/integrations/tiktok/callback"
+    )]
+    redirect_url: String,
+    /// Orders generated at start, per shop.
+    #[arg(long, default_value_t = 200)]
+    orders: usize,
+    /// Products generated at start, per shop.
+    #[arg(long, default_value_t = 50)]
+    products: usize,
+    /// New orders per minute, moving through the real lifecycle and pushing webhooks (0 = off).
+    #[arg(long, default_value_t = 0)]
+    orders_per_minute: u32,
+    /// Calls per minute per shop per API category (0 = off).
+    #[arg(long, default_value_t = 600)]
+    rate_limit: u32,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +138,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { data_dir } => demo(&data_dir).await,
+        Command::Sandbox(args) => sandbox(args).await,
         Command::Migrate { action } => {
             api::config::load_dotenv();
             let url = std::env::var("DATABASE_URL")
@@ -160,38 +192,111 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+async fn sandbox(args: SandboxArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let running = tiktok_sandbox::start(tiktok_sandbox::SandboxConfig {
+        port: args.port,
+        seed: args.seed,
+        app_key: args.app_key,
+        app_secret: args.app_secret,
+        redirect_url: args.redirect_url,
+        orders: args.orders,
+        products: args.products,
+        orders_per_minute: args.orders_per_minute,
+        rate_limit: args.rate_limit,
+        ..Default::default()
+    })
+    .await
+    .context("starting the sandbox")?;
+    let base = running.base_url();
+    println!(
+        r#"TikTok Shop sandbox ready in {:.1?}
+  consent page   {base}/open/authorize?app_key={app_key}&state=…
+  token host     {base}/api/v2/token/get · {base}/api/v2/token/refresh   (TIKTOK_AUTH_BASE={base})
+  API            {base}/product/202309/… · /order/202309/… · …           (TIKTOK_API_BASE={base})
+  control        {base}/_sandbox/   (see sandbox/README.md)
+  app            key {app_key}, secret {app_secret}
+Press Ctrl-C to stop."#,
+        started.elapsed(),
+        app_key = running.app_key(),
+        app_secret = running.app_secret(),
+    );
+    tokio::signal::ctrl_c().await?;
+    running.stop().await;
+    Ok(())
+}
+
 async fn demo(data_dir: &str) -> anyhow::Result<()> {
     let files = api::demo::DemoFiles::new(data_dir)?;
-    let settings = files.settings()?;
-    api::telemetry::init(&settings.log_filter, settings.log_file.as_deref())?;
+    let first = files.settings()?;
+    api::telemetry::init(&first.log_filter, first.log_file.as_deref())?;
+    // TikTok is the in-process sandbox; its app sends sellers back to our callback.
+    let public = first.public_url.as_str().trim_end_matches('/').to_owned();
+    let sandbox = tiktok_sandbox::start(tiktok_sandbox::SandboxConfig {
+        app_key: "demo_app_key".into(),
+        app_secret: "demo_app_secret_0123456789".into(),
+        redirect_url: format!("{public}/api/integrations/tiktok/callback"),
+        orders_per_minute: 2,
+        ..Default::default()
+    })
+    .await
+    .context("starting the in-process sandbox")?;
+    let sb = sandbox.base_url();
+    let settings = files.settings_with(&[
+        ("TIKTOK_API_BASE", sb.clone()),
+        ("TIKTOK_AUTH_BASE", sb.clone()),
+        ("TIKTOK_AUTHORIZE_URL", sandbox.authorize_url()),
+        ("OCEAN_UI_URL", format!("{public}/api/docs/")),
+    ])?;
     let keys = JwtKeys::new(&settings.jwt);
     let token = keys.mint(
-        "demo",
+        api::demo::TENANT,
         "demo-admin",
         Role::Admin,
         chrono::Duration::hours(24),
     )?;
     let token_file = files.write_token(&token)?;
     let app = Application::build(settings).await?;
+    let service_id = sandbox.state().config().service_id.clone();
+    let shop_id = api::demo::ensure_demo_shop(
+        &app.state(),
+        sandbox.app_key(),
+        sandbox.app_secret(),
+        &service_id,
+    )
+    .await?;
     let base = format!("http://127.0.0.1:{}", app.port());
+    let shop = format!("{base}/api/integrations/tiktok/shops/{shop_id}");
     println!(
         r#"
-Ocean ERP × TikTok Shop — demo
+Ocean ERP × TikTok Shop — demo (offline: TikTok is the in-process sandbox at {sb})
   API          {base}/api
   API docs     {base}/api/docs
-  Admin token  (tenant "demo", 24 h) saved in {token_file}
+  Admin token  tenant "{tenant}", 24 h, saved in {token_file}
+  Demo shop    {shop_id}, configured with the sandbox's app
 
-Try it:
+Connect the demo shop to (sandbox) TikTok:
   TOKEN=$(cat {token_file})
-  curl -s -X POST {base}/api/integrations/tiktok/shops \
-    -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-    -d '{{"name":"My US shop","app_key":"demoappkey","app_secret":"demo-app-secret-123","region":"US"}}'
-  curl -s {base}/api/integrations/tiktok/shops -H "Authorization: Bearer $TOKEN"
+  1. Ask for the consent link:
+       curl -s -X POST {shop}/connect -H "Authorization: Bearer $TOKEN"
+  2. Open its authorize_url in a browser and press Authorize. TikTok (the sandbox) sends the browser to our
+     callback, which stores the tokens and lands on {base}/api/docs/?tiktok_connect=success&…
+     Or, without a browser, post the same consent form with curl:
+       URL=$(curl -s -X POST {shop}/connect -H "Authorization: Bearer $TOKEN" | sed 's/.*"authorize_url":"\([^"]*\)".*/\1/')
+       CALLBACK=$(curl -s -o /dev/null -w '%{{redirect_url}}' -X POST {sb}/open/authorize \
+         -d "app_key={app_key}&state=${{URL##*state=}}&action=authorize")
+       curl -s -o /dev/null -w '%{{redirect_url}}\n' "$CALLBACK"
+  3. See the connection (the seller's second shop is connected too, as its own shop):
+       curl -s {shop}/status -H "Authorization: Bearer $TOKEN"
+       curl -s {base}/api/integrations/tiktok/shops -H "Authorization: Bearer $TOKEN"
 
 Press Ctrl-C to stop.
 "#,
-        token_file = token_file.display()
+        tenant = api::demo::TENANT,
+        token_file = token_file.display(),
+        app_key = sandbox.app_key(),
     );
     app.run_until_stopped().await?;
+    sandbox.stop().await;
     Ok(())
 }

@@ -8,12 +8,15 @@ use actix_web::{App, HttpRequest, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::JwtKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::shops::quota::DbQuotaGate;
+use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
 use crate::vault::Vault;
 
 /// What every handler can reach.
@@ -26,6 +29,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
+    /// The outbound TikTok client (one HTTP pool, limiter and budget for the process).
+    pub tiktok: TikTokClient,
+    /// This process's id, as the owner of leases in the database.
+    pub instance_id: String,
 }
 
 impl AppState {
@@ -37,7 +44,29 @@ impl AppState {
         let openapi_json = crate::openapi::build()
             .to_pretty_json()
             .context("rendering the OpenAPI document")?;
+        let tuning = &settings.tiktok_tuning;
+        let options = ClientOptions {
+            timeout: tuning.timeout,
+            retry: RetryPolicy {
+                base_delay: tuning.retry_base,
+                ..RetryPolicy::default()
+            },
+            limits: RateLimits {
+                per_shop_category_per_minute: tuning.per_shop_category_per_minute,
+                per_app_per_minute: tuning.per_app_per_minute,
+            },
+        };
+        let gate = DbQuotaGate::new(
+            db.clone(),
+            clock.clone(),
+            tuning.per_shop_category_per_minute,
+            tuning.per_app_per_minute,
+        );
+        let tiktok = TikTokClient::new(settings.tiktok.clone(), options, clock.clone())
+            .with_quota_gate(Arc::new(gate));
         Ok(Self {
+            tiktok,
+            instance_id: uuid::Uuid::new_v4().to_string(),
             vault: Vault::new(&settings.master_key),
             jwt: JwtKeys::new(&settings.jwt),
             db,
@@ -91,6 +120,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     state: web::Data<AppState>,
+    workers: CancellationToken,
 }
 
 impl Application {
@@ -122,10 +152,13 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
+        let workers = CancellationToken::new();
+        crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
         Ok(Self {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -139,10 +172,13 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then stops taking work and finishes what is in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.workers.cancel();
+        result
     }
 
-    pub fn into_server(self) -> actix_web::dev::Server {
-        self.server
+    /// The server future and the handle that stops the background workers (tests stop them on drop).
+    pub fn into_parts(self) -> (actix_web::dev::Server, CancellationToken) {
+        (self.server, self.workers)
     }
 }

@@ -86,6 +86,15 @@ pub struct TikTokHosts {
     pub authorize_url: Url,
 }
 
+/// How the TikTok client paces and retries (defaults: the guide's limits, about 1 s first back-off).
+#[derive(Debug, Clone)]
+pub struct TikTokTuning {
+    pub per_shop_category_per_minute: u32,
+    pub per_app_per_minute: u32,
+    pub retry_base: std::time::Duration,
+    pub timeout: std::time::Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -97,6 +106,7 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub ui_url: Url,
     pub tiktok: TikTokHosts,
+    pub tiktok_tuning: TikTokTuning,
     pub log_filter: String,
     pub log_file: Option<String>,
 }
@@ -175,6 +185,42 @@ impl Settings {
             )?,
         };
 
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| {
+                    ConfigError::new(
+                        name,
+                        format!("`{v}` is not a whole number"),
+                        "Give a whole number, e.g. 600",
+                    )
+                }),
+            }
+        };
+        let per_minute = |name: &'static str, default: u64| -> Result<u32, ConfigError> {
+            u32::try_from(number(name, default)?).map_err(|_| {
+                ConfigError::new(
+                    name,
+                    "is too large",
+                    "Give calls per minute, 0 for no limit",
+                )
+            })
+        };
+        let timeout_secs = number("TIKTOK_TIMEOUT_SECS", 10)?;
+        if timeout_secs == 0 {
+            return Err(ConfigError::new(
+                "TIKTOK_TIMEOUT_SECS",
+                "is 0",
+                "Give seconds, e.g. 10",
+            ));
+        }
+        let tiktok_tuning = TikTokTuning {
+            per_shop_category_per_minute: per_minute("TIKTOK_RATE_LIMIT_SHOP", 600)?,
+            per_app_per_minute: per_minute("TIKTOK_RATE_LIMIT_APP", 6000)?,
+            retry_base: std::time::Duration::from_millis(number("TIKTOK_RETRY_BASE_MS", 1000)?),
+            timeout: std::time::Duration::from_secs(timeout_secs),
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -184,6 +230,7 @@ impl Settings {
             jwt,
             ui_url,
             tiktok,
+            tiktok_tuning,
             log_filter: get("OCEAN_LOG").unwrap_or("info").to_owned(),
             log_file: get("OCEAN_LOG_FILE").map(str::to_owned),
         })
@@ -303,6 +350,8 @@ mod tests {
             ("OCEAN_PUBLIC_URL", "ftp://x"),
             ("TIKTOK_API_BASE", "not a url"),
             ("DATABASE_URL", "mysql://x"),
+            ("TIKTOK_RATE_LIMIT_SHOP", "lots"),
+            ("TIKTOK_TIMEOUT_SECS", "0"),
             ("OCEAN_JWT_SECRET", "short"),
         ] {
             let mut env = base();

@@ -9,7 +9,12 @@ use anyhow::Context;
 use base64::Engine;
 use rand::RngCore;
 
+use secrecy::SecretString;
+
+use crate::app::AppState;
 use crate::config::Settings;
+use crate::shops::service::{self, NewShop};
+use crate::shops::{Features, Region, SyncInterval};
 
 pub struct DemoFiles {
     pub dir: PathBuf,
@@ -40,6 +45,11 @@ impl DemoFiles {
 
     /// The settings of the demo: the environment where it says something, generated keys otherwise.
     pub fn settings(&self) -> anyhow::Result<Settings> {
+        self.settings_with(&[])
+    }
+
+    /// The demo's settings with `overrides` on top (the sandbox's URLs).
+    pub fn settings_with(&self, overrides: &[(&str, String)]) -> anyhow::Result<Settings> {
         crate::config::load_dotenv();
         let mut env: HashMap<String, String> = std::env::vars().collect();
         let mut fill = |name: &str, value: String| {
@@ -51,6 +61,9 @@ impl DemoFiles {
             "DATABASE_URL",
             format!("sqlite://{}?mode=rwc", self.dir.join("ocean.db").display()),
         );
+        for (name, value) in overrides {
+            env.insert((*name).to_owned(), value.clone());
+        }
         Ok(Settings::from_map(&env)?)
     }
 
@@ -59,6 +72,44 @@ impl DemoFiles {
         write_private(&path, token)?;
         Ok(path)
     }
+}
+
+/// The tenant the demo's token and shop belong to.
+pub const TENANT: &str = "demo";
+const DEMO_SHOP_NAME: &str = "Demo shop (sandbox)";
+
+/// The demo's shop, configured with the sandbox's app: made once, found again on later runs.
+pub async fn ensure_demo_shop(
+    state: &AppState,
+    app_key: &str,
+    app_secret: &str,
+    service_id: &str,
+) -> anyhow::Result<String> {
+    let (existing, _) = service::list(&state.db, TENANT, 200, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(shop) = existing.into_iter().find(|s| s.name == DEMO_SHOP_NAME) {
+        return Ok(shop.id);
+    }
+    let shop = service::create(
+        &state.db,
+        &state.vault,
+        state.clock.now(),
+        TENANT,
+        NewShop {
+            name: DEMO_SHOP_NAME.to_owned(),
+            app_key: app_key.to_owned(),
+            app_secret: SecretString::from(app_secret.to_owned()),
+            service_id: Some(service_id.to_owned()),
+            shop_id: None,
+            region: Region::US,
+            features: Features::default(),
+            sync_interval: SyncInterval::default(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the demo shop: {e}"))?;
+    Ok(shop.id)
 }
 
 fn write_private(path: &Path, value: &str) -> anyhow::Result<()> {

@@ -2,44 +2,82 @@
 
 use anyhow::Context;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 
-use entity::shop;
+use entity::{shop, tiktok_grant};
 
 use crate::shops::service::app_secret_at;
-use crate::vault::Vault;
+use crate::shops::tokens::grant_token_at;
+use crate::vault::{SealedAt, Vault};
 
 /// Re-seals every secret not yet under the vault's current key; all or nothing. Returns how many.
 pub async fn rotate(db: &DatabaseConnection, vault: &Vault) -> anyhow::Result<usize> {
     let txn = db.begin().await?;
     let mut resealed = 0;
-    let shops = shop::Entity::find()
+    for row in shop::Entity::find()
         .filter(shop::Column::AppSecretSealed.is_not_null())
         .all(&txn)
-        .await?;
-    for row in shops {
-        let Some(sealed) = row.app_secret_sealed.as_deref() else {
-            continue;
-        };
-        if vault.is_current(sealed) {
-            continue;
+        .await?
+    {
+        if let Some(new) = reseal(
+            vault,
+            app_secret_at(&row.id),
+            row.app_secret_sealed.as_deref(),
+        )? {
+            let mut model: shop::ActiveModel = row.into();
+            model.app_secret_sealed = Set(Some(new));
+            model.update(&txn).await?;
+            resealed += 1;
         }
-        let secret = vault
-            .open(app_secret_at(&row.id), sealed)
-            .with_context(|| {
-                format!(
-                    "shop {}: the app secret does not open with OCEAN_MASTER_KEY_OLD",
-                    row.id
-                )
-            })?;
-        let id = row.id.clone();
-        let mut model: shop::ActiveModel = row.into();
-        model.app_secret_sealed = Set(Some(vault.seal(app_secret_at(&id), &secret)));
-        model.update(&txn).await?;
-        resealed += 1;
     }
+    resealed += rotate_grants(&txn, vault).await?;
     txn.commit().await?;
     Ok(resealed)
+}
+
+async fn rotate_grants(txn: &DatabaseTransaction, vault: &Vault) -> anyhow::Result<usize> {
+    let mut resealed = 0;
+    for row in tiktok_grant::Entity::find().all(txn).await? {
+        let access = reseal(
+            vault,
+            grant_token_at(&row.id, "access_token"),
+            row.access_token_sealed.as_deref(),
+        )?;
+        let refresh = reseal(
+            vault,
+            grant_token_at(&row.id, "refresh_token"),
+            row.refresh_token_sealed.as_deref(),
+        )?;
+        resealed += usize::from(access.is_some()) + usize::from(refresh.is_some());
+        let mut model: tiktok_grant::ActiveModel = row.into();
+        if let Some(a) = access {
+            model.access_token_sealed = Set(Some(a));
+        }
+        if let Some(r) = refresh {
+            model.refresh_token_sealed = Set(Some(r));
+        }
+        if model.is_changed() {
+            model.update(txn).await?;
+        }
+    }
+    Ok(resealed)
+}
+
+/// The value sealed under the current key, or `None` when it already is (or there is none).
+fn reseal(vault: &Vault, at: SealedAt<'_>, sealed: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    if vault.is_current(sealed) {
+        return Ok(None);
+    }
+    let secret = vault.open(at, sealed).with_context(|| {
+        format!(
+            "{} {} {}: does not open with OCEAN_MASTER_KEY_OLD",
+            at.table, at.row, at.field
+        )
+    })?;
+    Ok(Some(vault.seal(at, &secret)))
 }

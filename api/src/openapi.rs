@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
     components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody)),
     tags(
         (name = "shops", description = "Configure TikTok shops: credentials, region, features, sync interval"),
+        (name = "connection", description = "Authorize a shop on TikTok (OAuth), its tokens and status"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]

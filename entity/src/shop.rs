@@ -27,6 +27,16 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    /// The TikTok authorization this shop's calls use (one may cover several shops).
+    pub grant_id: Option<String>,
+    /// TikTok's shop cipher, sent on every shop-scoped call.
+    pub shop_cipher: Option<String>,
+    pub tiktok_shop_name: Option<String>,
+    /// LOCAL or CROSS_BORDER.
+    pub seller_type: Option<String>,
+    pub connected_at: Option<DateTimeUtc>,
+    /// Why the shop is in its status (e.g. why it needs authorizing again).
+    pub status_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

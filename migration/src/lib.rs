@@ -4,12 +4,16 @@ pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_shops;
+mod m20261124_000002_create_connections;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_create_shops::Migration)]
+        vec![
+            Box::new(m20261124_000001_create_shops::Migration),
+            Box::new(m20261124_000002_create_connections::Migration),
+        ]
     }
 }

@@ -103,5 +103,15 @@ async fn migrate_up_status_and_down() {
     run(&["up"]);
     assert!(run(&["status"]).contains("applied  m20261124_000001_create_shops"));
     run(&["down"]);
+    let status = run(&["status"]);
+    assert!(
+        status.contains("applied  m20261124_000001_create_shops"),
+        "{status}"
+    );
+    assert!(
+        status.contains("pending  m20261124_000002_create_connections"),
+        "{status}"
+    );
+    run(&["down", "--steps", "5"]);
     assert!(run(&["status"]).contains("pending  m20261124_000001_create_shops"));
 }

@@ -136,6 +136,7 @@ pub struct TestApp {
     pub state: actix_web::web::Data<AppState>,
     pub clock: ManualClock,
     pub env: HashMap<String, String>,
+    pub workers: tokio_util::sync::CancellationToken,
     // Last: dropped after the server handle so connections close first.
     pub db: TestDb,
 }
@@ -171,7 +172,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut HashMap<String, String>)
         .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    tokio::spawn(app.into_server());
+    let (server, workers) = app.into_parts();
+    tokio::spawn(server);
     TestApp {
         address,
         client: reqwest::Client::builder()
@@ -182,6 +184,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut HashMap<String, String>)
         state,
         clock,
         env,
+        workers,
         db,
     }
 }
@@ -311,4 +314,11 @@ pub fn assert_error(status: u16, body: &Value, expected_status: u16, code: &str)
             .is_some_and(|m| !m.is_empty()),
         "{body}"
     );
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The background workers stop with the test's app.
+        self.workers.cancel();
+    }
 }

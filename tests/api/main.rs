@@ -2,11 +2,14 @@
 //! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
 mod helpers;
+mod sandbox_env;
 
 mod auth;
 mod cli;
+mod connect;
 mod errors;
 mod openapi;
 mod operations;
 mod secrets;
 mod shops;
+mod token_upkeep;

@@ -2,6 +2,7 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod connection;
 pub mod health;
 pub mod json;
 pub mod shops;
@@ -19,5 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shops::patch_shop)
         .service(shops::delete_shop)
         .service(shops::put_features)
-        .service(shops::put_sync_settings);
+        .service(shops::put_sync_settings)
+        .service(connection::connect_shop)
+        .service(connection::callback)
+        .service(connection::disconnect_shop)
+        .service(connection::shop_status);
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 
 use entity::shop;
@@ -191,6 +191,7 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         deleted_at: Set(None),
+        ..Default::default()
     };
     let saved = model.insert(db).await?;
     tracing::info!(shop = %saved.id, "shop configured");
@@ -328,13 +329,20 @@ pub async fn delete(
     id: &str,
 ) -> ApiResult<()> {
     let current = find_for_tenant(db, tenant, id).await?;
+    let grant = current.grant_id.clone();
+    let txn = db.begin().await?;
     let mut model: shop::ActiveModel = current.into();
+    model.grant_id = Set(None);
     model.app_secret_sealed = Set(None);
     model.app_secret_last4 = Set(None);
     model.status = Set(ShopStatus::Disconnected.as_str().to_owned());
     model.deleted_at = Set(Some(now));
     model.updated_at = Set(now);
-    model.update(db).await?;
+    model.update(&txn).await?;
+    if let Some(grant) = grant {
+        super::tokens::erase_grant_if_unused(&txn, &grant, now).await?;
+    }
+    txn.commit().await?;
     tracing::info!("shop deleted; secrets erased");
     Ok(())
 }

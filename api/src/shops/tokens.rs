@@ -1,0 +1,588 @@
+//! Token upkeep: a shop's session (app credentials, cipher, access token), calls that refresh once and
+//! retry once when TikTok says the token expired, a refresh that is single-flight across tasks and
+//! server processes (a lease on the grant row), and the background refresher.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::QueryFilter;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Condition, Expr};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+use entity::{shop, tiktok_grant};
+
+use super::connect::app_credentials;
+use super::model::ShopStatus;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::tiktok::{ApiRequest, ApiResponse, AppCredentials, ErrorKind, TikTokError};
+use crate::vault::SealedAt;
+
+pub const GRANT_ACTIVE: &str = "active";
+pub const GRANT_REVOKED: &str = "revoked";
+pub const GRANT_ERASED: &str = "erased";
+
+/// How long a refresher may hold the lease before another may take over (a crashed process).
+const LEASE: i64 = 60;
+/// How long a caller waits for another process's refresh before giving up.
+const WAIT_FOR_OTHER_REFRESH: StdDuration = StdDuration::from_secs(30);
+
+pub fn grant_token_at<'a>(grant_id: &'a str, field: &'static str) -> SealedAt<'a> {
+    SealedAt {
+        table: "tiktok_grants",
+        row: grant_id,
+        field,
+    }
+}
+
+/// Erases a grant's tokens (history stays).
+async fn erase_grant(
+    db: &impl ConnectionTrait,
+    grant_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    tiktok_grant::Entity::update_many()
+        .col_expr(
+            tiktok_grant::Column::AccessTokenSealed,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            tiktok_grant::Column::RefreshTokenSealed,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(tiktok_grant::Column::Status, Expr::value(GRANT_ERASED))
+        .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
+        .filter(tiktok_grant::Column::Id.eq(grant_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Erases a grant's tokens once no live shop uses it (a shop was disconnected or deleted).
+pub async fn erase_grant_if_unused(
+    db: &impl ConnectionTrait,
+    grant_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let still_used = shop::Entity::find()
+        .filter(shop::Column::GrantId.eq(grant_id))
+        .filter(shop::Column::DeletedAt.is_null())
+        .count(db)
+        .await?;
+    if still_used == 0 {
+        erase_grant(db, grant_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Everything needed to call TikTok for one shop.
+pub struct ShopSession {
+    pub shop: shop::Model,
+    pub app: AppCredentials,
+    pub cipher: String,
+    pub grant_id: String,
+    access_token: SecretString,
+    token_version: i64,
+}
+
+fn reauthorization_required(reason: &str) -> ApiError {
+    ApiError::conflict(
+        "reauthorization_required",
+        format!("{reason}; an admin must connect the shop again (POST …/connect)"),
+    )
+}
+
+impl ShopSession {
+    /// Opens a connected shop's session.
+    pub async fn open(state: &AppState, shop: shop::Model) -> ApiResult<Self> {
+        match ShopStatus::from_column(&shop.status) {
+            ShopStatus::Connected => {}
+            ShopStatus::ReauthorizationRequired => {
+                return Err(reauthorization_required(
+                    shop.status_reason
+                        .as_deref()
+                        .unwrap_or("TikTok no longer accepts this shop's authorization"),
+                ));
+            }
+            ShopStatus::Configured | ShopStatus::Authorizing | ShopStatus::Disconnected => {
+                return Err(ApiError::conflict(
+                    "shop_not_connected",
+                    "the shop is not connected to TikTok; an admin must connect it first (POST …/connect)",
+                ));
+            }
+        }
+        let (Some(grant_id), Some(cipher)) = (shop.grant_id.clone(), shop.shop_cipher.clone())
+        else {
+            return Err(ApiError::conflict(
+                "shop_not_connected",
+                "the shop has no authorization; connect it",
+            ));
+        };
+        let app = app_credentials(&state.vault, &shop)?;
+        let (access_token, token_version) = load_access_token(state, &grant_id).await?;
+        Ok(Self {
+            shop,
+            app,
+            cipher,
+            grant_id,
+            access_token,
+            token_version,
+        })
+    }
+
+    async fn reload_token(&mut self, state: &AppState) -> ApiResult<()> {
+        let (token, version) = load_access_token(state, &self.grant_id).await?;
+        self.access_token = token;
+        self.token_version = version;
+        Ok(())
+    }
+
+    fn request<'a>(
+        &'a self,
+        method: &reqwest::Method,
+        path: &'a str,
+        query: &[(String, String)],
+        body: &Option<serde_json::Value>,
+    ) -> ApiRequest<'a> {
+        ApiRequest {
+            app: &self.app,
+            access_token: &self.access_token,
+            shop_cipher: Some(&self.cipher),
+            shop_key: Some(&self.shop.id),
+            method: method.clone(),
+            path,
+            query: query.to_vec(),
+            body: body.clone(),
+        }
+    }
+
+    /// One TikTok call for this shop. An expired or invalid token is refreshed once (single-flight)
+    /// and the call retried once; a second refusal means the shop must be authorized again.
+    pub async fn call<T: DeserializeOwned>(
+        &mut self,
+        state: &AppState,
+        method: reqwest::Method,
+        path: &str,
+        query: Vec<(String, String)>,
+        body: Option<serde_json::Value>,
+    ) -> ApiResult<ApiResponse<T>> {
+        let first = state
+            .tiktok
+            .call(self.request(&method, path, &query, &body))
+            .await;
+        let error = match first {
+            Ok(r) => return Ok(r),
+            Err(e) if is_token_error(&e) => e,
+            Err(e) => return Err(tiktok_to_api(e)),
+        };
+        tracing::info!(path, kind = ?error.kind(), "access token refused; refreshing once");
+        refresh(state, &self.grant_id, Some(self.token_version)).await?;
+        self.reload_token(state).await?;
+        match state
+            .tiktok
+            .call(self.request(&method, path, &query, &body))
+            .await
+        {
+            Ok(r) => Ok(r),
+            Err(e) if is_token_error(&e) => {
+                mark_revoked(state, &self.grant_id, &e.to_string()).await?;
+                Err(reauthorization_required(
+                    "TikTok refused the refreshed access token",
+                ))
+            }
+            Err(e) => Err(tiktok_to_api(e)),
+        }
+    }
+}
+
+fn is_token_error(e: &TikTokError) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::AccessTokenExpired | ErrorKind::AccessTokenInvalid
+    )
+}
+
+/// TikTok's refusal as our error: `details` carries TikTok's code, message and request_id.
+pub fn tiktok_to_api(e: TikTokError) -> ApiError {
+    use actix_web::http::StatusCode;
+    let (status, code, next) = match e.kind() {
+        ErrorKind::InvalidRequest => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tiktok_refused",
+            "check the request against TikTok's rules",
+        ),
+        ErrorKind::ScopeMissing => (
+            StatusCode::CONFLICT,
+            "tiktok_scope_missing",
+            "the app lacks the scope for this API: enable it in TikTok Partner Center and authorize again",
+        ),
+        ErrorKind::InvalidSign => (
+            StatusCode::BAD_GATEWAY,
+            "tiktok_signature_rejected",
+            "TikTok rejected our signature: check the shop's app secret",
+        ),
+        ErrorKind::RateLimited => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "tiktok_rate_limited",
+            "retry in a minute",
+        ),
+        ErrorKind::Transient | ErrorKind::Other => {
+            (StatusCode::BAD_GATEWAY, "tiktok_unavailable", "retry later")
+        }
+        ErrorKind::AccessTokenExpired
+        | ErrorKind::AccessTokenInvalid
+        | ErrorKind::AuthorizationGone => (
+            StatusCode::CONFLICT,
+            "reauthorization_required",
+            "an admin must connect the shop again",
+        ),
+    };
+    let mut detail = serde_json::json!({"tiktok_message": e.message()});
+    if let Some(c) = e.code() {
+        detail["tiktok_code"] = c.into();
+    }
+    if let Some(r) = e.request_id() {
+        detail["tiktok_request_id"] = r.into();
+    }
+    ApiError::new(status, code, format!("TikTok: {e}; {next}")).with_detail(detail)
+}
+
+async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant::Model> {
+    tiktok_grant::Entity::find_by_id(grant_id.to_owned())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| reauthorization_required("the shop's authorization is gone"))
+}
+
+async fn load_access_token(state: &AppState, grant_id: &str) -> ApiResult<(SecretString, i64)> {
+    let grant = load_grant(state, grant_id).await?;
+    if grant.status != GRANT_ACTIVE {
+        return Err(reauthorization_required(
+            "TikTok no longer accepts this shop's authorization",
+        ));
+    }
+    let sealed = grant
+        .access_token_sealed
+        .as_deref()
+        .ok_or_else(|| reauthorization_required("the shop's tokens were erased"))?;
+    let token = state
+        .vault
+        .open(grant_token_at(grant_id, "access_token"), sealed)
+        .map_err(ApiError::internal)?;
+    Ok((token, grant.token_version))
+}
+
+/// What a refresh call did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    /// This call refreshed the tokens.
+    ByUs,
+    /// Another task or process refreshed them while we waited; use the stored ones.
+    ByOther,
+}
+
+/// Refreshes a grant's tokens, once: among every task and process asking at the same time, exactly
+/// one calls TikTok (the one that takes the lease); the others wait and then use its tokens.
+/// `seen_version` is the token version the caller used; when the stored one is newer, nothing is done.
+#[tracing::instrument(skip(state), fields(grant = %grant_id))]
+pub async fn refresh(
+    state: &AppState,
+    grant_id: &str,
+    seen_version: Option<i64>,
+) -> ApiResult<Refreshed> {
+    let waited_since = Instant::now();
+    loop {
+        let grant = load_grant(state, grant_id).await?;
+        if grant.status != GRANT_ACTIVE {
+            return Err(reauthorization_required(
+                "TikTok no longer accepts this shop's authorization",
+            ));
+        }
+        if seen_version.is_some_and(|v| v != grant.token_version) {
+            return Ok(Refreshed::ByOther);
+        }
+        let now = state.clock.now();
+        let claimed = tiktok_grant::Entity::update_many()
+            .col_expr(
+                tiktok_grant::Column::RefreshLeaseOwner,
+                Expr::value(Some(state.instance_id.clone())),
+            )
+            .col_expr(
+                tiktok_grant::Column::RefreshLeaseUntil,
+                Expr::value(Some(now + Duration::seconds(LEASE))),
+            )
+            .filter(tiktok_grant::Column::Id.eq(grant_id))
+            .filter(tiktok_grant::Column::TokenVersion.eq(grant.token_version))
+            .filter(
+                Condition::any()
+                    .add(tiktok_grant::Column::RefreshLeaseUntil.is_null())
+                    .add(tiktok_grant::Column::RefreshLeaseUntil.lt(now)),
+            )
+            .exec(&state.db)
+            .await?;
+        if claimed.rows_affected == 1 {
+            return refresh_holding_lease(state, grant)
+                .await
+                .map(|()| Refreshed::ByUs);
+        }
+        if seen_version.is_none() {
+            // The background refresher does not wait on others: someone is already on it.
+            return Ok(Refreshed::ByOther);
+        }
+        if waited_since.elapsed() > WAIT_FOR_OTHER_REFRESH {
+            return Err(ApiError::unavailable(
+                "another worker is refreshing this shop's token and has not finished; retry shortly",
+            ));
+        }
+        // Another task or process holds the lease and is talking to TikTok: poll the row briefly.
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
+async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> ApiResult<()> {
+    let release = || async {
+        let _ = tiktok_grant::Entity::update_many()
+            .col_expr(
+                tiktok_grant::Column::RefreshLeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                tiktok_grant::Column::RefreshLeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
+            .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
+            .exec(&state.db)
+            .await;
+    };
+    let Some(sealed) = grant.refresh_token_sealed.as_deref() else {
+        release().await;
+        return Err(reauthorization_required("the shop's tokens were erased"));
+    };
+    let refresh_token = match state
+        .vault
+        .open(grant_token_at(&grant.id, "refresh_token"), sealed)
+    {
+        Ok(t) => t,
+        Err(e) => {
+            release().await;
+            return Err(ApiError::internal(e));
+        }
+    };
+    let shop = shop::Entity::find()
+        .filter(shop::Column::GrantId.eq(grant.id.clone()))
+        .filter(shop::Column::DeletedAt.is_null())
+        .one(&state.db)
+        .await?;
+    let Some(shop) = shop else {
+        release().await;
+        return Err(reauthorization_required(
+            "no shop uses this authorization any more",
+        ));
+    };
+    let app = app_credentials(&state.vault, &shop)?;
+    let now = state.clock.now();
+    match state.tiktok.refresh_token(&app, &refresh_token).await {
+        Ok(new) => {
+            // Both tokens in one write, only while we still hold the lease: a new refresh token is never lost
+            // to a concurrent writer, and never written twice.
+            let saved = tiktok_grant::Entity::update_many()
+                .col_expr(
+                    tiktok_grant::Column::AccessTokenSealed,
+                    Expr::value(Some(
+                        state
+                            .vault
+                            .seal(grant_token_at(&grant.id, "access_token"), &new.access_token),
+                    )),
+                )
+                .col_expr(
+                    tiktok_grant::Column::AccessTokenIssuedAt,
+                    Expr::value(Some(now)),
+                )
+                .col_expr(
+                    tiktok_grant::Column::AccessTokenExpiresAt,
+                    Expr::value(Some(new.access_token_expires_at)),
+                )
+                .col_expr(
+                    tiktok_grant::Column::RefreshTokenSealed,
+                    Expr::value(Some(state.vault.seal(
+                        grant_token_at(&grant.id, "refresh_token"),
+                        &new.refresh_token,
+                    ))),
+                )
+                .col_expr(
+                    tiktok_grant::Column::RefreshTokenExpiresAt,
+                    Expr::value(Some(new.refresh_token_expires_at)),
+                )
+                .col_expr(
+                    tiktok_grant::Column::GrantedScopes,
+                    Expr::value(
+                        serde_json::to_string(&new.granted_scopes).unwrap_or_else(|_| "[]".into()),
+                    ),
+                )
+                .col_expr(
+                    tiktok_grant::Column::TokenVersion,
+                    Expr::value(grant.token_version + 1),
+                )
+                .col_expr(tiktok_grant::Column::LastRefreshAt, Expr::value(Some(now)))
+                .col_expr(
+                    tiktok_grant::Column::RefreshLeaseOwner,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    tiktok_grant::Column::RefreshLeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
+                .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
+                .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
+                .exec(&state.db)
+                .await?;
+            if saved.rows_affected != 1 {
+                tracing::error!(
+                    "the refresh lease was lost while refreshing; the new tokens were not stored"
+                );
+                return Err(ApiError::unavailable(
+                    "the token refresh was interrupted; retry",
+                ));
+            }
+            metrics::counter!("tiktok_token_refreshes_total", "outcome" => "ok").increment(1);
+            tracing::info!(version = grant.token_version + 1, "tokens refreshed");
+            Ok(())
+        }
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::AuthorizationGone | ErrorKind::InvalidRequest
+            ) =>
+        {
+            metrics::counter!("tiktok_token_refreshes_total", "outcome" => "refused").increment(1);
+            tracing::warn!(error = %e, "TikTok refused the refresh; the shop must be authorized again");
+            mark_revoked(state, &grant.id, &e.to_string()).await?;
+            release().await;
+            Err(reauthorization_required(&format!(
+                "TikTok refused the token refresh ({e})"
+            )))
+        }
+        Err(e) => {
+            metrics::counter!("tiktok_token_refreshes_total", "outcome" => "failed").increment(1);
+            release().await;
+            Err(tiktok_to_api(e))
+        }
+    }
+}
+
+/// The grant no longer works: every shop on it needs authorizing again, and their syncs pause.
+pub async fn mark_revoked(state: &AppState, grant_id: &str, reason: &str) -> ApiResult<()> {
+    let now = state.clock.now();
+    tiktok_grant::Entity::update_many()
+        .col_expr(tiktok_grant::Column::Status, Expr::value(GRANT_REVOKED))
+        .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
+        .filter(tiktok_grant::Column::Id.eq(grant_id))
+        .exec(&state.db)
+        .await?;
+    shop::Entity::update_many()
+        .col_expr(
+            shop::Column::Status,
+            Expr::value(ShopStatus::ReauthorizationRequired.as_str()),
+        )
+        .col_expr(
+            shop::Column::StatusReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(shop::Column::UpdatedAt, Expr::value(now))
+        .filter(shop::Column::GrantId.eq(grant_id))
+        .filter(shop::Column::Status.eq(ShopStatus::Connected.as_str()))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Whether a token in its last 10 % of life (or past it) should be renewed now.
+pub fn refresh_due(
+    issued_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(expires_at) = expires_at else {
+        return false;
+    };
+    let issued_at = issued_at.unwrap_or(expires_at - Duration::days(7));
+    let lifetime = (expires_at - issued_at).max(Duration::zero());
+    now >= expires_at - lifetime / 10
+}
+
+/// Renews every active grant whose access token is in its last 10 % of life. Returns how many it renewed.
+pub async fn refresh_expiring(state: &AppState) -> ApiResult<usize> {
+    let now = state.clock.now();
+    let grants = tiktok_grant::Entity::find()
+        .filter(tiktok_grant::Column::Status.eq(GRANT_ACTIVE))
+        .all(&state.db)
+        .await?;
+    let mut renewed = 0;
+    for grant in grants {
+        if !refresh_due(
+            grant.access_token_issued_at,
+            grant.access_token_expires_at,
+            now,
+        ) {
+            continue;
+        }
+        match refresh(state, &grant.id, None).await {
+            Ok(Refreshed::ByUs) => renewed += 1,
+            Ok(Refreshed::ByOther) => {}
+            Err(e) => tracing::warn!(grant = %grant.id, error = %e, "background refresh failed"),
+        }
+    }
+    Ok(renewed)
+}
+
+/// The background refresher: looks once a minute until cancelled.
+pub fn spawn_refresher(
+    state: actix_web::web::Data<AppState>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(StdDuration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = refresh_expiring(&state).await {
+                        tracing::warn!(error = %e, "token refresher pass failed");
+                    }
+                }
+                _ = stop.cancelled() => break,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_is_due_in_the_last_tenth_of_life() {
+        let issued = Utc::now();
+        let expires = issued + Duration::days(10);
+        assert!(!refresh_due(
+            Some(issued),
+            Some(expires),
+            issued + Duration::days(8)
+        ));
+        assert!(refresh_due(
+            Some(issued),
+            Some(expires),
+            issued + Duration::days(9) + Duration::minutes(1)
+        ));
+        assert!(refresh_due(
+            Some(issued),
+            Some(expires),
+            expires + Duration::days(1)
+        ));
+        assert!(!refresh_due(Some(issued), None, issued));
+    }
+}
