@@ -294,6 +294,24 @@ async fn a_burst_beyond_the_limit_waits_instead_of_meeting_429() {
         status["quota"].as_array().is_some_and(|q| !q.is_empty()),
         "{status}"
     );
+    let metrics = env
+        .app
+        .client
+        .get(env.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tiktok_quota_used{"),
+        "quota use in /metrics"
+    );
+    assert!(
+        metrics.contains("tiktok_calls_total{"),
+        "TikTok calls in /metrics"
+    );
 }
 
 #[tokio::test]

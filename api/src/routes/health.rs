@@ -69,7 +69,8 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Readiness>
     }))
 }
 
-/// Prometheus metrics: requests by route and status, latency histogram.
+/// Prometheus metrics: requests by route and status, latency histogram, TikTok calls and this
+/// minute's API budget use per shop and category (`tiktok_quota_used{key}`).
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4",
@@ -77,6 +78,9 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Readiness>
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    if let Err(e) = crate::shops::quota::publish_metrics(&state.db, state.clock.now()).await {
+        tracing::warn!(error = %e, "quota figures unavailable for /metrics");
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

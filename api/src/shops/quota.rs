@@ -139,17 +139,26 @@ pub async fn shop_usage(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            metrics::gauge!("tiktok_quota_used", "shop" => shop.to_owned(), "category" => r.key[prefix.len()..].to_owned())
-                .set(f64::from(r.used));
-            QuotaUse {
-                category: r.key[prefix.len()..].to_owned(),
-                used: r.used,
-                limit: r.quota_limit,
-                window_start: DateTime::from_timestamp(r.window_start, 0).unwrap_or(now),
-            }
+        .map(|r| QuotaUse {
+            category: r.key[prefix.len()..].to_owned(),
+            used: r.used,
+            limit: r.quota_limit,
+            window_start: DateTime::from_timestamp(r.window_start, 0).unwrap_or(now),
         })
         .collect())
+}
+
+/// Publishes this minute's budget use of every key (all processes' calls) as gauges, for `/metrics`.
+pub async fn publish_metrics(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let rows = quota_window::Entity::find()
+        .filter(quota_window::Column::WindowStart.eq(window_start(now)))
+        .all(db)
+        .await?;
+    for r in rows {
+        metrics::gauge!("tiktok_quota_used", "key" => r.key.clone()).set(f64::from(r.used));
+        metrics::gauge!("tiktok_quota_limit", "key" => r.key).set(f64::from(r.quota_limit));
+    }
+    Ok(())
 }
 
 /// Drops windows older than an hour (called by the refresher's pass).

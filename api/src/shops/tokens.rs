@@ -247,7 +247,7 @@ pub fn tiktok_to_api(e: TikTokError) -> ApiError {
     if let Some(r) = e.request_id() {
         detail["tiktok_request_id"] = r.into();
     }
-    ApiError::new(status, code, format!("TikTok: {e}; {next}")).with_detail(detail)
+    ApiError::new(status, code, format!("{e}; {next}")).with_detail(detail)
 }
 
 async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant::Model> {
@@ -342,17 +342,24 @@ pub async fn refresh(
     }
 }
 
+/// Adds "release the refresh lease" to an update of grants.
+fn clear_lease(
+    update: sea_orm::UpdateMany<tiktok_grant::Entity>,
+) -> sea_orm::UpdateMany<tiktok_grant::Entity> {
+    update
+        .col_expr(
+            tiktok_grant::Column::RefreshLeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            tiktok_grant::Column::RefreshLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+}
+
 async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> ApiResult<()> {
     let release = || async {
-        let _ = tiktok_grant::Entity::update_many()
-            .col_expr(
-                tiktok_grant::Column::RefreshLeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                tiktok_grant::Column::RefreshLeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+        let _ = clear_lease(tiktok_grant::Entity::update_many())
             .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
             .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
             .exec(&state.db)
@@ -389,7 +396,7 @@ async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> 
         Ok(new) => {
             // Both tokens in one write, only while we still hold the lease: a new refresh token is never lost
             // to a concurrent writer, and never written twice.
-            let saved = tiktok_grant::Entity::update_many()
+            let saved = clear_lease(tiktok_grant::Entity::update_many())
                 .col_expr(
                     tiktok_grant::Column::AccessTokenSealed,
                     Expr::value(Some(
@@ -428,14 +435,6 @@ async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> 
                     Expr::value(grant.token_version + 1),
                 )
                 .col_expr(tiktok_grant::Column::LastRefreshAt, Expr::value(Some(now)))
-                .col_expr(
-                    tiktok_grant::Column::RefreshLeaseOwner,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    tiktok_grant::Column::RefreshLeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
                 .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
                 .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
                 .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
@@ -540,7 +539,7 @@ pub async fn refresh_expiring(state: &AppState) -> ApiResult<usize> {
     Ok(renewed)
 }
 
-/// The background refresher: looks once a minute until cancelled.
+/// The background refresher: looks once a minute until cancelled (and prunes old budget windows).
 pub fn spawn_refresher(
     state: actix_web::web::Data<AppState>,
     stop: tokio_util::sync::CancellationToken,
@@ -552,6 +551,10 @@ pub fn spawn_refresher(
                 _ = tick.tick() => {
                     if let Err(e) = refresh_expiring(&state).await {
                         tracing::warn!(error = %e, "token refresher pass failed");
+                    }
+                    // Old budget windows are of no use; the same pass sweeps them.
+                    if let Err(e) = super::quota::prune(&state.db, state.clock.now()).await {
+                        tracing::warn!(error = %e, "pruning old quota windows failed");
                     }
                 }
                 _ = stop.cancelled() => break,
