@@ -162,3 +162,40 @@ pub async fn observe_request(
     });
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_go_to_the_log_file_as_json_too() {
+        let path = std::env::temp_dir().join(format!("ocean-log-{}.log", uuid::Uuid::new_v4()));
+        init("info", Some(path.to_str().unwrap())).unwrap();
+        tracing::info!(shop = "s-1", "integration event");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(line["fields"]["message"], "integration event");
+        assert_eq!(line["fields"]["shop"], "s-1");
+        assert!(
+            init("info", None).is_err(),
+            "a second init is refused, not silently ignored"
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn only_sane_request_ids_are_kept() {
+        assert_eq!(
+            sane_request_id(&HeaderValue::from_static("abc-123_x.y:z")).as_deref(),
+            Some("abc-123_x.y:z")
+        );
+        assert_eq!(
+            sane_request_id(&HeaderValue::from_static("has space")),
+            None
+        );
+        assert_eq!(
+            sane_request_id(&HeaderValue::from_str(&"a".repeat(129)).unwrap()),
+            None
+        );
+    }
+}
