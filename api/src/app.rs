@@ -154,6 +154,8 @@ impl Application {
         .run();
         let workers = CancellationToken::new();
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
+        crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
+        crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
         Ok(Self {
             port,
             server,

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod routes;
 pub mod shops;
+pub mod sync;
 pub mod telemetry;
 pub mod tiktok;
 pub mod vault;

@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "shops", description = "Configure TikTok shops: credentials, region, features, sync interval"),
         (name = "connection", description = "Authorize a shop on TikTok (OAuth), its tokens and status"),
+        (name = "sync", description = "Sync a shop's orders, products and warehouses from TikTok: jobs, progress, retries"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_shops;
 mod m20261124_000002_create_connections;
+mod m20261124_000003_create_sync;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_shops::Migration),
             Box::new(m20261124_000002_create_connections::Migration),
+            Box::new(m20261124_000003_create_sync::Migration),
         ]
     }
 }

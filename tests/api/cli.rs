@@ -105,11 +105,12 @@ async fn migrate_up_status_and_down() {
     run(&["down"]);
     let status = run(&["status"]);
     assert!(
-        status.contains("applied  m20261124_000001_create_shops"),
+        status.contains("applied  m20261124_000002_create_connections"),
         "{status}"
     );
+    // `down` reverts the newest migration only.
     assert!(
-        status.contains("pending  m20261124_000002_create_connections"),
+        status.contains("pending  m20261124_000003_create_sync"),
         "{status}"
     );
     run(&["down", "--steps", "5"]);

@@ -12,4 +12,5 @@ mod openapi;
 mod operations;
 mod secrets;
 mod shops;
+mod sync;
 mod token_upkeep;

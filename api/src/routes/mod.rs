@@ -6,6 +6,7 @@ pub mod connection;
 pub mod health;
 pub mod json;
 pub mod shops;
+pub mod sync;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -24,5 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(connection::connect_shop)
         .service(connection::callback)
         .service(connection::disconnect_shop)
-        .service(connection::shop_status);
+        .service(connection::shop_status)
+        .service(sync::request_sync)
+        .service(sync::list_jobs)
+        .service(sync::get_job)
+        .service(sync::retry_job);
 }

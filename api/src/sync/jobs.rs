@@ -1,0 +1,631 @@
+//! The durable job queue. A job is one resource of one shop; workers claim it with a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE on SQLite), extend the lease at every
+//! saved page, and finish it. A job whose lease ran out (its worker died) is claimable again and
+//! resumes: syncers restart from the high-water mark or the job's checkpoint, and upserts make any
+//! repeated page harmless. Failures retry with exponential back-off, then stay `failed` with the error.
+//!
+//! Why not a job-queue crate: the ones that fit (apalis, underway, graphile-worker ports) each want their
+//! own SQL layer and schema and cover only one of our two databases; the queue is one table and a
+//! few statements on top of sea-orm.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Condition, Expr, LockBehavior, LockType};
+use sea_orm::{ActiveValue::Set, DatabaseBackend, QueryOrder, QuerySelect, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use entity::{shop, sync_job};
+
+use super::{Mode, Resource};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::Cursor;
+use crate::shops::tokens::ShopSession;
+use crate::shops::{Features, ShopStatus};
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+pub const CANCELLED: &str = "cancelled";
+
+/// How long a claim holds without a heartbeat; every saved page extends it.
+pub const LEASE_SECS: i64 = 120;
+/// Attempts before a job stays failed.
+pub const MAX_ATTEMPTS: i32 = 5;
+/// First back-off after a failure; doubled with each attempt.
+pub const BACKOFF_BASE_SECS: i64 = 30;
+/// Sync workers per process.
+pub const WORKERS: usize = 2;
+const POLL: StdDuration = StdDuration::from_millis(500);
+
+/// A job's progress, stored as JSON on its row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    #[serde(default)]
+    pub pages: u64,
+    #[serde(default)]
+    pub items: u64,
+    /// TikTok's `total_count` when it gives one.
+    #[serde(default)]
+    pub total: Option<u64>,
+    /// Records that could not be read and were skipped (see the log).
+    #[serde(default)]
+    pub skipped: u64,
+    /// Where a resumed full sync starts again (TikTok `update_time`, unix seconds).
+    #[serde(default)]
+    pub resume_from: Option<i64>,
+}
+
+impl Progress {
+    pub fn from_column(raw: &str) -> Self {
+        serde_json::from_str(raw).unwrap_or_default()
+    }
+
+    pub fn to_column(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// Why a run stopped short.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth another attempt (TikTok unavailable, rate limited, a database hiccup).
+    Retry(String),
+    /// No attempt can succeed (the shop must be authorized again, TikTok refused the request).
+    Fatal(String),
+    /// Nothing to do any more (the shop or its area is gone or disabled).
+    Cancelled(String),
+    /// Another worker owns the job now (our lease ran out); stop without touching it.
+    LeaseLost,
+}
+
+impl From<DbErr> for JobError {
+    fn from(e: DbErr) -> Self {
+        JobError::Retry(format!("database: {e}"))
+    }
+}
+
+impl From<ApiError> for JobError {
+    fn from(e: ApiError) -> Self {
+        let text = format!("{}: {}", e.code, e.message);
+        match e.code {
+            "reauthorization_required"
+            | "shop_not_connected"
+            | "tiktok_scope_missing"
+            | "tiktok_refused"
+            | "tiktok_signature_rejected" => JobError::Fatal(text),
+            _ => JobError::Retry(text),
+        }
+    }
+}
+
+/// What a syncer works with: the shop's TikTok session, the job and its progress.
+pub struct JobCtx<'a> {
+    pub state: &'a AppState,
+    pub job: sync_job::Model,
+    pub mode: Mode,
+    pub session: ShopSession,
+    pub progress: Progress,
+}
+
+impl JobCtx<'_> {
+    pub fn shop_id(&self) -> &str {
+        &self.job.shop_id
+    }
+
+    /// Saves the progress and extends the lease; fails when another worker took the job over.
+    pub async fn checkpoint(&mut self) -> Result<(), JobError> {
+        let now = self.state.clock.now();
+        let res = sync_job::Entity::update_many()
+            .col_expr(
+                sync_job::Column::Progress,
+                Expr::value(self.progress.to_column()),
+            )
+            .col_expr(
+                sync_job::Column::LeaseUntil,
+                Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
+            )
+            .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+            .filter(sync_job::Column::Id.eq(&self.job.id))
+            .filter(sync_job::Column::State.eq(RUNNING))
+            .filter(sync_job::Column::LeaseOwner.eq(self.job.lease_owner.clone()))
+            .exec(&self.state.db)
+            .await?;
+        if res.rows_affected == 1 {
+            Ok(())
+        } else {
+            Err(JobError::LeaseLost)
+        }
+    }
+}
+
+fn active() -> Condition {
+    Condition::any()
+        .add(sync_job::Column::State.eq(QUEUED))
+        .add(sync_job::Column::State.eq(RUNNING))
+}
+
+/// Queues a job, or returns the shop's queued or running job for the resource (`false`).
+pub async fn enqueue(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    shop: &shop::Model,
+    resource: Resource,
+    mode: Mode,
+) -> Result<(sync_job::Model, bool), DbErr> {
+    let find_active = || {
+        sync_job::Entity::find()
+            .filter(sync_job::Column::ShopId.eq(&shop.id))
+            .filter(sync_job::Column::Resource.eq(resource.as_str()))
+            .filter(active())
+            .one(db)
+    };
+    if let Some(existing) = find_active().await? {
+        return Ok((existing, false));
+    }
+    let job = sync_job::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        tenant_id: Set(shop.tenant_id.clone()),
+        shop_id: Set(shop.id.clone()),
+        resource: Set(resource.as_str().to_owned()),
+        mode: Set(mode.as_str().to_owned()),
+        state: Set(QUEUED.to_owned()),
+        progress: Set(Progress::default().to_column()),
+        attempts: Set(0),
+        max_attempts: Set(MAX_ATTEMPTS),
+        error: Set(None),
+        run_after: Set(now),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        created_at: Set(now),
+        started_at: Set(None),
+        finished_at: Set(None),
+        updated_at: Set(now),
+    };
+    match job.insert(db).await {
+        Ok(job) => {
+            tracing::info!(job = %job.id, shop = %shop.id, resource = resource.as_str(), mode = mode.as_str(), "sync job queued");
+            Ok((job, true))
+        }
+        // Another request or process queued one between our read and insert: the unique index
+        // on active jobs refused ours, so answer with theirs.
+        Err(e) => match find_active().await? {
+            Some(existing) => Ok((existing, false)),
+            None => Err(e),
+        },
+    }
+}
+
+fn claimable(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(sync_job::Column::State.eq(QUEUED))
+                .add(sync_job::Column::RunAfter.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(sync_job::Column::State.eq(RUNNING))
+                .add(sync_job::Column::LeaseUntil.lt(now)),
+        )
+}
+
+/// Takes one candidate if it is still claimable and unchanged (attempts act as its version).
+async fn take(
+    db: &impl ConnectionTrait,
+    candidate: &sync_job::Model,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<sync_job::Model>, DbErr> {
+    let res = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::State, Expr::value(RUNNING))
+        .col_expr(
+            sync_job::Column::LeaseOwner,
+            Expr::value(Some(owner.to_owned())),
+        )
+        .col_expr(
+            sync_job::Column::LeaseUntil,
+            Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
+        )
+        .col_expr(
+            sync_job::Column::Attempts,
+            Expr::value(candidate.attempts + 1),
+        )
+        .col_expr(
+            sync_job::Column::StartedAt,
+            Expr::value(Some(candidate.started_at.unwrap_or(now))),
+        )
+        .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+        .filter(sync_job::Column::Id.eq(&candidate.id))
+        .filter(sync_job::Column::Attempts.eq(candidate.attempts))
+        .filter(claimable(now))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(None);
+    }
+    sync_job::Entity::find_by_id(candidate.id.clone())
+        .one(db)
+        .await
+}
+
+/// Claims the next runnable job for `owner`: a queued one whose back-off is over, or a running one
+/// whose lease ran out (its worker died).
+pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::Model>, DbErr> {
+    let now = state.clock.now();
+    let query = || {
+        sync_job::Entity::find()
+            .filter(claimable(now))
+            .order_by_asc(sync_job::Column::RunAfter)
+            .order_by_asc(sync_job::Column::CreatedAt)
+    };
+    if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        let txn = state.db.begin().await?;
+        let candidate = query()
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .one(&txn)
+            .await?;
+        let taken = match candidate {
+            Some(c) => take(&txn, &c, owner, now).await?,
+            None => None,
+        };
+        txn.commit().await?;
+        Ok(taken)
+    } else {
+        // SQLite has one writer; a conditional UPDATE decides races, and a loser tries the next.
+        for c in query().limit(4).all(&state.db).await? {
+            if let Some(job) = take(&state.db, &c, owner, now).await? {
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Finishes a job we own; a job we no longer own is left alone.
+async fn finish(
+    state: &AppState,
+    job: &sync_job::Model,
+    new_state: &str,
+    error: Option<String>,
+    run_after: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    let now = state.clock.now();
+    let mut update = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::State, Expr::value(new_state))
+        .col_expr(sync_job::Column::Error, Expr::value(error))
+        .col_expr(
+            sync_job::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            sync_job::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(sync_job::Column::UpdatedAt, Expr::value(now));
+    if let Some(at) = run_after {
+        update = update.col_expr(sync_job::Column::RunAfter, Expr::value(at));
+    } else {
+        update = update.col_expr(sync_job::Column::FinishedAt, Expr::value(Some(now)));
+    }
+    update
+        .filter(sync_job::Column::Id.eq(&job.id))
+        .filter(sync_job::Column::State.eq(RUNNING))
+        .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// The back-off before attempt `attempts + 1`.
+pub fn backoff(attempts: i32) -> Duration {
+    Duration::seconds(BACKOFF_BASE_SECS << (attempts.clamp(1, 16) - 1))
+}
+
+async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError> {
+    let resource = Resource::parse(&job.resource)
+        .ok_or_else(|| JobError::Fatal(format!("unknown resource {:?}", job.resource)))?;
+    let mode = Mode::parse(&job.mode)
+        .ok_or_else(|| JobError::Fatal(format!("unknown mode {:?}", job.mode)))?;
+    let shop = shop::Entity::find_by_id(job.shop_id.clone())
+        .filter(shop::Column::DeletedAt.is_null())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| JobError::Cancelled("the shop was deleted".into()))?;
+    if !Features::from_json(&shop.features).is_enabled(resource.feature()) {
+        return Err(JobError::Cancelled(format!(
+            "the {} area is disabled for this shop",
+            resource.feature().as_str()
+        )));
+    }
+    let session = ShopSession::open(state, shop).await?;
+    let mut ctx = JobCtx {
+        state,
+        progress: Progress::from_column(&job.progress),
+        job: job.clone(),
+        mode,
+        session,
+    };
+    match resource {
+        Resource::Orders => super::orders::sync(&mut ctx).await,
+        Resource::Products => super::products::sync(&mut ctx).await,
+        Resource::Warehouses => super::warehouses::sync(&mut ctx).await,
+    }
+}
+
+/// Runs a claimed job to its end and records the outcome.
+#[tracing::instrument(skip_all, fields(job = %job.id, shop = %job.shop_id, resource = %job.resource, attempt = job.attempts))]
+pub async fn process(state: &AppState, job: sync_job::Model) {
+    let outcome = if job.attempts > job.max_attempts {
+        // Claimed again after its worker died too many times.
+        Err(JobError::Fatal(format!(
+            "gave up after {} attempts",
+            job.max_attempts
+        )))
+    } else {
+        execute(state, &job).await
+    };
+    let recorded = match outcome {
+        Ok(()) => {
+            tracing::info!("sync job succeeded");
+            finish(state, &job, SUCCEEDED, None, None).await
+        }
+        Err(JobError::LeaseLost) => {
+            tracing::warn!("sync job lease lost; another worker has it");
+            Ok(())
+        }
+        Err(JobError::Cancelled(why)) => {
+            tracing::info!(reason = %why, "sync job cancelled");
+            finish(state, &job, CANCELLED, Some(why), None).await
+        }
+        Err(JobError::Fatal(why)) => {
+            tracing::warn!(error = %why, "sync job failed");
+            finish(state, &job, FAILED, Some(why), None).await
+        }
+        Err(JobError::Retry(why)) if job.attempts >= job.max_attempts => {
+            tracing::warn!(error = %why, "sync job failed; no attempts left");
+            finish(state, &job, FAILED, Some(why), None).await
+        }
+        Err(JobError::Retry(why)) => {
+            let at = state.clock.now() + backoff(job.attempts);
+            tracing::warn!(error = %why, retry_at = %at, "sync job failed; will retry");
+            finish(state, &job, QUEUED, Some(why), Some(at)).await
+        }
+    };
+    if let Err(e) = recorded {
+        // The lease runs out and another worker takes the job again.
+        tracing::error!(error = %e, "recording a sync job's outcome failed");
+    }
+}
+
+/// Hands a job back untouched (shutdown): queued again at once, the attempt not counted.
+async fn release(state: &AppState, job: &sync_job::Model) -> Result<(), DbErr> {
+    let now = state.clock.now();
+    sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::State, Expr::value(QUEUED))
+        .col_expr(
+            sync_job::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            sync_job::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(sync_job::Column::Attempts, Expr::value(job.attempts - 1))
+        .col_expr(sync_job::Column::RunAfter, Expr::value(now))
+        .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+        .filter(sync_job::Column::Id.eq(&job.id))
+        .filter(sync_job::Column::State.eq(RUNNING))
+        .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Claims and runs one job; `false` when none was runnable. Tests drive the queue with it.
+pub async fn run_once(state: &AppState) -> bool {
+    match claim_as(state, &state.instance_id).await {
+        Ok(Some(job)) => {
+            process(state, job).await;
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming a sync job failed");
+            false
+        }
+    }
+}
+
+/// The sync workers: each polls for a job, runs it, and on shutdown hands back what it holds.
+pub fn spawn_workers(state: actix_web::web::Data<AppState>, stop: CancellationToken) {
+    for _ in 0..WORKERS {
+        let state = state.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while !stop.is_cancelled() {
+                let claimed = match claim_as(&state, &state.instance_id).await {
+                    Ok(job) => job,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming a sync job failed");
+                        None
+                    }
+                };
+                match claimed {
+                    Some(job) => {
+                        tokio::select! {
+                            _ = process(&state, job.clone()) => {}
+                            _ = stop.cancelled() => {
+                                if let Err(e) = release(&state, &job).await {
+                                    tracing::warn!(job = %job.id, error = %e, "releasing a sync job failed; its lease will expire");
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(POLL) => {}
+                            _ = stop.cancelled() => {}
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+// The API's side: tenant-scoped through the shop the handler loaded with `find_for_tenant`.
+
+/// Checks that a shop can sync `resource` now: connected, and the area enabled.
+pub fn ensure_can_sync(shop: &shop::Model, resource: Resource) -> ApiResult<()> {
+    if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
+        return Err(ApiError::conflict(
+            "shop_not_connected",
+            "the shop is not connected to TikTok; an admin must connect it first (POST …/connect)",
+        ));
+    }
+    if !Features::from_json(&shop.features).is_enabled(resource.feature()) {
+        return Err(ApiError::conflict(
+            "feature_disabled",
+            format!(
+                "the {} area is disabled for this shop; an admin can enable it (PUT …/features)",
+                resource.feature().as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Queues one job per resource (or returns the active one); all are checked before any is queued.
+pub async fn request_sync(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    shop: &shop::Model,
+    resources: &[Resource],
+    mode: Mode,
+) -> ApiResult<Vec<sync_job::Model>> {
+    for r in resources {
+        ensure_can_sync(shop, *r)?;
+    }
+    let mut jobs = Vec::new();
+    for r in resources {
+        jobs.push(enqueue(db, now, shop, *r, mode).await?.0);
+    }
+    Ok(jobs)
+}
+
+/// A shop's jobs, newest first.
+pub async fn list_for_shop(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    limit: u64,
+    after: Option<Cursor>,
+) -> ApiResult<(Vec<sync_job::Model>, Option<Cursor>)> {
+    let mut query = sync_job::Entity::find().filter(sync_job::Column::ShopId.eq(shop_id));
+    if let Some(c) = after {
+        query = query.filter(
+            Condition::any()
+                .add(sync_job::Column::CreatedAt.lt(c.at))
+                .add(
+                    Condition::all()
+                        .add(sync_job::Column::CreatedAt.eq(c.at))
+                        .add(sync_job::Column::Id.lt(c.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(sync_job::Column::CreatedAt)
+        .order_by_desc(sync_job::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor {
+            at: r.created_at,
+            id: r.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// One job of the shop; another shop's job is "not found".
+pub async fn get_for_shop(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    job_id: &str,
+) -> ApiResult<sync_job::Model> {
+    if uuid::Uuid::parse_str(job_id).is_err() {
+        return Err(ApiError::not_found("sync job"));
+    }
+    sync_job::Entity::find_by_id(job_id.to_owned())
+        .filter(sync_job::Column::ShopId.eq(shop_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("sync job"))
+}
+
+/// Queues a failed job again with fresh attempts (a new job when another one is active meanwhile
+/// would break "one at a time", so that case answers the active one's conflict).
+pub async fn retry(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    shop: &shop::Model,
+    job_id: &str,
+) -> ApiResult<sync_job::Model> {
+    let job = get_for_shop(db, &shop.id, job_id).await?;
+    if job.state != FAILED {
+        return Err(ApiError::conflict(
+            "job_not_failed",
+            format!("the job is {}; only a failed job can be retried", job.state),
+        ));
+    }
+    if let Some(r) = Resource::parse(&job.resource) {
+        ensure_can_sync(shop, r)?;
+    }
+    let res = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::State, Expr::value(QUEUED))
+        .col_expr(sync_job::Column::Attempts, Expr::value(0))
+        .col_expr(sync_job::Column::RunAfter, Expr::value(now))
+        .col_expr(
+            sync_job::Column::FinishedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+        .filter(sync_job::Column::Id.eq(&job.id))
+        .filter(sync_job::Column::State.eq(FAILED))
+        .exec(db)
+        .await;
+    match res {
+        Ok(r) if r.rows_affected == 1 => get_for_shop(db, &shop.id, job_id).await,
+        Ok(_) => Err(ApiError::conflict(
+            "job_not_failed",
+            "the job changed meanwhile; read it again",
+        )),
+        // The partial unique index: another job for the resource is queued or running.
+        Err(e) => {
+            let other = sync_job::Entity::find()
+                .filter(sync_job::Column::ShopId.eq(&shop.id))
+                .filter(sync_job::Column::Resource.eq(&job.resource))
+                .filter(active())
+                .one(db)
+                .await?;
+            if other.is_none() {
+                return Err(e.into());
+            }
+            Err(ApiError::conflict(
+                "sync_in_progress",
+                format!(
+                    "another {} sync of this shop is queued or running; follow that one",
+                    job.resource
+                ),
+            ))
+        }
+    }
+}

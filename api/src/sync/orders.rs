@@ -1,0 +1,353 @@
+//! Orders: `POST /order/202309/orders/search` sorted by `update_time` ascending, paged with
+//! `page_token`. Each page is saved in one transaction together with the high-water mark, so the
+//! mark never passes an order that is not saved. An order is upserted by (shop, TikTok id); its lines
+//! (one per unit) and packages are replaced; a status change adds a history row.
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, Iterable};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
+
+use super::jobs::{JobCtx, JobError};
+use super::{Mode, OVERLAP_SECS, Resource, cursor, non_empty, unix_time};
+
+pub const SEARCH_PATH: &str = "/order/202309/orders/search";
+const PAGE_SIZE: u32 = 50;
+
+// Wire types: TikTok's shapes (ids strings, amounts decimal strings, times unix seconds).
+
+#[derive(Debug, Deserialize)]
+pub struct SearchPage {
+    #[serde(default)]
+    pub orders: Vec<Value>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub total_count: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireOrder {
+    pub id: String,
+    pub status: String,
+    pub create_time: i64,
+    pub update_time: i64,
+    #[serde(default)]
+    pub paid_time: Option<i64>,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub buyer_email: Option<String>,
+    #[serde(default)]
+    pub buyer_message: Option<String>,
+    #[serde(default)]
+    pub shipping_type: Option<String>,
+    #[serde(default)]
+    pub shipping_provider: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub warehouse_id: Option<String>,
+    #[serde(default)]
+    pub is_cod: bool,
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
+    #[serde(default)]
+    pub packages: Vec<WirePackageRef>,
+    pub payment: WirePayment,
+    #[serde(default)]
+    pub recipient_address: Option<Value>,
+    #[serde(default)]
+    pub line_items: Vec<WireLine>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WirePackageRef {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WirePayment {
+    pub currency: String,
+    pub total_amount: String,
+    #[serde(default)]
+    pub sub_total: Option<String>,
+    #[serde(default)]
+    pub shipping_fee: Option<String>,
+    #[serde(default)]
+    pub seller_discount: Option<String>,
+    #[serde(default)]
+    pub platform_discount: Option<String>,
+    #[serde(default)]
+    pub tax: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireLine {
+    pub id: String,
+    pub sku_id: String,
+    pub product_id: String,
+    #[serde(default)]
+    pub product_name: String,
+    #[serde(default)]
+    pub sku_name: String,
+    #[serde(default)]
+    pub seller_sku: String,
+    pub sale_price: String,
+    #[serde(default)]
+    pub original_price: Option<String>,
+    pub currency: String,
+    #[serde(default)]
+    pub display_status: String,
+    #[serde(default)]
+    pub package_id: Option<String>,
+    #[serde(default)]
+    pub package_status: Option<String>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+}
+
+/// An order as our rows.
+#[derive(Debug)]
+pub struct OrderRows {
+    pub order: tiktok_order::Model,
+    pub lines: Vec<tiktok_order_line::Model>,
+    pub packages: Vec<tiktok_order_package::Model>,
+}
+
+fn amount(field: &str, raw: Option<String>) -> anyhow::Result<String> {
+    let s = raw.unwrap_or_else(|| "0".into());
+    // A decimal string, kept as TikTok wrote it (no float ever touches money).
+    let ok = !s.is_empty()
+        && s.trim_start_matches('-')
+            .split('.')
+            .enumerate()
+            .all(|(i, part)| i < 2 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        anyhow::bail!("{field} {s:?} is not a decimal amount");
+    }
+    Ok(s)
+}
+
+/// Reads one order of a search page into rows; an unreadable order is an error for that order only.
+pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<OrderRows> {
+    let o: WireOrder = serde_json::from_value(raw)?;
+    if o.id.is_empty() {
+        anyhow::bail!("order without an id");
+    }
+    let p = o.payment;
+    let mut lines = Vec::with_capacity(o.line_items.len());
+    for l in o.line_items {
+        if l.id.is_empty() {
+            anyhow::bail!("order {}: a line item without an id", o.id);
+        }
+        lines.push(tiktok_order_line::Model {
+            shop_id: shop_id.to_owned(),
+            order_id: o.id.clone(),
+            sale_price: amount("sale_price", Some(l.sale_price))?,
+            original_price: amount("original_price", l.original_price)?,
+            id: l.id,
+            sku_id: l.sku_id,
+            product_id: l.product_id,
+            product_name: l.product_name,
+            sku_name: l.sku_name,
+            seller_sku: l.seller_sku,
+            currency: l.currency,
+            display_status: l.display_status,
+            package_id: non_empty(l.package_id),
+            package_status: non_empty(l.package_status),
+            tracking_number: non_empty(l.tracking_number),
+        });
+    }
+    let packages = o
+        .packages
+        .into_iter()
+        .map(|pkg| {
+            // The package's status and tracking number travel on its line items.
+            let line = lines
+                .iter()
+                .find(|l| l.package_id.as_deref() == Some(pkg.id.as_str()));
+            tiktok_order_package::Model {
+                shop_id: shop_id.to_owned(),
+                order_id: o.id.clone(),
+                status: line.and_then(|l| l.package_status.clone()),
+                tracking_number: line.and_then(|l| l.tracking_number.clone()),
+                id: pkg.id,
+            }
+        })
+        .collect();
+    let order = tiktok_order::Model {
+        shop_id: shop_id.to_owned(),
+        status: o.status,
+        create_time: unix_time(o.create_time)?,
+        update_time: unix_time(o.update_time)?,
+        paid_time: o.paid_time.filter(|t| *t > 0).map(unix_time).transpose()?,
+        user_id: o.user_id,
+        buyer_email: non_empty(o.buyer_email),
+        buyer_message: non_empty(o.buyer_message),
+        shipping_type: non_empty(o.shipping_type),
+        shipping_provider: non_empty(o.shipping_provider),
+        tracking_number: non_empty(o.tracking_number),
+        warehouse_id: non_empty(o.warehouse_id),
+        is_cod: o.is_cod,
+        cancel_reason: non_empty(o.cancel_reason),
+        currency: p.currency,
+        sub_total: amount("sub_total", p.sub_total)?,
+        shipping_fee: amount("shipping_fee", p.shipping_fee)?,
+        seller_discount: amount("seller_discount", p.seller_discount)?,
+        platform_discount: amount("platform_discount", p.platform_discount)?,
+        tax: amount("tax", p.tax)?,
+        total_amount: amount("total_amount", Some(p.total_amount))?,
+        recipient: o.recipient_address.unwrap_or(Value::Null).to_string(),
+        synced_at: now,
+        id: o.id,
+    };
+    Ok(OrderRows {
+        order,
+        lines,
+        packages,
+    })
+}
+
+/// Upserts one order with its lines and packages; a new status adds a history row.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    rows: OrderRows,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let o = &rows.order;
+    let previous = tiktok_order::Entity::find_by_id((o.shop_id.clone(), o.id.clone()))
+        .one(db)
+        .await?;
+    if previous.as_ref().map(|p| p.status.as_str()) != Some(o.status.as_str()) {
+        order_status_history::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            shop_id: Set(o.shop_id.clone()),
+            order_id: Set(o.id.clone()),
+            from_status: Set(previous.map(|p| p.status)),
+            to_status: Set(o.status.clone()),
+            changed_at: Set(o.update_time),
+            recorded_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    let am: tiktok_order::ActiveModel = rows.order.clone().into();
+    tiktok_order::Entity::insert(am)
+        .on_conflict(
+            OnConflict::columns([tiktok_order::Column::ShopId, tiktok_order::Column::Id])
+                .update_columns(tiktok_order::Column::iter().filter(|c| {
+                    !matches!(c, tiktok_order::Column::ShopId | tiktok_order::Column::Id)
+                }))
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    let (shop_id, order_id) = (&rows.order.shop_id, &rows.order.id);
+    tiktok_order_line::Entity::delete_many()
+        .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
+        .filter(tiktok_order_line::Column::OrderId.eq(order_id))
+        .exec(db)
+        .await?;
+    if !rows.lines.is_empty() {
+        tiktok_order_line::Entity::insert_many(
+            rows.lines
+                .into_iter()
+                .map(tiktok_order_line::ActiveModel::from),
+        )
+        .exec(db)
+        .await?;
+    }
+    tiktok_order_package::Entity::delete_many()
+        .filter(tiktok_order_package::Column::ShopId.eq(shop_id))
+        .filter(tiktok_order_package::Column::OrderId.eq(order_id))
+        .exec(db)
+        .await?;
+    if !rows.packages.is_empty() {
+        tiktok_order_package::Entity::insert_many(
+            rows.packages
+                .into_iter()
+                .map(tiktok_order_package::ActiveModel::from),
+        )
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
+/// an interrupted attempt of this job got to.
+pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
+    let state = ctx.state;
+    let shop_id = ctx.shop_id().to_owned();
+    let from = match ctx.mode {
+        Mode::Incremental => cursor::get(&state.db, &shop_id, Resource::Orders)
+            .await?
+            .map(|h| h - OVERLAP_SECS),
+        Mode::Full => ctx.progress.resume_from,
+    };
+    let body = match from {
+        Some(t) => json!({"update_time_ge": t}),
+        None => json!({}),
+    };
+    let mut page_token: Option<String> = None;
+    loop {
+        let mut query = vec![
+            ("page_size".to_owned(), PAGE_SIZE.to_string()),
+            ("sort_field".to_owned(), "update_time".to_owned()),
+            ("sort_order".to_owned(), "ASC".to_owned()),
+        ];
+        if let Some(t) = &page_token {
+            query.push(("page_token".to_owned(), t.clone()));
+        }
+        let page = ctx
+            .session
+            .call::<SearchPage>(state, Method::POST, SEARCH_PATH, query, Some(body.clone()))
+            .await?
+            .data;
+        let now = state.clock.now();
+        let txn = super::begin_write(&state.db).await?;
+        let mut high: Option<i64> = None;
+        for raw in page.orders {
+            let update_time = raw.get("update_time").and_then(Value::as_i64);
+            let id = raw
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            match convert(&shop_id, raw, now) {
+                Ok(rows) => {
+                    save(&txn, rows, now).await?;
+                    ctx.progress.items += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(order = %id, error = %e, "skipping an order TikTok sent that we cannot read");
+                    ctx.progress.skipped += 1;
+                }
+            }
+            // Past an unreadable order too: reading it again cannot make it readable.
+            if let Some(t) = update_time {
+                high = high.max(Some(t));
+            }
+        }
+        if let Some(h) = high {
+            cursor::advance(&txn, &shop_id, Resource::Orders, h, now).await?;
+            ctx.progress.resume_from = Some(h);
+        }
+        txn.commit().await?;
+        ctx.progress.pages += 1;
+        if page.total_count.is_some() {
+            ctx.progress.total = page.total_count;
+        }
+        ctx.checkpoint().await?;
+        match page.next_page_token.filter(|t| !t.is_empty()) {
+            Some(t) => page_token = Some(t),
+            None => return Ok(()),
+        }
+    }
+}

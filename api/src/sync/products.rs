@@ -1,0 +1,358 @@
+//! Products: `POST /product/202502/products/search` (newest update first, `page_token` paging, at most
+//! 10,000 results per search). A search that hits the cap is continued in the next older window of
+//! `update_time`. Each page is saved in one transaction: the product, its SKUs (SKUs TikTok no longer
+//! lists are removed) and stock per warehouse, with a stock-history row for every change. Deleted
+//! products are read by a second search with `status: DELETED`. The high-water mark moves only after
+//! the whole walk (the search runs newest first, so no earlier point is safe).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, Iterable};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
+
+use super::jobs::{JobCtx, JobError};
+use super::{Mode, OVERLAP_SECS, Resource, cursor, non_empty, unix_time};
+
+pub const SEARCH_PATH: &str = "/product/202502/products/search";
+const PAGE_SIZE: u32 = 50;
+/// TikTok's product search serves at most this many results.
+pub const SEARCH_CAP: u64 = 10_000;
+
+#[derive(Debug, Deserialize)]
+pub struct SearchPage {
+    #[serde(default)]
+    pub products: Vec<Value>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub total_count: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireProduct {
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    pub status: String,
+    pub create_time: i64,
+    pub update_time: i64,
+    #[serde(default)]
+    pub skus: Vec<WireSku>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireSku {
+    pub id: String,
+    #[serde(default)]
+    pub seller_sku: String,
+    pub price: WirePrice,
+    #[serde(default)]
+    pub inventory: Vec<WireStock>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WirePrice {
+    pub currency: String,
+    pub sale_price: String,
+    #[serde(default)]
+    pub tax_exclusive_price: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireStock {
+    pub warehouse_id: String,
+    pub quantity: i64,
+}
+
+/// A product as our rows.
+#[derive(Debug)]
+pub struct ProductRows {
+    pub product: tiktok_product::Model,
+    pub skus: Vec<(tiktok_sku::Model, Vec<WireStock>)>,
+}
+
+pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<ProductRows> {
+    let p: WireProduct = serde_json::from_value(raw)?;
+    if p.id.is_empty() {
+        anyhow::bail!("product without an id");
+    }
+    let mut skus = Vec::with_capacity(p.skus.len());
+    for s in p.skus {
+        if s.id.is_empty() {
+            anyhow::bail!("product {}: a SKU without an id", p.id);
+        }
+        if let Some(bad) = s.inventory.iter().find(|i| i.quantity < 0) {
+            anyhow::bail!("SKU {}: negative stock {}", s.id, bad.quantity);
+        }
+        skus.push((
+            tiktok_sku::Model {
+                shop_id: shop_id.to_owned(),
+                id: s.id,
+                product_id: p.id.clone(),
+                seller_sku: s.seller_sku,
+                currency: s.price.currency,
+                sale_price: s.price.sale_price,
+                tax_exclusive_price: non_empty(s.price.tax_exclusive_price),
+            },
+            s.inventory,
+        ));
+    }
+    Ok(ProductRows {
+        product: tiktok_product::Model {
+            shop_id: shop_id.to_owned(),
+            id: p.id,
+            title: p.title,
+            status: p.status,
+            create_time: unix_time(p.create_time)?,
+            update_time: unix_time(p.update_time)?,
+            synced_at: now,
+        },
+        skus,
+    })
+}
+
+/// Sets a SKU's stock in a warehouse; a change (or a first sighting) adds a stock-history row.
+pub async fn set_stock(
+    db: &impl ConnectionTrait,
+    shop_id: &str,
+    sku_id: &str,
+    warehouse_id: &str,
+    quantity: i64,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let before = sku_stock::Entity::find_by_id((
+        shop_id.to_owned(),
+        sku_id.to_owned(),
+        warehouse_id.to_owned(),
+    ))
+    .one(db)
+    .await?
+    .map(|s| s.quantity);
+    if before == Some(quantity) {
+        return Ok(false);
+    }
+    sku_stock::Entity::insert(sku_stock::ActiveModel {
+        shop_id: Set(shop_id.to_owned()),
+        sku_id: Set(sku_id.to_owned()),
+        warehouse_id: Set(warehouse_id.to_owned()),
+        quantity: Set(quantity),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            sku_stock::Column::ShopId,
+            sku_stock::Column::SkuId,
+            sku_stock::Column::WarehouseId,
+        ])
+        .update_columns([sku_stock::Column::Quantity, sku_stock::Column::UpdatedAt])
+        .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    stock_history::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        shop_id: Set(shop_id.to_owned()),
+        sku_id: Set(sku_id.to_owned()),
+        warehouse_id: Set(warehouse_id.to_owned()),
+        before: Set(before),
+        after: Set(quantity),
+        source: Set(source.to_owned()),
+        at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn save(
+    db: &impl ConnectionTrait,
+    rows: ProductRows,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let p = rows.product;
+    let (shop_id, product_id) = (p.shop_id.clone(), p.id.clone());
+    tiktok_product::Entity::insert(tiktok_product::ActiveModel::from(p))
+        .on_conflict(
+            OnConflict::columns([tiktok_product::Column::ShopId, tiktok_product::Column::Id])
+                .update_columns(tiktok_product::Column::iter().filter(|c| {
+                    !matches!(
+                        c,
+                        tiktok_product::Column::ShopId | tiktok_product::Column::Id
+                    )
+                }))
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    let keep: HashSet<String> = rows.skus.iter().map(|(s, _)| s.id.clone()).collect();
+    let gone: Vec<String> = tiktok_sku::Entity::find()
+        .filter(tiktok_sku::Column::ShopId.eq(&shop_id))
+        .filter(tiktok_sku::Column::ProductId.eq(&product_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .filter(|id| !keep.contains(id))
+        .collect();
+    if !gone.is_empty() {
+        tiktok_sku::Entity::delete_many()
+            .filter(tiktok_sku::Column::ShopId.eq(&shop_id))
+            .filter(tiktok_sku::Column::Id.is_in(gone.clone()))
+            .exec(db)
+            .await?;
+        sku_stock::Entity::delete_many()
+            .filter(sku_stock::Column::ShopId.eq(&shop_id))
+            .filter(sku_stock::Column::SkuId.is_in(gone))
+            .exec(db)
+            .await?;
+    }
+    for (sku, stock) in rows.skus {
+        let sku_id = sku.id.clone();
+        tiktok_sku::Entity::insert(tiktok_sku::ActiveModel::from(sku))
+            .on_conflict(
+                OnConflict::columns([tiktok_sku::Column::ShopId, tiktok_sku::Column::Id])
+                    .update_columns(tiktok_sku::Column::iter().filter(|c| {
+                        !matches!(c, tiktok_sku::Column::ShopId | tiktok_sku::Column::Id)
+                    }))
+                    .to_owned(),
+            )
+            .exec(db)
+            .await?;
+        for s in stock {
+            set_stock(
+                db,
+                &shop_id,
+                &sku_id,
+                &s.warehouse_id,
+                s.quantity,
+                "sync",
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// One walk of the search (newest first) within `[from, ..]`, continued in older windows when the
+/// 10,000 cap cuts it. Returns the newest `update_time` seen.
+async fn walk(
+    ctx: &mut JobCtx<'_>,
+    from: Option<i64>,
+    status: Option<&str>,
+) -> Result<Option<i64>, JobError> {
+    let state = ctx.state;
+    let shop_id = ctx.shop_id().to_owned();
+    let mut newest: Option<i64> = None;
+    let mut upper: Option<i64> = None;
+    loop {
+        let mut body = json!({});
+        if let Some(f) = from {
+            body["update_time_ge"] = f.into();
+        }
+        if let Some(u) = upper {
+            body["update_time_le"] = u.into();
+        }
+        if let Some(s) = status {
+            body["status"] = s.into();
+        }
+        let mut page_token: Option<String> = None;
+        let mut served: u64 = 0;
+        let mut oldest: Option<i64> = None;
+        let mut window_total: u64;
+        loop {
+            let mut query = vec![("page_size".to_owned(), PAGE_SIZE.to_string())];
+            if let Some(t) = &page_token {
+                query.push(("page_token".to_owned(), t.clone()));
+            }
+            let page = ctx
+                .session
+                .call::<SearchPage>(state, Method::POST, SEARCH_PATH, query, Some(body.clone()))
+                .await?
+                .data;
+            window_total = page.total_count.unwrap_or(0);
+            if ctx.progress.total.is_none() && status.is_none() {
+                ctx.progress.total = page.total_count;
+            }
+            let now = state.clock.now();
+            let txn = super::begin_write(&state.db).await?;
+            for raw in page.products {
+                served += 1;
+                if let Some(t) = raw.get("update_time").and_then(Value::as_i64) {
+                    newest = newest.max(Some(t));
+                    oldest = Some(oldest.map_or(t, |o: i64| o.min(t)));
+                }
+                let id = raw
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned();
+                match convert(&shop_id, raw, now) {
+                    Ok(rows) => {
+                        save(&txn, rows, now).await?;
+                        ctx.progress.items += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(product = %id, error = %e, "skipping a product TikTok sent that we cannot read");
+                        ctx.progress.skipped += 1;
+                    }
+                }
+            }
+            txn.commit().await?;
+            ctx.progress.pages += 1;
+            ctx.checkpoint().await?;
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(t) => page_token = Some(t),
+                None => break,
+            }
+        }
+        // Cut by the cap: go on below the oldest product served (its second again: upserts are free).
+        if served >= SEARCH_CAP.min(window_total) && window_total > served {
+            match oldest {
+                Some(o) if upper != Some(o) => upper = Some(o),
+                Some(o) => {
+                    tracing::warn!(
+                        update_time = o,
+                        "more than 10,000 products share one update_time; some are not read"
+                    );
+                    upper = Some(o - 1);
+                }
+                None => return Ok(newest),
+            }
+            continue;
+        }
+        return Ok(newest);
+    }
+}
+
+pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
+    let state = ctx.state;
+    let shop_id = ctx.shop_id().to_owned();
+    let from = match ctx.mode {
+        Mode::Incremental => cursor::get(&state.db, &shop_id, Resource::Products)
+            .await?
+            .map(|h| h - OVERLAP_SECS),
+        Mode::Full => None,
+    };
+    let newest = walk(ctx, from, None).await?;
+    let deleted = walk(ctx, from, Some("DELETED")).await?;
+    if let Some(h) = newest.max(deleted) {
+        cursor::advance(
+            &state.db,
+            &shop_id,
+            Resource::Products,
+            h,
+            state.clock.now(),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,524 @@
+//! Sync: the job queue, the per-resource high-water marks, and the local copies of TikTok's orders
+//! (lines, packages, status history), products (SKUs, stock per warehouse, stock history) and warehouses.
+//! TikTok's ids are kept as TikTok spells them (strings) and are unique per shop.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(SyncJobs::Table)
+                    .if_not_exists()
+                    .col(string(SyncJobs::Id).primary_key())
+                    .col(string(SyncJobs::TenantId))
+                    .col(string(SyncJobs::ShopId))
+                    .col(string(SyncJobs::Resource))
+                    .col(string(SyncJobs::Mode))
+                    .col(string(SyncJobs::State))
+                    .col(text(SyncJobs::Progress))
+                    .col(integer(SyncJobs::Attempts))
+                    .col(integer(SyncJobs::MaxAttempts))
+                    .col(text_null(SyncJobs::Error))
+                    .col(timestamp_with_time_zone(SyncJobs::RunAfter))
+                    .col(string_null(SyncJobs::LeaseOwner))
+                    .col(timestamp_with_time_zone_null(SyncJobs::LeaseUntil))
+                    .col(timestamp_with_time_zone(SyncJobs::CreatedAt))
+                    .col(timestamp_with_time_zone_null(SyncJobs::StartedAt))
+                    .col(timestamp_with_time_zone_null(SyncJobs::FinishedAt))
+                    .col(timestamp_with_time_zone(SyncJobs::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_sync_jobs_claim")
+                    .table(SyncJobs::Table)
+                    .col(SyncJobs::State)
+                    .col(SyncJobs::RunAfter)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_sync_jobs_shop")
+                    .table(SyncJobs::Table)
+                    .col(SyncJobs::ShopId)
+                    .col(SyncJobs::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // At most one queued or running job per shop and resource, even with several processes
+        // enqueueing at once. A partial index: both SQLite and PostgreSQL have them.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX uq_sync_jobs_active ON sync_jobs (shop_id, resource) \
+                 WHERE state IN ('queued', 'running')",
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SyncCursors::Table)
+                    .if_not_exists()
+                    .col(string(SyncCursors::ShopId))
+                    .col(string(SyncCursors::Resource))
+                    .col(big_integer(SyncCursors::HighWater))
+                    .col(timestamp_with_time_zone(SyncCursors::UpdatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(SyncCursors::ShopId)
+                            .col(SyncCursors::Resource),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokOrders::Table)
+                    .if_not_exists()
+                    .col(string(TiktokOrders::ShopId))
+                    .col(string(TiktokOrders::Id))
+                    .col(string(TiktokOrders::Status))
+                    .col(timestamp_with_time_zone(TiktokOrders::CreateTime))
+                    .col(timestamp_with_time_zone(TiktokOrders::UpdateTime))
+                    .col(timestamp_with_time_zone_null(TiktokOrders::PaidTime))
+                    .col(string(TiktokOrders::UserId))
+                    .col(string_null(TiktokOrders::BuyerEmail))
+                    .col(text_null(TiktokOrders::BuyerMessage))
+                    .col(string_null(TiktokOrders::ShippingType))
+                    .col(string_null(TiktokOrders::ShippingProvider))
+                    .col(string_null(TiktokOrders::TrackingNumber))
+                    .col(string_null(TiktokOrders::WarehouseId))
+                    .col(boolean(TiktokOrders::IsCod))
+                    .col(text_null(TiktokOrders::CancelReason))
+                    .col(string(TiktokOrders::Currency))
+                    .col(string(TiktokOrders::SubTotal))
+                    .col(string(TiktokOrders::ShippingFee))
+                    .col(string(TiktokOrders::SellerDiscount))
+                    .col(string(TiktokOrders::PlatformDiscount))
+                    .col(string(TiktokOrders::Tax))
+                    .col(string(TiktokOrders::TotalAmount))
+                    .col(text(TiktokOrders::Recipient))
+                    .col(timestamp_with_time_zone(TiktokOrders::SyncedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(TiktokOrders::ShopId)
+                            .col(TiktokOrders::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, col) in [
+            ("idx_tiktok_orders_update", TiktokOrders::UpdateTime),
+            ("idx_tiktok_orders_create", TiktokOrders::CreateTime),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(TiktokOrders::Table)
+                        .col(TiktokOrders::ShopId)
+                        .col(col)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokOrderLines::Table)
+                    .if_not_exists()
+                    .col(string(TiktokOrderLines::ShopId))
+                    .col(string(TiktokOrderLines::Id))
+                    .col(string(TiktokOrderLines::OrderId))
+                    .col(string(TiktokOrderLines::SkuId))
+                    .col(string(TiktokOrderLines::ProductId))
+                    .col(text(TiktokOrderLines::ProductName))
+                    .col(text(TiktokOrderLines::SkuName))
+                    .col(string(TiktokOrderLines::SellerSku))
+                    .col(string(TiktokOrderLines::SalePrice))
+                    .col(string(TiktokOrderLines::OriginalPrice))
+                    .col(string(TiktokOrderLines::Currency))
+                    .col(string(TiktokOrderLines::DisplayStatus))
+                    .col(string_null(TiktokOrderLines::PackageId))
+                    .col(string_null(TiktokOrderLines::PackageStatus))
+                    .col(string_null(TiktokOrderLines::TrackingNumber))
+                    .primary_key(
+                        Index::create()
+                            .col(TiktokOrderLines::ShopId)
+                            .col(TiktokOrderLines::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_tiktok_order_lines_order")
+                    .table(TiktokOrderLines::Table)
+                    .col(TiktokOrderLines::ShopId)
+                    .col(TiktokOrderLines::OrderId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokOrderPackages::Table)
+                    .if_not_exists()
+                    .col(string(TiktokOrderPackages::ShopId))
+                    .col(string(TiktokOrderPackages::Id))
+                    .col(string(TiktokOrderPackages::OrderId))
+                    .col(string_null(TiktokOrderPackages::Status))
+                    .col(string_null(TiktokOrderPackages::TrackingNumber))
+                    .primary_key(
+                        Index::create()
+                            .col(TiktokOrderPackages::ShopId)
+                            .col(TiktokOrderPackages::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_tiktok_order_packages_order")
+                    .table(TiktokOrderPackages::Table)
+                    .col(TiktokOrderPackages::ShopId)
+                    .col(TiktokOrderPackages::OrderId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(OrderStatusHistory::Table)
+                    .if_not_exists()
+                    .col(string(OrderStatusHistory::Id).primary_key())
+                    .col(string(OrderStatusHistory::ShopId))
+                    .col(string(OrderStatusHistory::OrderId))
+                    .col(string_null(OrderStatusHistory::FromStatus))
+                    .col(string(OrderStatusHistory::ToStatus))
+                    .col(timestamp_with_time_zone(OrderStatusHistory::ChangedAt))
+                    .col(timestamp_with_time_zone(OrderStatusHistory::RecordedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_order_status_history_order")
+                    .table(OrderStatusHistory::Table)
+                    .col(OrderStatusHistory::ShopId)
+                    .col(OrderStatusHistory::OrderId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokProducts::Table)
+                    .if_not_exists()
+                    .col(string(TiktokProducts::ShopId))
+                    .col(string(TiktokProducts::Id))
+                    .col(text(TiktokProducts::Title))
+                    .col(string(TiktokProducts::Status))
+                    .col(timestamp_with_time_zone(TiktokProducts::CreateTime))
+                    .col(timestamp_with_time_zone(TiktokProducts::UpdateTime))
+                    .col(timestamp_with_time_zone(TiktokProducts::SyncedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(TiktokProducts::ShopId)
+                            .col(TiktokProducts::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokSkus::Table)
+                    .if_not_exists()
+                    .col(string(TiktokSkus::ShopId))
+                    .col(string(TiktokSkus::Id))
+                    .col(string(TiktokSkus::ProductId))
+                    .col(string(TiktokSkus::SellerSku))
+                    .col(string(TiktokSkus::Currency))
+                    .col(string(TiktokSkus::SalePrice))
+                    .col(string_null(TiktokSkus::TaxExclusivePrice))
+                    .primary_key(Index::create().col(TiktokSkus::ShopId).col(TiktokSkus::Id))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_tiktok_skus_product")
+                    .table(TiktokSkus::Table)
+                    .col(TiktokSkus::ShopId)
+                    .col(TiktokSkus::ProductId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SkuStock::Table)
+                    .if_not_exists()
+                    .col(string(SkuStock::ShopId))
+                    .col(string(SkuStock::SkuId))
+                    .col(string(SkuStock::WarehouseId))
+                    .col(big_integer(SkuStock::Quantity))
+                    .col(timestamp_with_time_zone(SkuStock::UpdatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(SkuStock::ShopId)
+                            .col(SkuStock::SkuId)
+                            .col(SkuStock::WarehouseId),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(StockHistory::Table)
+                    .if_not_exists()
+                    .col(string(StockHistory::Id).primary_key())
+                    .col(string(StockHistory::ShopId))
+                    .col(string(StockHistory::SkuId))
+                    .col(string(StockHistory::WarehouseId))
+                    .col(big_integer_null(StockHistory::Before))
+                    .col(big_integer(StockHistory::After))
+                    .col(string(StockHistory::Source))
+                    .col(timestamp_with_time_zone(StockHistory::At))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_stock_history_sku")
+                    .table(StockHistory::Table)
+                    .col(StockHistory::ShopId)
+                    .col(StockHistory::SkuId)
+                    .col(StockHistory::At)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(TiktokWarehouses::Table)
+                    .if_not_exists()
+                    .col(string(TiktokWarehouses::ShopId))
+                    .col(string(TiktokWarehouses::Id))
+                    .col(text(TiktokWarehouses::Name))
+                    .col(string(TiktokWarehouses::EffectStatus))
+                    .col(string(TiktokWarehouses::Kind))
+                    .col(boolean(TiktokWarehouses::IsDefault))
+                    .col(text(TiktokWarehouses::Address))
+                    .col(timestamp_with_time_zone(TiktokWarehouses::SyncedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(TiktokWarehouses::ShopId)
+                            .col(TiktokWarehouses::Id),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            TiktokWarehouses::Table.into_iden(),
+            StockHistory::Table.into_iden(),
+            SkuStock::Table.into_iden(),
+            TiktokSkus::Table.into_iden(),
+            TiktokProducts::Table.into_iden(),
+            OrderStatusHistory::Table.into_iden(),
+            TiktokOrderPackages::Table.into_iden(),
+            TiktokOrderLines::Table.into_iden(),
+            TiktokOrders::Table.into_iden(),
+            SyncCursors::Table.into_iden(),
+            SyncJobs::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum SyncJobs {
+    Table,
+    Id,
+    TenantId,
+    ShopId,
+    Resource,
+    Mode,
+    State,
+    Progress,
+    Attempts,
+    MaxAttempts,
+    Error,
+    RunAfter,
+    LeaseOwner,
+    LeaseUntil,
+    CreatedAt,
+    StartedAt,
+    FinishedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SyncCursors {
+    Table,
+    ShopId,
+    Resource,
+    HighWater,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum TiktokOrders {
+    Table,
+    ShopId,
+    Id,
+    Status,
+    CreateTime,
+    UpdateTime,
+    PaidTime,
+    UserId,
+    BuyerEmail,
+    BuyerMessage,
+    ShippingType,
+    ShippingProvider,
+    TrackingNumber,
+    WarehouseId,
+    IsCod,
+    CancelReason,
+    Currency,
+    SubTotal,
+    ShippingFee,
+    SellerDiscount,
+    PlatformDiscount,
+    Tax,
+    TotalAmount,
+    Recipient,
+    SyncedAt,
+}
+
+#[derive(DeriveIden)]
+enum TiktokOrderLines {
+    Table,
+    ShopId,
+    Id,
+    OrderId,
+    SkuId,
+    ProductId,
+    ProductName,
+    SkuName,
+    SellerSku,
+    SalePrice,
+    OriginalPrice,
+    Currency,
+    DisplayStatus,
+    PackageId,
+    PackageStatus,
+    TrackingNumber,
+}
+
+#[derive(DeriveIden)]
+enum TiktokOrderPackages {
+    Table,
+    ShopId,
+    Id,
+    OrderId,
+    Status,
+    TrackingNumber,
+}
+
+#[derive(DeriveIden)]
+enum OrderStatusHistory {
+    Table,
+    Id,
+    ShopId,
+    OrderId,
+    FromStatus,
+    ToStatus,
+    ChangedAt,
+    RecordedAt,
+}
+
+#[derive(DeriveIden)]
+enum TiktokProducts {
+    Table,
+    ShopId,
+    Id,
+    Title,
+    Status,
+    CreateTime,
+    UpdateTime,
+    SyncedAt,
+}
+
+#[derive(DeriveIden)]
+enum TiktokSkus {
+    Table,
+    ShopId,
+    Id,
+    ProductId,
+    SellerSku,
+    Currency,
+    SalePrice,
+    TaxExclusivePrice,
+}
+
+#[derive(DeriveIden)]
+enum SkuStock {
+    Table,
+    ShopId,
+    SkuId,
+    WarehouseId,
+    Quantity,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum StockHistory {
+    Table,
+    Id,
+    ShopId,
+    SkuId,
+    WarehouseId,
+    Before,
+    After,
+    Source,
+    At,
+}
+
+#[derive(DeriveIden)]
+enum TiktokWarehouses {
+    Table,
+    ShopId,
+    Id,
+    Name,
+    EffectStatus,
+    Kind,
+    IsDefault,
+    Address,
+    SyncedAt,
+}

@@ -1,0 +1,742 @@
+//! Sync against the sandbox: after a sync the local orders, products, stock and warehouses equal the
+//! sandbox's; incremental syncs pick up changes; a job whose worker died is resumed without
+//! duplicates; failures retry with back-off, then stay failed and can be retried; disabled areas are
+//! skipped; and the API's 4xx paths.
+
+use std::collections::BTreeMap;
+
+use api::auth::Role;
+use api::sync::jobs;
+use entity::{
+    order_status_history, sku_stock, stock_history, sync_job, tiktok_order, tiktok_order_line,
+    tiktok_product, tiktok_sku, tiktok_warehouse,
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use tiktok_sandbox::world::{ProductStatus, format_amount};
+
+use crate::helpers::*;
+use crate::sandbox_env::*;
+
+async fn connected_with(config: impl FnOnce(&mut tiktok_sandbox::SandboxConfig)) -> SandboxEnv {
+    let env = sandbox_env_with(config, |_| {}).await;
+    env.connect().await;
+    env
+}
+
+async fn connected() -> SandboxEnv {
+    connected_with(|_| {}).await
+}
+
+/// Stops the app's background workers (sync workers, scheduler) so the test alone drives the queue;
+/// the clock keeps moving itself to the client's back-off deadlines.
+fn drive_by_hand(env: &SandboxEnv) {
+    env.app.workers.cancel();
+    auto_advance(
+        env.app.clock.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    );
+}
+
+/// Moves our clock and the sandbox's together, as time moves for both in the world.
+async fn advance_both(env: &SandboxEnv, by: chrono::Duration) {
+    env.app.clock.advance(by);
+    env.control(
+        "/_sandbox/clock",
+        json!({"advance_seconds": by.num_seconds()}),
+    )
+    .await;
+}
+
+fn operator(env: &SandboxEnv) -> String {
+    env.app.token("acme", Role::Operator)
+}
+
+async fn runnable_jobs(env: &SandboxEnv) -> u64 {
+    let now = env.app.state.clock.now();
+    let all = sync_job::Entity::find()
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    all.iter()
+        .filter(|j| j.state == jobs::RUNNING || (j.state == jobs::QUEUED && j.run_after <= now))
+        .count() as u64
+}
+
+/// Runs jobs until none is runnable (also while background workers take some).
+async fn drain(env: &SandboxEnv) {
+    for _ in 0..2000 {
+        if jobs::run_once(&env.app.state).await {
+            continue;
+        }
+        if runnable_jobs(env).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the sync queue did not drain");
+}
+
+async fn sync(env: &SandboxEnv, body: Value) -> Value {
+    let (status, body) = env
+        .app
+        .post(&env.shop_path("/sync"), &operator(env), body)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    body
+}
+
+async fn job(env: &SandboxEnv, id: &str) -> Value {
+    let (status, body) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/sync/jobs/{id}")),
+            &env.app.token("acme", Role::Viewer),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn sandbox_shop(env: &SandboxEnv) -> u64 {
+    env.tiktok_shop_id().await.parse().unwrap()
+}
+
+type OrderView = (String, i64, usize, String, String);
+
+async fn assert_orders_match(env: &SandboxEnv) {
+    let shop = sandbox_shop(env).await;
+    let expected: BTreeMap<String, OrderView> = env.sandbox.state().with_world(|w| {
+        let region = w.region_of(shop);
+        w.orders
+            .values()
+            .filter(|o| o.shop_id == shop)
+            .map(|o| {
+                (
+                    o.id.to_string(),
+                    (
+                        o.status.as_str().to_owned(),
+                        o.update_time,
+                        o.line_items.len(),
+                        format_amount(o.payment.total_amount, region),
+                        format_amount(o.payment.sub_total, region),
+                    ),
+                )
+            })
+            .collect()
+    });
+    assert!(!expected.is_empty());
+    let db = &env.app.state.db;
+    let lines = tiktok_order_line::Entity::find()
+        .filter(tiktok_order_line::Column::ShopId.eq(&env.shop_id))
+        .all(db)
+        .await
+        .unwrap();
+    let mut per_order: BTreeMap<String, usize> = BTreeMap::new();
+    for l in &lines {
+        *per_order.entry(l.order_id.clone()).or_default() += 1;
+    }
+    let local: BTreeMap<String, OrderView> = tiktok_order::Entity::find()
+        .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| {
+            (
+                o.id.clone(),
+                (
+                    o.status,
+                    o.update_time.timestamp(),
+                    per_order.get(&o.id).copied().unwrap_or(0),
+                    o.total_amount,
+                    o.sub_total,
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(local, expected);
+}
+
+type ProductView = (String, BTreeMap<String, (String, BTreeMap<String, i64>)>);
+
+async fn assert_products_match(env: &SandboxEnv) {
+    let shop = sandbox_shop(env).await;
+    let expected: BTreeMap<String, ProductView> = env.sandbox.state().with_world(|w| {
+        w.products
+            .values()
+            .filter(|p| p.shop_id == shop && p.status != ProductStatus::Deleted)
+            .map(|p| {
+                let skus = p
+                    .skus
+                    .iter()
+                    .map(|s| {
+                        let stock = s
+                            .inventory
+                            .iter()
+                            .map(|i| (i.warehouse_id.to_string(), i.quantity))
+                            .collect();
+                        (s.id.to_string(), (s.seller_sku.clone(), stock))
+                    })
+                    .collect();
+                (p.id.to_string(), (p.status.as_str().to_owned(), skus))
+            })
+            .collect()
+    });
+    assert!(!expected.is_empty());
+    let db = &env.app.state.db;
+    let stock = sku_stock::Entity::find()
+        .filter(sku_stock::Column::ShopId.eq(&env.shop_id))
+        .all(db)
+        .await
+        .unwrap();
+    let skus = tiktok_sku::Entity::find()
+        .filter(tiktok_sku::Column::ShopId.eq(&env.shop_id))
+        .all(db)
+        .await
+        .unwrap();
+    let mut local: BTreeMap<String, ProductView> = tiktok_product::Entity::find()
+        .filter(tiktok_product::Column::ShopId.eq(&env.shop_id))
+        .filter(tiktok_product::Column::Status.ne("DELETED"))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, (p.status, BTreeMap::new())))
+        .collect();
+    for s in skus {
+        let levels = stock
+            .iter()
+            .filter(|x| x.sku_id == s.id)
+            .map(|x| (x.warehouse_id.clone(), x.quantity))
+            .collect();
+        if let Some(p) = local.get_mut(&s.product_id) {
+            p.1.insert(s.id, (s.seller_sku, levels));
+        }
+    }
+    assert_eq!(local, expected);
+}
+
+async fn assert_warehouses_match(env: &SandboxEnv) {
+    let shop = sandbox_shop(env).await;
+    let mut expected: Vec<String> = env.sandbox.state().with_world(|w| {
+        w.shops[&shop]
+            .warehouse_ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect()
+    });
+    expected.sort();
+    let mut local: Vec<String> = tiktok_warehouse::Entity::find()
+        .filter(tiktok_warehouse::Column::ShopId.eq(&env.shop_id))
+        .all(&env.app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    local.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(local, expected);
+}
+
+async fn stock_history_rows(env: &SandboxEnv) -> u64 {
+    stock_history::Entity::find()
+        .filter(stock_history::Column::ShopId.eq(&env.shop_id))
+        .count(&env.app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_full_sync_by_the_background_workers_makes_local_data_equal_the_sandbox() {
+    let env = connected_with(|c| {
+        c.orders = 130;
+        c.products = 25;
+    })
+    .await;
+    let accepted = sync(
+        &env,
+        json!({"resources": ["orders", "products", "warehouses"], "mode": "full"}),
+    )
+    .await;
+    let ids: Vec<String> = accepted["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(accepted["job_id"], ids[0].as_str());
+    // The app's own workers run them.
+    for id in &ids {
+        let mut done = Value::Null;
+        for _ in 0..1000 {
+            done = job(&env, id).await;
+            if done["state"] != "queued" && done["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(done["state"], "succeeded", "{done}");
+        assert_eq!(done["attempts"], 1);
+        assert!(done["finished_at"].is_string());
+        assert!(done["progress"]["pages"].as_u64().unwrap() >= 1);
+    }
+    let orders = job(&env, &ids[0]).await;
+    assert_eq!(orders["progress"]["items"], 130);
+    assert_eq!(orders["progress"]["total"], 130);
+    assert_eq!(orders["progress"]["pages"], 3);
+    assert_orders_match(&env).await;
+    assert_products_match(&env).await;
+    assert_warehouses_match(&env).await;
+
+    // Every stock level seen for the first time is a history row; a second full sync that changes
+    // nothing adds none and doubles nothing.
+    let db = &env.app.state.db;
+    let levels = sku_stock::Entity::find()
+        .filter(sku_stock::Column::ShopId.eq(&env.shop_id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(stock_history_rows(&env).await, levels);
+    let history = order_status_history::Entity::find()
+        .filter(order_status_history::Column::ShopId.eq(&env.shop_id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(history, 130, "one first-sighting row per order");
+    drive_by_hand(&env);
+    sync(
+        &env,
+        json!({"resources": ["orders", "products", "warehouses"], "mode": "full"}),
+    )
+    .await;
+    drain(&env).await;
+    assert_orders_match(&env).await;
+    assert_products_match(&env).await;
+    assert_eq!(stock_history_rows(&env).await, levels);
+    assert_eq!(
+        order_status_history::Entity::find()
+            .filter(order_status_history::Column::ShopId.eq(&env.shop_id))
+            .count(db)
+            .await
+            .unwrap(),
+        history
+    );
+
+    // The job list: newest first, paged.
+    let viewer = env.app.token("acme", Role::Viewer);
+    let (status, page) = env
+        .app
+        .get(&env.shop_path("/sync/jobs?limit=4"), &viewer)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 4);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (status, rest) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/sync/jobs?limit=4&cursor={cursor}")),
+            &viewer,
+        )
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert!(rest["next_cursor"].is_null());
+}
+
+#[tokio::test]
+async fn an_incremental_sync_picks_up_an_order_changed_in_the_sandbox() {
+    let env = connected().await;
+    drive_by_hand(&env);
+    sync(&env, json!({"resources": ["orders"]})).await;
+    drain(&env).await;
+    assert_orders_match(&env).await;
+    let shop = sandbox_shop(&env).await;
+    // An order that can still move on.
+    let (order_id, before) = env.sandbox.state().with_world(|w| {
+        w.orders
+            .values()
+            .find(|o| o.shop_id == shop && o.status.next().is_some())
+            .map(|o| (o.id.to_string(), o.status.as_str().to_owned()))
+            .unwrap()
+    });
+    env.control(&format!("/_sandbox/orders/{order_id}/advance"), json!({}))
+        .await;
+    let after = env.sandbox.state().with_world(|w| {
+        w.orders[&order_id.parse::<u64>().unwrap()]
+            .status
+            .as_str()
+            .to_owned()
+    });
+    assert_ne!(before, after);
+    let accepted = sync(
+        &env,
+        json!({"resources": ["orders"], "mode": "incremental"}),
+    )
+    .await;
+    drain(&env).await;
+    let done = job(&env, accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["mode"], "incremental");
+    // The overlap window re-reads a little; never everything.
+    assert!(done["progress"]["items"].as_u64().unwrap() < 20, "{done}");
+    assert_orders_match(&env).await;
+    let history = order_status_history::Entity::find()
+        .filter(order_status_history::Column::ShopId.eq(&env.shop_id))
+        .filter(order_status_history::Column::OrderId.eq(&order_id))
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    let change = history
+        .iter()
+        .find(|h| h.from_status.is_some())
+        .expect("the change is recorded");
+    assert_eq!(change.from_status.as_deref(), Some(before.as_str()));
+    assert_eq!(change.to_status, after);
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
+    let env = connected_with(|c| c.orders = 400).await;
+    drive_by_hand(&env);
+    let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    let state = env.app.state.clone();
+    let claimed = jobs::claim_as(&state, "a-worker-that-dies")
+        .await
+        .unwrap()
+        .expect("the job is claimable");
+    assert_eq!(claimed.id, job_id);
+    // The worker runs until some pages are saved, then dies (its task is dropped mid-way).
+    let worker = {
+        let state = state.clone();
+        tokio::spawn(async move { jobs::process(&state, claimed).await })
+    };
+    let db = &env.app.state.db;
+    let count = || async {
+        tiktok_order::Entity::find()
+            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+            .count(db)
+            .await
+            .unwrap()
+    };
+    for _ in 0..5000 {
+        if count().await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    worker.abort();
+    let _ = worker.await;
+    let partial = count().await;
+    assert!(partial > 0 && partial < 400, "died mid-way: {partial}");
+    let dead = job(&env, &job_id).await;
+    assert_eq!(dead["state"], "running");
+    // Nobody else may take it while its lease holds.
+    assert!(!jobs::run_once(&state).await);
+    // The lease runs out: another worker resumes it.
+    advance_both(&env, chrono::Duration::seconds(jobs::LEASE_SECS + 1)).await;
+    assert!(jobs::run_once(&state).await);
+    let done = job(&env, &job_id).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_orders_match(&env).await;
+    assert_eq!(count().await, 400);
+    let lines = tiktok_order_line::Entity::find()
+        .filter(tiktok_order_line::Column::ShopId.eq(&env.shop_id))
+        .count(db)
+        .await
+        .unwrap();
+    let shop = sandbox_shop(&env).await;
+    let expected_lines: usize = env.sandbox.state().with_world(|w| {
+        w.orders
+            .values()
+            .filter(|o| o.shop_id == shop)
+            .map(|o| o.line_items.len())
+            .sum()
+    });
+    assert_eq!(lines, expected_lines as u64);
+    assert_eq!(
+        order_status_history::Entity::find()
+            .filter(order_status_history::Column::ShopId.eq(&env.shop_id))
+            .count(db)
+            .await
+            .unwrap(),
+        400,
+        "no order recorded twice"
+    );
+}
+
+#[tokio::test]
+async fn failures_retry_with_backoff_then_stay_failed_and_can_be_retried() {
+    let env = connected().await;
+    drive_by_hand(&env);
+    env.control("/_sandbox/faults", json!({"error_5xx": 1.0}))
+        .await;
+    let accepted = sync(&env, json!({"resources": ["warehouses"]})).await;
+    let id = accepted["job_id"].as_str().unwrap().to_owned();
+    assert!(jobs::run_once(&env.app.state).await);
+    let first = job(&env, &id).await;
+    assert_eq!(first["state"], "queued", "{first}");
+    assert_eq!(first["attempts"], 1);
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap()
+            .contains("tiktok_unavailable"),
+        "{first}"
+    );
+    // Not before its back-off is over.
+    assert!(!jobs::run_once(&env.app.state).await);
+    for attempt in 2..=jobs::MAX_ATTEMPTS {
+        // The back-off doubles; the clock also moved while the client backed off between its own
+        // retries, so wait for the job's own run_after.
+        let queued = job(&env, &id).await;
+        let run_after: chrono::DateTime<chrono::Utc> =
+            queued["run_after"].as_str().unwrap().parse().unwrap();
+        let wait = run_after - env.app.state.clock.now();
+        assert!(
+            wait > jobs::backoff(attempt - 1) - chrono::Duration::seconds(5),
+            "{queued}"
+        );
+        advance_both(&env, wait + chrono::Duration::seconds(1)).await;
+        assert!(jobs::run_once(&env.app.state).await, "attempt {attempt}");
+    }
+    let failed = job(&env, &id).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["attempts"], jobs::MAX_ATTEMPTS);
+    assert!(failed["finished_at"].is_string());
+    env.control("/_sandbox/faults", json!({"error_5xx": 0.0}))
+        .await;
+    // A viewer cannot retry; an operator can.
+    let path = env.shop_path(&format!("/sync/jobs/{id}/retry"));
+    let (status, body) = env
+        .app
+        .post(&path, &env.app.token("acme", Role::Viewer), json!({}))
+        .await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = env.app.post(&path, &operator(&env), json!({})).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["state"], "queued");
+    drain(&env).await;
+    assert_eq!(job(&env, &id).await["state"], "succeeded");
+    assert_warehouses_match(&env).await;
+    // Only a failed job can be retried.
+    let (status, body) = env.app.post(&path, &operator(&env), json!({})).await;
+    assert_error(status, &body, 409, "job_not_failed");
+}
+
+#[tokio::test]
+async fn asking_again_returns_the_active_job() {
+    let env = connected().await;
+    drive_by_hand(&env);
+    let first = sync(&env, json!({"resources": ["orders"]})).await;
+    let again = sync(
+        &env,
+        json!({"resources": ["orders", "orders"], "mode": "full"}),
+    )
+    .await;
+    assert_eq!(first["job_id"], again["job_id"]);
+    assert_eq!(again["jobs"].as_array().unwrap().len(), 1);
+    drain(&env).await;
+    let next = sync(&env, json!({"resources": ["orders"]})).await;
+    assert_ne!(first["job_id"], next["job_id"]);
+}
+
+#[tokio::test]
+async fn a_disabled_area_is_refused_skipped_by_the_scheduler_and_cancelled_in_the_queue() {
+    let env = connected().await;
+    drive_by_hand(&env);
+    let admin = env.app.admin();
+    // Queued while enabled, then the area is turned off: the job is cancelled, not run.
+    let queued = sync(&env, json!({"resources": ["orders"]})).await;
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/features"),
+            &admin,
+            json!({"features": {"orders": false}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    drain(&env).await;
+    let cancelled = job(&env, queued["job_id"].as_str().unwrap()).await;
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    assert!(cancelled["error"].as_str().unwrap().contains("orders"));
+    assert_eq!(
+        tiktok_order::Entity::find()
+            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+            .count(&env.app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, body) = env
+        .app
+        .post(
+            &env.shop_path("/sync"),
+            &operator(&env),
+            json!({"resources": ["orders"]}),
+        )
+        .await;
+    assert_error(status, &body, 409, "feature_disabled");
+    // Without a list: every enabled area, and only those.
+    let all = sync(&env, json!({})).await;
+    let mut resources: Vec<&str> = all["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["resource"].as_str().unwrap())
+        .collect();
+    resources.sort();
+    assert_eq!(resources, ["products", "warehouses"]);
+}
+
+#[tokio::test]
+async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
+    let env = connected().await;
+    drive_by_hand(&env);
+    let state = &env.app.state;
+    let jobs_of_shop = || async {
+        sync_job::Entity::find()
+            .filter(sync_job::Column::ShopId.eq(&env.shop_id))
+            .count(&env.app.state.db)
+            .await
+            .unwrap()
+    };
+    // The authorization covers more than one shop: each is connected, each is scheduled.
+    let shops = entity::shop::Entity::find()
+        .filter(entity::shop::Column::Status.eq("connected"))
+        .count(&state.db)
+        .await
+        .unwrap() as usize;
+    // Connected, 15 minutes by default, three areas on: three jobs per shop, once.
+    assert_eq!(
+        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        3 * shops
+    );
+    assert_eq!(jobs_of_shop().await, 3);
+    assert_eq!(api::sync::scheduler::schedule_due(state).await.unwrap(), 0);
+    drain(&env).await;
+    assert_orders_match(&env).await;
+    assert_eq!(api::sync::scheduler::schedule_due(state).await.unwrap(), 0);
+    advance_both(&env, chrono::Duration::minutes(15)).await;
+    assert_eq!(
+        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        3 * shops
+    );
+    assert_eq!(jobs_of_shop().await, 6);
+    drain(&env).await;
+    // An area turned off and manual sync: nothing more.
+    let admin = env.app.admin();
+    let (status, _) = env
+        .app
+        .put(
+            &env.shop_path("/features"),
+            &admin,
+            json!({"features": {"products": false}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    advance_both(&env, chrono::Duration::minutes(15)).await;
+    assert_eq!(
+        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        3 * shops - 1
+    );
+    assert_eq!(jobs_of_shop().await, 8);
+    drain(&env).await;
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/sync-settings"),
+            &admin,
+            json!({"sync_interval": "manual"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    advance_both(&env, chrono::Duration::hours(2)).await;
+    api::sync::scheduler::schedule_due(state).await.unwrap();
+    assert_eq!(jobs_of_shop().await, 8);
+}
+
+#[tokio::test]
+async fn sync_requests_are_checked() {
+    let env = sandbox_env().await;
+    let op = operator(&env);
+    let path = env.shop_path("/sync");
+    // Not connected yet.
+    let (status, body) = env
+        .app
+        .post(&path, &op, json!({"resources": ["orders"]}))
+        .await;
+    assert_error(status, &body, 409, "shop_not_connected");
+    env.connect().await;
+    for (bad, field) in [
+        (json!({"resources": ["teleports"]}), "resources"),
+        (json!({"resources": "orders"}), "resources"),
+        (json!({"resources": []}), "resources"),
+        (
+            json!({"resources": ["orders"], "mode": "sometimes"}),
+            "mode",
+        ),
+        (json!({"resources": ["orders"], "extra": 1}), "extra"),
+    ] {
+        let (status, body) = env.app.post(&path, &op, bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(field),
+            "{bad}: {body}"
+        );
+    }
+    // Roles: a viewer reads but cannot ask; no token is a 401.
+    let viewer = env.app.token("acme", Role::Viewer);
+    let (status, body) = env
+        .app
+        .post(&path, &viewer, json!({"resources": ["orders"]}))
+        .await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, _) = env
+        .app
+        .post(&path, "", json!({"resources": ["orders"]}))
+        .await;
+    assert_eq!(status, 401);
+    // Another tenant's shop and job do not exist for it.
+    let accepted = sync(&env, json!({"resources": ["warehouses"]})).await;
+    let job_id = accepted["job_id"].as_str().unwrap();
+    let other = env.app.token("globex", Role::Admin);
+    let (status, body) = env
+        .app
+        .post(&path, &other, json!({"resources": ["orders"]}))
+        .await;
+    assert_error(status, &body, 404, "not_found");
+    for p in [
+        env.shop_path("/sync/jobs"),
+        env.shop_path(&format!("/sync/jobs/{job_id}")),
+    ] {
+        let (status, body) = env.app.get(&p, &other).await;
+        assert_error(status, &body, 404, "not_found");
+    }
+    for p in [
+        env.shop_path("/sync/jobs/not-a-job"),
+        env.shop_path(&format!("/sync/jobs/{}", uuid::Uuid::new_v4())),
+    ] {
+        let (status, body) = env.app.get(&p, &viewer).await;
+        assert_error(status, &body, 404, "not_found");
+    }
+    let (status, body) = env
+        .app
+        .get(&env.shop_path("/sync/jobs?limit=0"), &viewer)
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
+    let (status, body) = env
+        .app
+        .get(&env.shop_path("/sync/jobs?cursor=garbage"), &viewer)
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
+    let (status, body) = env.app.get(&env.shop_path("/sync/jobs"), &viewer).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"][0]["id"], job_id);
+}
