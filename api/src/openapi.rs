@@ -16,6 +16,8 @@ use utoipa_actix_web::AppExt;
     tags(
         (name = "shops", description = "Configure TikTok shops: credentials, region, features, sync interval"),
         (name = "connection", description = "Authorize a shop on TikTok (OAuth), its tokens and status"),
+        (name = "orders", description = "The shop's TikTok orders as synced: filters, lines, packages, status history"),
+        (name = "products", description = "The shop's TikTok products as synced: SKUs, prices, stock per warehouse"),
         (name = "sync", description = "Sync a shop's orders, products and warehouses from TikTok: jobs, progress, retries"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )

@@ -5,6 +5,8 @@
 pub mod connection;
 pub mod health;
 pub mod json;
+pub mod orders;
+pub mod products;
 pub mod shops;
 pub mod sync;
 
@@ -29,5 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sync::request_sync)
         .service(sync::list_jobs)
         .service(sync::get_job)
-        .service(sync::retry_job);
+        .service(sync::retry_job)
+        .service(orders::list_orders)
+        .service(orders::get_order)
+        .service(products::list_products)
+        .service(products::get_product);
 }

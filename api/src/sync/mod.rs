@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod orders;
 pub mod products;
 pub mod scheduler;
+pub mod views;
 pub mod warehouses;
 
 use chrono::{DateTime, Utc};

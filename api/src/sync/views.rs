@@ -1,0 +1,320 @@
+//! The ERP's read side of what sync stored: orders (filters, keyset pages, detail with lines,
+//! packages and status history) and products (SKUs with stock per warehouse). Every query is scoped
+//! to a shop the caller's tenant owns (the handler loaded it with `find_for_tenant`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::Condition;
+use sea_orm::{QueryOrder, QuerySelect};
+
+use entity::{
+    order_status_history, sku_stock, tiktok_order, tiktok_order_line, tiktok_order_package,
+    tiktok_product, tiktok_sku,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::Cursor;
+
+/// TikTok's order statuses (tiktok-api.md).
+pub const ORDER_STATUSES: [&str; 9] = [
+    "UNPAID",
+    "ON_HOLD",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPING",
+    "AWAITING_COLLECTION",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+];
+
+/// TikTok's product statuses.
+pub const PRODUCT_STATUSES: [&str; 8] = [
+    "DRAFT",
+    "PENDING",
+    "FAILED",
+    "ACTIVATE",
+    "SELLER_DEACTIVATED",
+    "PLATFORM_DEACTIVATED",
+    "FREEZE",
+    "DELETED",
+];
+
+/// Validated order filters.
+#[derive(Debug, Default)]
+pub struct OrderFilter {
+    pub status: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+}
+
+pub fn parse_status(field: &str, raw: Option<&str>, allowed: &[&str]) -> ApiResult<Option<String>> {
+    match raw {
+        None => Ok(None),
+        Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
+        Some(s) => Err(ApiError::invalid_field(
+            field,
+            format!("{s:?} is not one of {}", allowed.join(", ")),
+        )),
+    }
+}
+
+pub fn check_range(
+    field: &str,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> ApiResult<()> {
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            return Err(ApiError::invalid_field(
+                field,
+                "the range is empty: `…_from` must be before `…_to`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A shop's orders, newest created first, with the number of units of each.
+pub async fn list_orders(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    filter: &OrderFilter,
+    limit: u64,
+    after: Option<Cursor>,
+) -> ApiResult<(Vec<(tiktok_order::Model, u64)>, Option<Cursor>)> {
+    let mut query = tiktok_order::Entity::find().filter(tiktok_order::Column::ShopId.eq(shop_id));
+    if let Some(s) = &filter.status {
+        query = query.filter(tiktok_order::Column::Status.eq(s));
+    }
+    if let Some(t) = filter.created_from {
+        query = query.filter(tiktok_order::Column::CreateTime.gte(t));
+    }
+    if let Some(t) = filter.created_to {
+        query = query.filter(tiktok_order::Column::CreateTime.lt(t));
+    }
+    if let Some(t) = filter.updated_from {
+        query = query.filter(tiktok_order::Column::UpdateTime.gte(t));
+    }
+    if let Some(t) = filter.updated_to {
+        query = query.filter(tiktok_order::Column::UpdateTime.lt(t));
+    }
+    if let Some(c) = after {
+        query = query.filter(
+            Condition::any()
+                .add(tiktok_order::Column::CreateTime.lt(c.at))
+                .add(
+                    Condition::all()
+                        .add(tiktok_order::Column::CreateTime.eq(c.at))
+                        .add(tiktok_order::Column::Id.lt(c.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(tiktok_order::Column::CreateTime)
+        .order_by_desc(tiktok_order::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor {
+            at: r.create_time,
+            id: r.id.clone(),
+        })
+    } else {
+        None
+    };
+    let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
+    let mut units: BTreeMap<String, u64> = BTreeMap::new();
+    if !ids.is_empty() {
+        for l in tiktok_order_line::Entity::find()
+            .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
+            .filter(tiktok_order_line::Column::OrderId.is_in(ids))
+            .all(db)
+            .await?
+        {
+            *units.entry(l.order_id).or_default() += 1;
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .map(|o| {
+            let n = units.get(&o.id).copied().unwrap_or(0);
+            (o, n)
+        })
+        .collect();
+    Ok((rows, next))
+}
+
+/// One order with its lines, packages and status history (oldest change first).
+pub struct OrderDetail {
+    pub order: tiktok_order::Model,
+    pub lines: Vec<tiktok_order_line::Model>,
+    pub packages: Vec<tiktok_order_package::Model>,
+    pub history: Vec<order_status_history::Model>,
+}
+
+pub async fn order_detail(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    order_id: &str,
+) -> ApiResult<OrderDetail> {
+    let order = tiktok_order::Entity::find_by_id((shop_id.to_owned(), order_id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let lines = tiktok_order_line::Entity::find()
+        .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
+        .filter(tiktok_order_line::Column::OrderId.eq(order_id))
+        .order_by_asc(tiktok_order_line::Column::Id)
+        .all(db)
+        .await?;
+    let packages = tiktok_order_package::Entity::find()
+        .filter(tiktok_order_package::Column::ShopId.eq(shop_id))
+        .filter(tiktok_order_package::Column::OrderId.eq(order_id))
+        .order_by_asc(tiktok_order_package::Column::Id)
+        .all(db)
+        .await?;
+    let history = order_status_history::Entity::find()
+        .filter(order_status_history::Column::ShopId.eq(shop_id))
+        .filter(order_status_history::Column::OrderId.eq(order_id))
+        .order_by_asc(order_status_history::Column::RecordedAt)
+        .order_by_asc(order_status_history::Column::ChangedAt)
+        .all(db)
+        .await?;
+    Ok(OrderDetail {
+        order,
+        lines,
+        packages,
+        history,
+    })
+}
+
+/// A product with its SKUs, each with its stock per warehouse.
+pub struct ProductDetail {
+    pub product: tiktok_product::Model,
+    pub skus: Vec<(tiktok_sku::Model, Vec<sku_stock::Model>)>,
+}
+
+async fn with_skus(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    products: Vec<tiktok_product::Model>,
+) -> ApiResult<Vec<ProductDetail>> {
+    let ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let skus = tiktok_sku::Entity::find()
+        .filter(tiktok_sku::Column::ShopId.eq(shop_id))
+        .filter(tiktok_sku::Column::ProductId.is_in(ids))
+        .order_by_asc(tiktok_sku::Column::Id)
+        .all(db)
+        .await?;
+    let sku_ids: Vec<String> = skus.iter().map(|s| s.id.clone()).collect();
+    let mut stock: BTreeMap<String, Vec<sku_stock::Model>> = BTreeMap::new();
+    if !sku_ids.is_empty() {
+        for s in sku_stock::Entity::find()
+            .filter(sku_stock::Column::ShopId.eq(shop_id))
+            .filter(sku_stock::Column::SkuId.is_in(sku_ids))
+            .order_by_asc(sku_stock::Column::WarehouseId)
+            .all(db)
+            .await?
+        {
+            stock.entry(s.sku_id.clone()).or_default().push(s);
+        }
+    }
+    let mut by_product: BTreeMap<String, Vec<(tiktok_sku::Model, Vec<sku_stock::Model>)>> =
+        BTreeMap::new();
+    for s in skus {
+        let levels = stock.remove(&s.id).unwrap_or_default();
+        by_product
+            .entry(s.product_id.clone())
+            .or_default()
+            .push((s, levels));
+    }
+    Ok(products
+        .into_iter()
+        .map(|p| ProductDetail {
+            skus: by_product.remove(&p.id).unwrap_or_default(),
+            product: p,
+        })
+        .collect())
+}
+
+/// A shop's products, most recently updated first.
+pub async fn list_products(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    status: Option<&str>,
+    limit: u64,
+    after: Option<Cursor>,
+) -> ApiResult<(Vec<ProductDetail>, Option<Cursor>)> {
+    let mut query =
+        tiktok_product::Entity::find().filter(tiktok_product::Column::ShopId.eq(shop_id));
+    if let Some(s) = status {
+        query = query.filter(tiktok_product::Column::Status.eq(s));
+    }
+    if let Some(c) = after {
+        query = query.filter(
+            Condition::any()
+                .add(tiktok_product::Column::UpdateTime.lt(c.at))
+                .add(
+                    Condition::all()
+                        .add(tiktok_product::Column::UpdateTime.eq(c.at))
+                        .add(tiktok_product::Column::Id.lt(c.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(tiktok_product::Column::UpdateTime)
+        .order_by_desc(tiktok_product::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor {
+            at: r.update_time,
+            id: r.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((with_skus(db, shop_id, rows).await?, next))
+}
+
+pub async fn product_detail(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    product_id: &str,
+) -> ApiResult<ProductDetail> {
+    let product = tiktok_product::Entity::find_by_id((shop_id.to_owned(), product_id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    with_skus(db, shop_id, vec![product])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found("product"))
+}
+
+/// An ERP read of a disabled area is refused, as every call into it is.
+pub fn ensure_enabled(shop: &entity::shop::Model, feature: crate::shops::Feature) -> ApiResult<()> {
+    if crate::shops::Features::from_json(&shop.features).is_enabled(feature) {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "feature_disabled",
+            format!(
+                "the {} area is disabled for this shop; an admin can enable it (PUT …/features)",
+                feature.as_str()
+            ),
+        ))
+    }
+}
