@@ -156,6 +156,7 @@ impl Application {
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
         crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
         crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
+        crate::webhooks::process::spawn_processor(state.clone(), workers.child_token());
         Ok(Self {
             port,
             server,

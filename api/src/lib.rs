@@ -16,3 +16,4 @@ pub mod sync;
 pub mod telemetry;
 pub mod tiktok;
 pub mod vault;
+pub mod webhooks;

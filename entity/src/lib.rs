@@ -15,3 +15,4 @@ pub mod tiktok_order_package;
 pub mod tiktok_product;
 pub mod tiktok_sku;
 pub mod tiktok_warehouse;
+pub mod webhook_event;

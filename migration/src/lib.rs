@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_shops;
 mod m20261124_000002_create_connections;
 mod m20261124_000003_create_sync;
+mod m20261124_000004_create_webhook_events;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_shops::Migration),
             Box::new(m20261124_000002_create_connections::Migration),
             Box::new(m20261124_000003_create_sync::Migration),
+            Box::new(m20261124_000004_create_webhook_events::Migration),
         ]
     }
 }

@@ -14,3 +14,4 @@ mod secrets;
 mod shops;
 mod sync;
 mod token_upkeep;
+mod webhooks;

@@ -67,7 +67,19 @@ pub async fn sandbox_env_manual_clock(
         .await
         .expect("the sandbox starts");
     let base = sandbox.base_url();
+    // Our public URL must be known before we start, so TikTok (the sandbox) can deliver webhooks to it:
+    // take a free port now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let app = spawn_app_with(|e| {
+        e.insert("OCEAN_BIND".into(), format!("127.0.0.1:{port}"));
+        e.insert(
+            "OCEAN_PUBLIC_URL".into(),
+            format!("http://127.0.0.1:{port}"),
+        );
         e.insert("TIKTOK_API_BASE".into(), base.clone());
         e.insert("TIKTOK_AUTH_BASE".into(), base.clone());
         e.insert(

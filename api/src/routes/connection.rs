@@ -112,6 +112,10 @@ pub async fn callback(
         let mut q = target.query_pairs_mut();
         match &outcome {
             Ok(ok) => {
+                crate::webhooks::subscriptions::register_in_background(
+                    state.clone(),
+                    ok.connected_shops.clone(),
+                );
                 q.append_pair("tiktok_connect", "success")
                     .append_pair("shop_id", &ok.shop_id)
                     .append_pair("shops", &ok.connected_shops.len().to_string());
@@ -179,7 +183,9 @@ pub async fn disconnect_shop(
     "last_token_refresh_at": null,
     "granted_scopes": ["seller.order.info", "seller.product.basic"],
     "warnings": [],
-    "quota": [{"category": "product", "used": 12, "limit": 600, "window_start": "2026-11-24T21:05:00Z"}]
+    "quota": [{"category": "product", "used": 12, "limit": 600, "window_start": "2026-11-24T21:05:00Z"}],
+    "last_webhook_at": "2026-11-24T21:04:58Z",
+    "webhook_lag_seconds": 1
 }))]
 pub struct ConnectionStatusOut {
     pub shop_id: String,
@@ -201,6 +207,10 @@ pub struct ConnectionStatusOut {
     pub warnings: Vec<String>,
     /// This minute's use of the per-shop API budget, by category.
     pub quota: Vec<QuotaUse>,
+    /// When the last webhook for the shop arrived.
+    pub last_webhook_at: Option<DateTime<Utc>>,
+    /// How late it arrived: received time minus the event's own timestamp, in seconds.
+    pub webhook_lag_seconds: Option<i64>,
 }
 
 /// Connection state, token expiries, granted scopes, warnings and quota use.
@@ -247,6 +257,14 @@ pub async fn shop_status(
         }
     }
     let quota = quota::shop_usage(&state.db, &shop.id, now).await?;
+    let last_event = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        entity::webhook_event::Entity::find()
+            .filter(entity::webhook_event::Column::ShopId.eq(shop.id.clone()))
+            .order_by_desc(entity::webhook_event::Column::ReceivedAt)
+            .one(&state.db)
+            .await?
+    };
     Ok(web::Json(ConnectionStatusOut {
         status: ShopStatus::from_column(&shop.status),
         status_reason: shop.status_reason.clone(),
@@ -266,6 +284,10 @@ pub async fn shop_status(
             .unwrap_or_default(),
         warnings,
         quota,
+        last_webhook_at: last_event.as_ref().map(|e| e.received_at),
+        webhook_lag_seconds: last_event
+            .as_ref()
+            .map(|e| e.received_at.timestamp() - e.event_time),
         shop_id: shop.id,
     }))
 }

@@ -1,4 +1,4 @@
-//! `ApiJson<T>`: the JSON body extractor of every route. Bodies over 1 MiB are a 413; malformed JSON
+//! `ApiJson<T>`: the JSON body extractor of every route (and `RawJson`, its bytes unparsed). Bodies over 1 MiB are a 413; malformed JSON
 //! or a field of the wrong type, missing or unknown is a 400 that names the field (by its path).
 
 use std::future::Future;
@@ -16,6 +16,19 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = RawJson::from_request(req, payload);
+        Box::pin(async move { parse_json(&raw.await?.0).map(ApiJson) })
+    }
+}
+
+/// The exact bytes of a JSON body (1 MiB at most), for handlers that verify a signature over them.
+pub struct RawJson(pub Vec<u8>);
+
+impl FromRequest for RawJson {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -52,7 +65,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(ApiJson)
+            Ok(RawJson(body))
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod orders;
 pub mod products;
 pub mod shops;
 pub mod sync;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -35,5 +36,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::list_orders)
         .service(orders::get_order)
         .service(products::list_products)
-        .service(products::get_product);
+        .service(products::get_product)
+        .service(webhooks::receive_webhook)
+        .service(webhooks::list_events)
+        .service(webhooks::replay_event)
+        .service(webhooks::list_subscriptions)
+        .service(webhooks::register_subscriptions);
 }

@@ -1,0 +1,296 @@
+//! `POST /api/webhooks/tiktok` (TikTok's deliveries; the signature is the proof) and the shop's
+//! webhook views: stored events, replay, TikTok's subscriptions and registering ours.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::Condition;
+use sea_orm::{QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use entity::webhook_event;
+
+use crate::app::AppState;
+use crate::auth::{AuthUser, Role};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::pagination::{Cursor, Page, PageQuery};
+use crate::routes::json::RawJson;
+use crate::shops::service::find_for_tenant;
+use crate::shops::tokens::ShopSession;
+use crate::webhooks::subscriptions::{self, Subscription};
+use crate::webhooks::{EventType, process, receive};
+
+/// TikTok delivers a webhook here.
+///
+/// The `Authorization` header must be TikTok's signature: lowercase hex of HMAC-SHA256 keyed by the
+/// app secret over the app key followed by the raw body. The event is stored (once per
+/// `tts_notification_id`) before the empty 200 answer; processing happens afterwards.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = Object, description = "TikTok's webhook body", example = json!({
+        "type": 1, "tts_notification_id": "7327112393057371910", "shop_id": "7494049642642441621",
+        "timestamp": 1644412885, "data": {"order_id": "576684019603311365", "order_status": "AWAITING_SHIPMENT", "update_time": 1644412885}
+    })),
+    params(("Authorization" = String, Header, description = "TikTok's signature (hex HMAC-SHA256)")),
+    responses(
+        (status = 200, description = "Stored (or a repeat of a stored delivery); empty body"),
+        (status = 400, description = "Not JSON, or not a TikTok webhook", body = ErrorEnvelope),
+        (status = 401, description = "Missing or wrong signature", body = ErrorEnvelope),
+        (status = 404, description = "No configured shop has this shop_id", body = ErrorEnvelope),
+        (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
+    )
+)]
+#[post("/api/webhooks/tiktok")]
+pub async fn receive_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    let signature = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    receive::receive(
+        &state.db,
+        &state.vault,
+        state.clock.now(),
+        signature,
+        &body.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilter {
+    /// TikTok's event name (e.g. ORDER_STATUS_CHANGE) or type code (e.g. 1).
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    /// received · processed · skipped · unhandled · dead
+    pub state: Option<String>,
+}
+
+/// A stored webhook event.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "5c1d0e7e-4d0b-4d7a-8f0e-1f2a3b4c5d6e", "notification_id": "7327112393057371910", "type": 6,
+    "event": "SELLER_DEAUTHORIZATION", "state": "processed", "attempts": 1, "last_error": null,
+    "event_time": "2026-11-24T21:00:00Z", "received_at": "2026-11-24T21:00:01Z", "processed_at": "2026-11-24T21:00:02Z",
+    "payload": {"type": 6, "shop_id": "7494049642642441621", "timestamp": 1795900800, "data": {"message": "…"}}
+}))]
+pub struct EventOut {
+    pub id: String,
+    pub notification_id: String,
+    #[serde(rename = "type")]
+    pub event_type: i32,
+    pub event: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub event_time: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+    /// The body TikTok sent.
+    pub payload: serde_json::Value,
+}
+
+impl From<webhook_event::Model> for EventOut {
+    fn from(e: webhook_event::Model) -> Self {
+        Self {
+            payload: serde_json::from_str(&e.payload)
+                .unwrap_or(serde_json::Value::String(e.payload.clone())),
+            event_time: DateTime::from_timestamp(e.event_time, 0),
+            id: e.id,
+            notification_id: e.notification_id,
+            event_type: e.event_type,
+            event: e.event_name,
+            state: e.state,
+            attempts: e.attempts,
+            last_error: e.last_error,
+            received_at: e.received_at,
+            processed_at: e.processed_at,
+        }
+    }
+}
+
+const STATES: [&str; 5] = ["received", "processed", "skipped", "unhandled", "dead"];
+
+/// The shop's stored webhook events, newest first.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Our shop id"), EventFilter, PageQuery),
+    responses(
+        (status = 200, description = "A page of events", body = Page<EventOut>),
+        (status = 400, description = "An unknown type or state, or a bad limit or cursor", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/webhooks/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    filter: web::Query<EventFilter>,
+    page: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<EventOut>>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let limit = page.limit()?;
+    let mut query =
+        webhook_event::Entity::find().filter(webhook_event::Column::ShopId.eq(shop.id.clone()));
+    if let Some(raw) = filter.event_type.as_deref() {
+        let kind = raw
+            .parse::<i64>()
+            .ok()
+            .and_then(EventType::from_code)
+            .or_else(|| {
+                EventType::ALL
+                    .into_iter()
+                    .find(|t| t.name().eq_ignore_ascii_case(raw))
+            })
+            .ok_or_else(|| {
+                ApiError::invalid_field("type", format!("`{raw}` is not a TikTok webhook type"))
+            })?;
+        query = query.filter(webhook_event::Column::EventType.eq(kind.code()));
+    }
+    if let Some(s) = filter.state.as_deref() {
+        if !STATES.contains(&s) {
+            return Err(ApiError::invalid_field(
+                "state",
+                format!("use one of {}", STATES.join(", ")),
+            ));
+        }
+        query = query.filter(webhook_event::Column::State.eq(s));
+    }
+    if let Some(c) = page.cursor()? {
+        query = query.filter(
+            Condition::any()
+                .add(webhook_event::Column::ReceivedAt.lt(c.at))
+                .add(
+                    Condition::all()
+                        .add(webhook_event::Column::ReceivedAt.eq(c.at))
+                        .add(webhook_event::Column::Id.lt(c.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(webhook_event::Column::ReceivedAt)
+        .order_by_desc(webhook_event::Column::Id)
+        .limit(limit + 1)
+        .all(&state.db)
+        .await?;
+    let next = (rows.len() as u64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| {
+            Cursor {
+                at: r.received_at,
+                id: r.id.clone(),
+            }
+            .encode()
+        })
+    });
+    Ok(web::Json(Page {
+        items: rows.into_iter().map(EventOut::from).collect(),
+        next_cursor: next.flatten(),
+    }))
+}
+
+/// Queue a stored event to be processed again (a dead or unhandled one, or any after a fix).
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Our shop id"), ("event_id" = String, Path, description = "The stored event's id")),
+    responses(
+        (status = 200, description = "The event, queued again", body = EventOut),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop or event for this tenant", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/webhooks/events/{event_id}/replay")]
+pub async fn replay_event(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> ApiResult<web::Json<EventOut>> {
+    user.require(Role::Operator)?;
+    let (shop_id, event_id) = path.into_inner();
+    let shop = find_for_tenant(&state.db, &user.tenant, &shop_id).await?;
+    let event = webhook_event::Entity::find_by_id(event_id)
+        .filter(webhook_event::Column::ShopId.eq(shop.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook event"))?;
+    let event = process::replay(&state.db, state.clock.now(), event).await?;
+    Ok(web::Json(event.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"address": "https://ocean.example.com/api/webhooks/tiktok", "subscriptions": [{"event_type": "ORDER_STATUS_CHANGE", "address": "https://ocean.example.com/api/webhooks/tiktok"}]}))]
+pub struct SubscriptionsOut {
+    /// The address we want TikTok to deliver to.
+    pub address: String,
+    /// What TikTok has for the shop now.
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// TikTok's webhook subscriptions for the shop (read live from TikTok).
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Our shop id")),
+    responses(
+        (status = 200, description = "TikTok's subscriptions", body = SubscriptionsOut),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
+        (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/webhooks")]
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<SubscriptionsOut>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let mut session = ShopSession::open(&state, shop).await?;
+    Ok(web::Json(SubscriptionsOut {
+        address: subscriptions::our_address(&state),
+        subscriptions: subscriptions::list(&state, &mut session).await?,
+    }))
+}
+
+/// Subscribe our URL for the events of the shop's enabled areas.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = String, Path, description = "Our shop id")),
+    responses(
+        (status = 200, description = "TikTok's subscriptions after registering", body = SubscriptionsOut),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
+        (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/webhooks/register")]
+pub async fn register_subscriptions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<SubscriptionsOut>> {
+    user.require(Role::Admin)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let mut session = ShopSession::open(&state, shop).await?;
+    Ok(web::Json(SubscriptionsOut {
+        address: subscriptions::our_address(&state),
+        subscriptions: subscriptions::register(&state, &mut session).await?,
+    }))
+}

@@ -1,0 +1,113 @@
+//! TikTok's webhooks: `receive` verifies a delivery's signature over the raw body and stores it
+//! (deduplicated) before it is answered; `process` handles stored events in the background, with
+//! retries; `subscriptions` registers our URL with TikTok's event API.
+
+pub mod process;
+pub mod receive;
+pub mod subscriptions;
+
+use crate::shops::Feature;
+
+/// TikTok's webhook types (tiktok-api.md, "Webhooks").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    OrderStatusChange,
+    RecipientAddressUpdate,
+    PackageUpdate,
+    ProductStatusChange,
+    SellerDeauthorization,
+    UpcomingAuthorizationExpiration,
+    CancellationStatusChange,
+    ReturnStatusChange,
+    ProductInformationChange,
+    ProductCreation,
+    ProductAuditStatusChange,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 11] = [
+        EventType::OrderStatusChange,
+        EventType::RecipientAddressUpdate,
+        EventType::PackageUpdate,
+        EventType::ProductStatusChange,
+        EventType::SellerDeauthorization,
+        EventType::UpcomingAuthorizationExpiration,
+        EventType::CancellationStatusChange,
+        EventType::ReturnStatusChange,
+        EventType::ProductInformationChange,
+        EventType::ProductCreation,
+        EventType::ProductAuditStatusChange,
+    ];
+
+    pub fn code(self) -> i32 {
+        match self {
+            EventType::OrderStatusChange => 1,
+            EventType::RecipientAddressUpdate => 3,
+            EventType::PackageUpdate => 4,
+            EventType::ProductStatusChange => 5,
+            EventType::SellerDeauthorization => 6,
+            EventType::UpcomingAuthorizationExpiration => 7,
+            EventType::CancellationStatusChange => 11,
+            EventType::ReturnStatusChange => 12,
+            EventType::ProductInformationChange => 15,
+            EventType::ProductCreation => 16,
+            EventType::ProductAuditStatusChange => 37,
+        }
+    }
+
+    /// The name TikTok's event API uses for subscriptions.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::OrderStatusChange => "ORDER_STATUS_CHANGE",
+            EventType::RecipientAddressUpdate => "RECIPIENT_ADDRESS_UPDATE",
+            EventType::PackageUpdate => "PACKAGE_UPDATE",
+            EventType::ProductStatusChange => "PRODUCT_STATUS_CHANGE",
+            EventType::SellerDeauthorization => "SELLER_DEAUTHORIZATION",
+            EventType::UpcomingAuthorizationExpiration => "UPCOMING_AUTHORIZATION_EXPIRATION",
+            EventType::CancellationStatusChange => "CANCELLATION_STATUS_CHANGE",
+            EventType::ReturnStatusChange => "RETURN_STATUS_CHANGE",
+            EventType::ProductInformationChange => "PRODUCT_INFORMATION_CHANGE",
+            EventType::ProductCreation => "PRODUCT_CREATION",
+            EventType::ProductAuditStatusChange => "PRODUCT_AUDIT_STATUS_CHANGE",
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| i64::from(t.code()) == code)
+    }
+
+    /// The feature area an event belongs to; `None` for the connection's own events (always handled).
+    pub fn feature(self) -> Option<Feature> {
+        match self {
+            EventType::OrderStatusChange
+            | EventType::RecipientAddressUpdate
+            | EventType::PackageUpdate => Some(Feature::Orders),
+            EventType::ProductStatusChange
+            | EventType::ProductInformationChange
+            | EventType::ProductCreation
+            | EventType::ProductAuditStatusChange => Some(Feature::Products),
+            EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
+                Some(Feature::Returns)
+            }
+            EventType::SellerDeauthorization | EventType::UpcomingAuthorizationExpiration => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_unknown_codes_are_none() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::from_code(i64::from(t.code())), Some(t));
+        }
+        assert_eq!(
+            EventType::from_code(2),
+            None,
+            "2 is the retired REVERSE_ORDER_STATUS_CHANGE"
+        );
+        assert_eq!(EventType::SellerDeauthorization.feature(), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! Webhook ingest benchmark: signed TikTok deliveries against the real service on loopback, compared in
+//! the same run with the same server's `/api/health` (the framework's ceiling). Prints figures; asserts
+//! nothing. Every load loop is bounded in time and count.
+//!
+//!   cargo bench --bench webhook_ingest                      # SQLite
+//!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench webhook_ingest
+//!
+//! Figures are kept in docs/benchmarks.md.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use api::app::Application;
+use api::config::Settings;
+use api::shops::service::{self, NewShop};
+use api::shops::{Features, Region, SyncInterval};
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use secrecy::SecretString;
+use sha2::Sha256;
+
+const APP_KEY: &str = "bench_app_key";
+const APP_SECRET: &str = "bench-app-secret-0001";
+const TIKTOK_SHOP: &str = "7494049642642441621";
+const CONCURRENCY: usize = 32;
+const PHASE: Duration = Duration::from_secs(5);
+const MAX_REQUESTS: u64 = 200_000;
+
+struct Figures {
+    requests: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
+    latencies.sort();
+    Figures {
+        requests: latencies.len() as u64,
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+fn signed_event(n: u64) -> (Vec<u8>, String) {
+    let body = format!(
+        r#"{{"type":1,"tts_notification_id":"bench-{n}-{}","shop_id":"{TIKTOK_SHOP}","timestamp":{},"data":{{"order_id":"{n}","order_status":"AWAITING_SHIPMENT","update_time":{}}}}}"#,
+        std::process::id(),
+        chrono::Utc::now().timestamp(),
+        chrono::Utc::now().timestamp()
+    )
+    .into_bytes();
+    let mut mac = Hmac::<Sha256>::new_from_slice(APP_SECRET.as_bytes()).unwrap();
+    mac.update(APP_KEY.as_bytes());
+    mac.update(&body);
+    (body, hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn send(client: &reqwest::Client, base: &str, webhook: bool, n: u64) -> Option<Duration> {
+    let started = Instant::now();
+    let res = if webhook {
+        let (body, sig) = signed_event(n);
+        client
+            .post(format!("{base}/api/webhooks/tiktok"))
+            .header("content-type", "application/json")
+            .header("authorization", sig)
+            .body(body)
+            .send()
+            .await
+    } else {
+        client.get(format!("{base}/api/health")).send().await
+    };
+    match res {
+        Ok(r) if r.status().is_success() => Some(started.elapsed()),
+        _ => None,
+    }
+}
+
+/// As fast as `CONCURRENCY` clients can go, for `PHASE`.
+async fn closed_loop(
+    client: &reqwest::Client,
+    base: &str,
+    webhook: bool,
+    counter: Arc<AtomicU64>,
+) -> Figures {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let client = client.clone();
+        let base = base.to_owned();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while started.elapsed() < PHASE {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                if n >= MAX_REQUESTS * 4 {
+                    break;
+                }
+                if let Some(l) = send(&client, &base, webhook, n).await {
+                    latencies.push(l);
+                }
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    figures(all, started.elapsed())
+}
+
+/// A steady `rate` per second for `PHASE` (open loop: sends do not wait for answers).
+async fn open_loop(
+    client: &reqwest::Client,
+    base: &str,
+    rate: u64,
+    counter: Arc<AtomicU64>,
+) -> Figures {
+    let started = Instant::now();
+    let total = (rate * PHASE.as_secs()).min(MAX_REQUESTS);
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut tasks = Vec::with_capacity(total as usize);
+    for _ in 0..total {
+        tick.tick().await;
+        let client = client.clone();
+        let base = base.to_owned();
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        tasks.push(tokio::spawn(
+            async move { send(&client, &base, true, n).await },
+        ));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        if let Some(l) = t.await.unwrap() {
+            all.push(l);
+        }
+    }
+    figures(all, started.elapsed())
+}
+
+async fn run(label: &str, database_url: &str) {
+    let env = HashMap::from([
+        ("DATABASE_URL".to_owned(), database_url.to_owned()),
+        ("OCEAN_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "OCEAN_MASTER_KEY".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+        ),
+        (
+            "OCEAN_JWT_SECRET".to_owned(),
+            "bench-jwt-secret-bench-jwt-secret-0000".to_owned(),
+        ),
+        ("OCEAN_LOG".to_owned(), "warn".to_owned()),
+    ]);
+    let app = Application::build(Settings::from_map(&env).unwrap())
+        .await
+        .unwrap();
+    let state = app.state();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    service::create(
+        &state.db,
+        &state.vault,
+        chrono::Utc::now(),
+        "bench",
+        NewShop {
+            name: "bench".into(),
+            app_key: APP_KEY.into(),
+            app_secret: SecretString::from(APP_SECRET),
+            service_id: None,
+            shop_id: Some(TIKTOK_SHOP.into()),
+            region: Region::US,
+            features: Features::default(),
+            sync_interval: SyncInterval::Manual,
+        },
+    )
+    .await
+    .unwrap();
+    let (server, _workers) = app.into_parts();
+    let handle = server.handle();
+    tokio::spawn(server);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let counter = Arc::new(AtomicU64::new(0));
+
+    let ceiling = closed_loop(&client, &base, false, counter.clone()).await;
+    let ingest = closed_loop(&client, &base, true, counter.clone()).await;
+    let steady = open_loop(&client, &base, 1_000, counter.clone()).await;
+    println!("\n{label}");
+    println!("| load | requests | per second | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, f) in [
+        ("/api/health, 32 clients (ceiling)", &ceiling),
+        ("signed webhooks, 32 clients", &ingest),
+        ("signed webhooks, steady 1,000/s", &steady),
+    ] {
+        println!(
+            "| {name} | {} | {:.0} | {:.2} | {:.2} |",
+            f.requests, f.per_second, f.p50_ms, f.p99_ms
+        );
+    }
+    println!(
+        "ingest / ceiling = {:.2}",
+        ingest.per_second / ceiling.per_second
+    );
+    handle.stop(true).await;
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("ocean-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sqlite = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+        run("SQLite (WAL)", &sqlite).await;
+        if let Ok(admin) = std::env::var("BENCH_DATABASE_URL") {
+            let name = format!("ocean_bench_{}", std::process::id());
+            let db = sea_orm::Database::connect(&admin).await.unwrap();
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            let mut url = url::Url::parse(&admin).unwrap();
+            url.set_path(&format!("/{name}"));
+            run("PostgreSQL", url.as_str()).await;
+            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    });
+}

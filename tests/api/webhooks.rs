@@ -1,0 +1,295 @@
+//! Webhooks: verified before anything is stored, stored once, answered at once, processed after;
+//! subscriptions registered on connect; deauthorization and expiry notices reach the shop's status.
+
+use api::webhooks::process;
+use hmac::{Hmac, KeyInit, Mac};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::sandbox_env::*;
+
+const HOOK: &str = "/api/webhooks/tiktok";
+
+fn sign(app_key: &str, app_secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap();
+    mac.update(app_key.as_bytes());
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+async fn deliver(env: &SandboxEnv, body: &[u8], signature: Option<String>) -> (u16, String) {
+    let mut req = env
+        .app
+        .client
+        .post(env.app.url(HOOK))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(s) = signature {
+        req = req.header("authorization", s);
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn stored(env: &SandboxEnv) -> u64 {
+    entity::webhook_event::Entity::find()
+        .count(&env.app.state.db)
+        .await
+        .unwrap()
+}
+
+fn event_body(tiktok_shop: &str, event_type: i64, notification: &str, data: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "type": event_type, "tts_notification_id": notification, "shop_id": tiktok_shop,
+        "timestamp": chrono::Utc::now().timestamp(), "data": data,
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn only_correctly_signed_deliveries_for_known_shops_are_stored() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    let shop = env.tiktok_shop_id().await;
+    let body = event_body(
+        &shop,
+        1,
+        "7327112393057371910",
+        json!({"order_id": "576684019603311365", "order_status": "AWAITING_SHIPMENT", "update_time": 1}),
+    );
+    let good = sign(APP_KEY, APP_SECRET_TT, &body);
+
+    let (status, text) = deliver(&env, &body, Some(good.clone())).await;
+    assert_eq!((status, text.as_str()), (200, ""), "200 with an empty body");
+
+    let mut tampered = body.clone();
+    let at = tampered.len() - 5;
+    tampered[at] = b'9';
+    assert_eq!(
+        deliver(&env, &tampered, Some(good.clone())).await.0,
+        401,
+        "tampered body"
+    );
+    assert_eq!(deliver(&env, &body, None).await.0, 401, "unsigned");
+    assert_eq!(
+        deliver(&env, &body, Some("zz".into())).await.0,
+        401,
+        "garbage signature"
+    );
+    assert_eq!(
+        deliver(&env, &body, Some(sign(APP_KEY, "wrong-secret", &body)))
+            .await
+            .0,
+        401,
+        "another app's secret"
+    );
+    let foreign = event_body("999999999", 1, "1", json!({}));
+    assert_eq!(
+        deliver(&env, &foreign, Some(sign(APP_KEY, APP_SECRET_TT, &foreign)))
+            .await
+            .0,
+        404,
+        "a shop we do not have"
+    );
+    assert_eq!(deliver(&env, b"{not json", Some(good.clone())).await.0, 400);
+    let mut huge = br#"{"shop_id":""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'1', 1024 * 1024 + 1));
+    huge.extend(br#""}"#);
+    assert_eq!(deliver(&env, &huge, Some(good)).await.0, 413);
+    assert_eq!(stored(&env).await, 1, "only the good delivery is stored");
+}
+
+#[tokio::test]
+async fn a_repeated_delivery_is_stored_and_processed_once() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    let shop = env.tiktok_shop_id().await;
+    let body = event_body(
+        &shop,
+        7,
+        "42",
+        json!({"message": "expiring", "expiration_time": 1_900_000_000}),
+    );
+    let sig = sign(APP_KEY, APP_SECRET_TT, &body);
+    for _ in 0..3 {
+        assert_eq!(deliver(&env, &body, Some(sig.clone())).await.0, 200);
+    }
+    // Without a notification id, the body's hash is the identity.
+    let bare = serde_json::to_vec(&json!({"type": 7, "shop_id": shop, "timestamp": 1, "data": {"expiration_time": 1_900_000_000}})).unwrap();
+    let bare_sig = sign(APP_KEY, APP_SECRET_TT, &bare);
+    deliver(&env, &bare, Some(bare_sig.clone())).await;
+    deliver(&env, &bare, Some(bare_sig)).await;
+    assert_eq!(stored(&env).await, 2);
+    assert_eq!(process::process_due(&env.app.state, 100).await.unwrap(), 2);
+    assert_eq!(
+        process::process_due(&env.app.state, 100).await.unwrap(),
+        0,
+        "nothing is processed twice"
+    );
+    let status = env.status().await;
+    assert!(
+        status["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("TikTok says")),
+        "the expiry notice shows on /status: {status}"
+    );
+    assert!(status["last_webhook_at"].is_string());
+}
+
+#[tokio::test]
+async fn connecting_subscribes_our_url_and_a_deauthorization_pushed_by_tiktok_stops_the_shop() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    // Registration runs in the background after the callback; TikTok's list shows it when done.
+    let mut subscriptions = Value::Null;
+    for _ in 0..200 {
+        let (status, body) = env.app.get(&env.shop_path("/webhooks"), &env.token).await;
+        assert_eq!(status, 200, "{body}");
+        if body["subscriptions"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 5)
+        {
+            subscriptions = body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let names: Vec<&str> = subscriptions["subscriptions"]
+        .as_array()
+        .expect("subscriptions registered")
+        .iter()
+        .map(|s| s["event_type"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"ORDER_STATUS_CHANGE") && names.contains(&"SELLER_DEAUTHORIZATION"));
+    assert!(
+        !names.contains(&"RETURN_STATUS_CHANGE"),
+        "returns are off by default"
+    );
+    assert!(subscriptions["address"].as_str().unwrap().ends_with(HOOK));
+
+    // The seller deauthorizes the app on TikTok: TikTok pushes SELLER_DEAUTHORIZATION to us.
+    let shop = env.tiktok_shop_id().await;
+    env.control(&format!("/_sandbox/shops/{shop}/revoke"), json!({}))
+        .await;
+    env.control("/_sandbox/webhooks/flush", json!({})).await;
+    process::process_due(&env.app.state, 100).await.unwrap();
+    let status = env.status().await;
+    assert_eq!(status["status"], "reauthorization_required", "{status}");
+    let (_, events) = env
+        .app
+        .get(
+            &env.shop_path("/webhooks/events?type=SELLER_DEAUTHORIZATION"),
+            &env.token,
+        )
+        .await;
+    assert_eq!(events["items"][0]["state"], "processed", "{events}");
+}
+
+#[tokio::test]
+async fn events_of_a_disabled_area_are_kept_not_processed_and_can_be_replayed() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    let shop = env.tiktok_shop_id().await;
+    let body = event_body(
+        &shop,
+        12,
+        "77",
+        json!({"order_id": "1", "return_id": "2", "return_status": "RETURN_OR_REFUND_REQUEST_PENDING"}),
+    );
+    deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
+    process::process_due(&env.app.state, 100).await.unwrap();
+    let (status, page) = env
+        .app
+        .get(&env.shop_path("/webhooks/events?state=skipped"), &env.token)
+        .await;
+    assert_eq!(status, 200);
+    let event = &page["items"][0];
+    assert_eq!(event["event"], "RETURN_STATUS_CHANGE");
+    assert!(event["last_error"].as_str().unwrap().contains("returns"));
+    assert_eq!(event["payload"]["data"]["return_id"], "2");
+
+    let id = event["id"].as_str().unwrap();
+    let operator = env.app.token("acme", api::auth::Role::Operator);
+    let (status, replayed) = env
+        .app
+        .post(
+            &env.shop_path(&format!("/webhooks/events/{id}/replay")),
+            &operator,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{replayed}");
+    assert_eq!(replayed["state"], "received");
+
+    for (path, code) in [
+        ("/webhooks/events?state=lost", 400),
+        ("/webhooks/events?type=NOPE", 400),
+        ("/webhooks/events?limit=0", 400),
+    ] {
+        let (status, _) = env.app.get(&env.shop_path(path), &env.token).await;
+        assert_eq!(status, code, "{path}");
+    }
+    let viewer = env.app.token("acme", api::auth::Role::Viewer);
+    let (status, _) = env
+        .app
+        .post(
+            &env.shop_path(&format!("/webhooks/events/{id}/replay")),
+            &viewer,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = env
+        .app
+        .post(
+            &env.shop_path("/webhooks/events/00000000-0000-0000-0000-000000000000/replay"),
+            &operator,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let other = env.app.token("globex", api::auth::Role::Admin);
+    let (status, _) = env
+        .app
+        .get(&env.shop_path("/webhooks/events"), &other)
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_burst_of_ten_thousand_deliveries_loses_nothing() {
+    let env = std::sync::Arc::new(sandbox_env().await);
+    env.connect().await;
+    let shop = env.tiktok_shop_id().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    let total = 10_000;
+    let workers = 32;
+    for w in 0..workers {
+        let env = env.clone();
+        let shop = shop.clone();
+        tasks.spawn(async move {
+            let mut ok = 0;
+            for i in (w..total).step_by(workers) {
+                let body = event_body(&shop, 1, &format!("burst-{i}"), json!({"order_id": i.to_string(), "order_status": "AWAITING_SHIPMENT", "update_time": i}));
+                let (status, _) = deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
+                if status == 200 {
+                    ok += 1;
+                }
+            }
+            ok
+        });
+    }
+    let mut accepted = 0;
+    while let Some(n) = tasks.join_next().await {
+        accepted += n.unwrap();
+    }
+    assert_eq!(accepted, total);
+    assert_eq!(
+        stored(&env).await,
+        total as u64,
+        "every delivery stored, none twice"
+    );
+}
