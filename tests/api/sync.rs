@@ -967,3 +967,64 @@ async fn the_erp_views_refuse_bad_requests() {
     let (status, body) = env.app.get(&env.shop_path("/orders"), &viewer).await;
     assert_error(status, &body, 409, "feature_disabled");
 }
+
+#[tokio::test]
+async fn incremental_syncs_keep_up_with_a_living_shop() {
+    let env = connected_with(|c| {
+        c.orders = 40;
+        c.products = 10;
+    })
+    .await;
+    drive_by_hand(&env);
+    sync(
+        &env,
+        json!({"resources": ["orders", "products"], "mode": "full"}),
+    )
+    .await;
+    drain(&env).await;
+    let first_history = stock_history_rows(&env).await;
+    for _ in 0..3 {
+        // Twenty minutes of the shop's life: new orders, payments, holds released, shipments,
+        // cancellations, stock moving; both clocks move together.
+        env.control(
+            "/_sandbox/living/tick",
+            json!({"minutes": 20, "orders_per_minute": 2.0}),
+        )
+        .await;
+        env.app.clock.advance(chrono::Duration::minutes(20));
+        sync(&env, json!({"resources": ["orders", "products"]})).await;
+        drain(&env).await;
+        assert_orders_match(&env).await;
+        assert_products_match(&env).await;
+    }
+    // Changes while a sync runs: the shop keeps moving during the walk; once it stops, one more
+    // incremental sync makes us equal again.
+    sync(&env, json!({"resources": ["orders", "products"]})).await;
+    let state = env.app.state.clone();
+    let running = tokio::spawn(async move { while jobs::run_once(&state).await {} });
+    env.control(
+        "/_sandbox/living/tick",
+        json!({"minutes": 5, "orders_per_minute": 3.0, "advance_clock": false}),
+    )
+    .await;
+    running.await.unwrap();
+    drain(&env).await;
+    sync(&env, json!({"resources": ["orders", "products"]})).await;
+    drain(&env).await;
+    assert_orders_match(&env).await;
+    assert_products_match(&env).await;
+    // Stock moved with the orders: each change is a history row with its before and after.
+    let changes = stock_history::Entity::find()
+        .filter(stock_history::Column::ShopId.eq(&env.shop_id))
+        .filter(stock_history::Column::Before.is_not_null())
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    assert!(stock_history_rows(&env).await > first_history);
+    assert!(!changes.is_empty());
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.before != Some(c.after) && c.source == "sync")
+    );
+}

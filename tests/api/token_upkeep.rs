@@ -83,7 +83,10 @@ async fn two_server_processes_on_one_database_refresh_once() {
     let env = Arc::new(sandbox_env().await);
     env.connect().await;
     // A second instance of the service on the same database (as a second process would be).
-    let settings = Settings::from_map(&env.app.env).unwrap();
+    // Its own port: the first one's is taken (the environment fixes it for webhook delivery).
+    let mut second_env = env.app.env.clone();
+    second_env.insert("OCEAN_BIND".into(), "127.0.0.1:0".into());
+    let settings = Settings::from_map(&second_env).unwrap();
     let second = Application::build_with_clock(settings, Arc::new(env.app.clock.clone()))
         .await
         .unwrap();

@@ -629,3 +629,37 @@ pub async fn retry(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_base() {
+        assert_eq!(backoff(1), Duration::seconds(BACKOFF_BASE_SECS));
+        assert_eq!(backoff(2), Duration::seconds(2 * BACKOFF_BASE_SECS));
+        assert_eq!(backoff(4), Duration::seconds(8 * BACKOFF_BASE_SECS));
+        assert_eq!(backoff(0), backoff(1));
+    }
+
+    #[test]
+    fn progress_survives_its_column_and_garbage_reads_as_empty() {
+        let p = Progress {
+            pages: 3,
+            items: 150,
+            total: Some(420),
+            skipped: 1,
+            resume_from: Some(1_764_000_000),
+        };
+        assert_eq!(Progress::from_column(&p.to_column()), p);
+        assert_eq!(Progress::from_column("not json"), Progress::default());
+    }
+
+    #[test]
+    fn refusals_that_no_retry_can_fix_are_fatal() {
+        let e = ApiError::conflict("reauthorization_required", "x");
+        assert!(matches!(JobError::from(e), JobError::Fatal(_)));
+        let e = ApiError::unavailable("x");
+        assert!(matches!(JobError::from(e), JobError::Retry(_)));
+    }
+}

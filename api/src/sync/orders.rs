@@ -351,3 +351,67 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> Value {
+        json!({
+            "id": "576461413038785752", "status": "AWAITING_SHIPMENT",
+            "create_time": 1_764_000_000, "update_time": 1_764_000_600, "paid_time": 1_764_000_060,
+            "user_id": "7021436810468230477", "buyer_email": "", "shipping_type": "TIKTOK",
+            "tracking_number": "", "warehouse_id": "7068517275539719942", "is_cod": false,
+            "packages": [{"id": "1152921504606846976"}],
+            "payment": {"currency": "USD", "sub_total": "39.98", "shipping_fee": "5.00",
+                "seller_discount": "2.00", "platform_discount": "0.00", "tax": "3.20", "total_amount": "46.18"},
+            "recipient_address": {"name": "Jane Doe", "region_code": "US"},
+            "line_items": [
+                {"id": "1", "sku_id": "11", "product_id": "111", "product_name": "Tee", "sku_name": "M",
+                 "seller_sku": "TEE-M", "sale_price": "19.99", "original_price": "21.99", "currency": "USD",
+                 "display_status": "AWAITING_SHIPMENT", "package_id": "1152921504606846976",
+                 "package_status": "TO_FULFILL", "tracking_number": "1Z999"},
+                {"id": "2", "sku_id": "11", "product_id": "111", "sale_price": "19.99", "currency": "USD"}
+            ]
+        })
+    }
+
+    #[test]
+    fn an_order_becomes_rows_with_one_line_per_unit_and_amounts_as_given() {
+        let rows = convert("shop", order(), Utc::now()).unwrap();
+        assert_eq!(rows.order.total_amount, "46.18");
+        assert_eq!(rows.order.buyer_email, None, "empty strings are none");
+        assert_eq!(rows.order.update_time.timestamp(), 1_764_000_600);
+        assert_eq!(rows.lines.len(), 2);
+        assert_eq!(rows.lines[1].original_price, "0");
+        assert_eq!(rows.packages.len(), 1);
+        assert_eq!(rows.packages[0].status.as_deref(), Some("TO_FULFILL"));
+        assert_eq!(rows.packages[0].tracking_number.as_deref(), Some("1Z999"));
+    }
+
+    #[test]
+    fn a_bad_order_is_an_error_for_that_order_only() {
+        for (path, value) in [
+            ("/payment/total_amount", json!("12,50")),
+            ("/payment/total_amount", json!(12.5)),
+            ("/line_items/0/sale_price", json!("")),
+            ("/line_items/0/id", json!("")),
+            ("/id", json!("")),
+            ("/update_time", json!("yesterday")),
+            ("/create_time", json!(i64::MAX)),
+        ] {
+            let mut bad = order();
+            *bad.pointer_mut(path).unwrap() = value.clone();
+            assert!(
+                convert("shop", bad, Utc::now()).is_err(),
+                "{path} = {value}"
+            );
+        }
+        for ok in ["0", "-1.50", "1000000.00"] {
+            assert!(amount("x", Some(ok.into())).is_ok(), "{ok}");
+        }
+        for bad in ["1.2.3", ".5", "5.", "1e3", "+1"] {
+            assert!(amount("x", Some(bad.into())).is_err(), "{bad}");
+        }
+    }
+}

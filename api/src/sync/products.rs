@@ -356,3 +356,37 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_becomes_rows_and_a_bad_one_is_refused() {
+        let good = json!({
+            "id": "1729382476852855000", "title": "Tee", "status": "ACTIVATE",
+            "create_time": 1_764_000_000, "update_time": 1_764_000_600,
+            "skus": [{"id": "1729382476852921560", "seller_sku": "TEE-M",
+                "price": {"currency": "USD", "sale_price": "19.99", "tax_exclusive_price": ""},
+                "inventory": [{"warehouse_id": "7068517275539719942", "quantity": 7}]}]
+        });
+        let rows = convert("shop", good.clone(), Utc::now()).unwrap();
+        assert_eq!(rows.skus.len(), 1);
+        assert_eq!(rows.skus[0].0.tax_exclusive_price, None);
+        assert_eq!(rows.skus[0].1[0].quantity, 7);
+        for (path, value) in [
+            ("/skus/0/inventory/0/quantity", json!(-1)),
+            ("/skus/0/inventory/0/quantity", json!("7")),
+            ("/skus/0/id", json!("")),
+            ("/skus/0/price", json!(null)),
+            ("/status", json!(null)),
+        ] {
+            let mut bad = good.clone();
+            *bad.pointer_mut(path).unwrap() = value.clone();
+            assert!(
+                convert("shop", bad, Utc::now()).is_err(),
+                "{path} = {value}"
+            );
+        }
+    }
+}

@@ -68,13 +68,13 @@ pub fn check_range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> ApiResult<()> {
-    if let (Some(f), Some(t)) = (from, to) {
-        if f >= t {
-            return Err(ApiError::invalid_field(
-                field,
-                "the range is empty: `…_from` must be before `…_to`",
-            ));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(ApiError::invalid_field(
+            field,
+            "the range is empty: `…_from` must be before `…_to`",
+        ));
     }
     Ok(())
 }
