@@ -1028,3 +1028,71 @@ async fn incremental_syncs_keep_up_with_a_living_shop() {
             .all(|c| c.before != Some(c.after) && c.source == "sync")
     );
 }
+
+#[tokio::test]
+async fn two_server_processes_share_the_queue_and_run_each_job_once() {
+    let env = connected_with(|c| {
+        c.orders = 150;
+        c.products = 15;
+    })
+    .await;
+    // A second instance of the service on the same database, with its own workers, as a second
+    // process would be.
+    let mut second_env = env.app.env.clone();
+    second_env.insert("OCEAN_BIND".into(), "127.0.0.1:0".into());
+    let settings = api::config::Settings::from_map(&second_env).unwrap();
+    let second = api::app::Application::build_with_clock(
+        settings,
+        std::sync::Arc::new(env.app.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let second_state = second.state();
+    let (server, second_workers) = second.into_parts();
+    tokio::spawn(server);
+    // Many claimers at once on one job: exactly one wins.
+    sync(&env, json!({"resources": ["warehouses"]})).await;
+    let mut claims = Vec::new();
+    for i in 0..8 {
+        let state = if i % 2 == 0 {
+            env.app.state.clone()
+        } else {
+            second_state.clone()
+        };
+        claims.push(tokio::spawn(async move {
+            jobs::claim_as(&state, &format!("claimer-{i}")).await
+        }));
+    }
+    let mut won = Vec::new();
+    for c in claims {
+        if let Some(job) = c.await.unwrap().unwrap() {
+            won.push(job);
+        }
+    }
+    assert_eq!(won.len(), 1, "{won:?}");
+    jobs::process(&env.app.state, won.pop().unwrap()).await;
+
+    // Both instances' background workers drain a full sync of everything between them.
+    let accepted = sync(
+        &env,
+        json!({"resources": ["orders", "products", "warehouses"], "mode": "full"}),
+    )
+    .await;
+    for j in accepted["jobs"].as_array().unwrap() {
+        let id = j["id"].as_str().unwrap();
+        let mut done = Value::Null;
+        for _ in 0..1000 {
+            done = job(&env, id).await;
+            if done["state"] != "queued" && done["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(done["state"], "succeeded", "{done}");
+        assert_eq!(done["attempts"], 1, "ran once: {done}");
+    }
+    second_workers.cancel();
+    assert_orders_match(&env).await;
+    assert_products_match(&env).await;
+    assert_warehouses_match(&env).await;
+}

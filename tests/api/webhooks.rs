@@ -39,6 +39,25 @@ async fn stored(env: &SandboxEnv) -> u64 {
         .unwrap()
 }
 
+/// Processes until no stored event waits (the app's own background processor may take some first).
+async fn settle(env: &SandboxEnv) {
+    for _ in 0..500 {
+        process::process_due(&env.app.state, 100).await.unwrap();
+        let (_, waiting) = env
+            .app
+            .get(
+                &env.shop_path("/webhooks/events?state=received"),
+                &env.token,
+            )
+            .await;
+        if waiting["items"].as_array().is_some_and(Vec::is_empty) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("webhook events were not processed");
+}
+
 fn event_body(tiktok_shop: &str, event_type: i64, notification: &str, data: Value) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "type": event_type, "tts_notification_id": notification, "shop_id": tiktok_shop,
@@ -121,7 +140,19 @@ async fn a_repeated_delivery_is_stored_and_processed_once() {
     deliver(&env, &bare, Some(bare_sig.clone())).await;
     deliver(&env, &bare, Some(bare_sig)).await;
     assert_eq!(stored(&env).await, 2);
-    assert_eq!(process::process_due(&env.app.state, 100).await.unwrap(), 2);
+    settle(&env).await;
+    let (_, events) = env
+        .app
+        .get(&env.shop_path("/webhooks/events"), &env.token)
+        .await;
+    let events = events["items"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .all(|e| e["state"] == "processed" && e["attempts"] == 1),
+        "each processed once: {events:?}"
+    );
     assert_eq!(
         process::process_due(&env.app.state, 100).await.unwrap(),
         0,
@@ -170,12 +201,39 @@ async fn connecting_subscribes_our_url_and_a_deauthorization_pushed_by_tiktok_st
     );
     assert!(subscriptions["address"].as_str().unwrap().ends_with(HOOK));
 
+    // An order moves on TikTok: TikTok pushes ORDER_STATUS_CHANGE, and we refetch the order.
+    let tiktok_shop: u64 = env.tiktok_shop_id().await.parse().unwrap();
+    let order_id = env.sandbox.state().with_world(|w| {
+        w.orders
+            .values()
+            .find(|o| o.shop_id == tiktok_shop && format!("{:?}", o.status) == "AwaitingShipment")
+            .map(|o| o.id.to_string())
+            .expect("an order awaiting shipment")
+    });
+    env.control(&format!("/_sandbox/orders/{order_id}/advance"), json!({}))
+        .await;
+    env.control("/_sandbox/webhooks/flush", json!({})).await;
+    settle(&env).await;
+    let (status, order) = env
+        .app
+        .get(&env.shop_path(&format!("/orders/{order_id}")), &env.token)
+        .await;
+    let (_, events) = env
+        .app
+        .get(&env.shop_path("/webhooks/events"), &env.token)
+        .await;
+    assert_eq!(
+        status, 200,
+        "the order was fetched on its webhook: {order} {events}"
+    );
+    assert_ne!(order["status"], "AWAITING_SHIPMENT", "{order}");
+
     // The seller deauthorizes the app on TikTok: TikTok pushes SELLER_DEAUTHORIZATION to us.
     let shop = env.tiktok_shop_id().await;
     env.control(&format!("/_sandbox/shops/{shop}/revoke"), json!({}))
         .await;
     env.control("/_sandbox/webhooks/flush", json!({})).await;
-    process::process_due(&env.app.state, 100).await.unwrap();
+    settle(&env).await;
     let status = env.status().await;
     assert_eq!(status["status"], "reauthorization_required", "{status}");
     let (_, events) = env
@@ -200,7 +258,7 @@ async fn events_of_a_disabled_area_are_kept_not_processed_and_can_be_replayed() 
         json!({"order_id": "1", "return_id": "2", "return_status": "RETURN_OR_REFUND_REQUEST_PENDING"}),
     );
     deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
-    process::process_due(&env.app.state, 100).await.unwrap();
+    settle(&env).await;
     let (status, page) = env
         .app
         .get(&env.shop_path("/webhooks/events?state=skipped"), &env.token)
