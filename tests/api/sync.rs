@@ -1096,3 +1096,82 @@ async fn two_server_processes_share_the_queue_and_run_each_job_once() {
     assert_products_match(&env).await;
     assert_warehouses_match(&env).await;
 }
+
+#[tokio::test]
+async fn a_skus_stock_history_shows_each_change_newest_first() {
+    let env = connected_with(|c| {
+        c.orders = 10;
+        c.products = 6;
+    })
+    .await;
+    drive_by_hand(&env);
+    sync(&env, json!({"resources": ["products"], "mode": "full"})).await;
+    drain(&env).await;
+    let shop = sandbox_shop(&env).await;
+    // Move one SKU's stock in the sandbox, then sync again.
+    let (sku, warehouse, before) = env.sandbox.state().with_world(|w| {
+        let p = w
+            .products
+            .values_mut()
+            .find(|p| p.shop_id == shop && p.status != ProductStatus::Deleted && !p.skus.is_empty())
+            .unwrap();
+        let s = &mut p.skus[0];
+        let before = s.inventory[0].quantity;
+        s.inventory[0].quantity = before + 5;
+        (s.id, s.inventory[0].warehouse_id, before)
+    });
+    env.sandbox.state().with_world(|w| {
+        // The product's update_time moves with the change, as TikTok's does.
+        let now = w
+            .products
+            .values()
+            .map(|p| p.update_time)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = w
+            .products
+            .values()
+            .find(|p| p.skus.iter().any(|s| s.id == sku))
+            .unwrap()
+            .id;
+        let old = w.products[&id].update_time;
+        w.products_by_update.remove(&(shop, old, id));
+        w.products_by_update.insert((shop, now, id));
+        w.products.get_mut(&id).unwrap().update_time = now;
+    });
+    advance_both(&env, chrono::Duration::minutes(1)).await;
+    sync(&env, json!({"resources": ["products"]})).await;
+    drain(&env).await;
+    let viewer = env.app.token("acme", Role::Viewer);
+    let (status, page) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/inventory/{sku}/history")),
+            &viewer,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    let change = items
+        .iter()
+        .find(|c| c["warehouse_id"] == warehouse.to_string().as_str() && !c["before"].is_null())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(change["before"], before);
+    assert_eq!(change["after"], before + 5);
+    assert_eq!(change["source"], "sync");
+    assert_eq!(items[0], *change, "newest first");
+    let (status, body) = env
+        .app
+        .get(&env.shop_path("/inventory/999/history"), &viewer)
+        .await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/inventory/{sku}/history")),
+            &env.app.token("globex", Role::Viewer),
+        )
+        .await;
+    assert_error(status, &body, 404, "not_found");
+}

@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod health;
+pub mod inventory;
 pub mod json;
 pub mod orders;
 pub mod products;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::get_order)
         .service(products::list_products)
         .service(products::get_product)
+        .service(inventory::stock_history)
         .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)

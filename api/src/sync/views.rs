@@ -318,3 +318,48 @@ pub fn ensure_enabled(shop: &entity::shop::Model, feature: crate::shops::Feature
         ))
     }
 }
+
+/// A SKU's stock changes, newest first; an unknown SKU is "not found".
+pub async fn stock_history(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    sku_id: &str,
+    limit: u64,
+    after: Option<Cursor>,
+) -> ApiResult<(Vec<entity::stock_history::Model>, Option<Cursor>)> {
+    use entity::stock_history;
+    tiktok_sku::Entity::find_by_id((shop_id.to_owned(), sku_id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("SKU"))?;
+    let mut query = stock_history::Entity::find()
+        .filter(stock_history::Column::ShopId.eq(shop_id))
+        .filter(stock_history::Column::SkuId.eq(sku_id));
+    if let Some(c) = after {
+        query = query.filter(
+            Condition::any()
+                .add(stock_history::Column::At.lt(c.at))
+                .add(
+                    Condition::all()
+                        .add(stock_history::Column::At.eq(c.at))
+                        .add(stock_history::Column::Id.lt(c.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(stock_history::Column::At)
+        .order_by_desc(stock_history::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor {
+            at: r.at,
+            id: r.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
