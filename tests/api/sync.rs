@@ -1108,39 +1108,30 @@ async fn a_skus_stock_history_shows_each_change_newest_first() {
     sync(&env, json!({"resources": ["products"], "mode": "full"})).await;
     drain(&env).await;
     let shop = sandbox_shop(&env).await;
-    // Move one SKU's stock in the sandbox, then sync again.
-    let (sku, warehouse, before) = env.sandbox.state().with_world(|w| {
+    // Move one SKU's stock through the sandbox's control plane (a platform-side change that moves
+    // the product's update_time, as TikTok's does), a minute later, then sync again.
+    let (product, sku, warehouse, before) = env.sandbox.state().with_world(|w| {
         let p = w
             .products
-            .values_mut()
+            .values()
             .find(|p| p.shop_id == shop && p.status != ProductStatus::Deleted && !p.skus.is_empty())
             .unwrap();
-        let s = &mut p.skus[0];
-        let before = s.inventory[0].quantity;
-        s.inventory[0].quantity = before + 5;
-        (s.id, s.inventory[0].warehouse_id, before)
-    });
-    env.sandbox.state().with_world(|w| {
-        // The product's update_time moves with the change, as TikTok's does.
-        let now = w
-            .products
-            .values()
-            .map(|p| p.update_time)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let id = w
-            .products
-            .values()
-            .find(|p| p.skus.iter().any(|s| s.id == sku))
-            .unwrap()
-            .id;
-        let old = w.products[&id].update_time;
-        w.products_by_update.remove(&(shop, old, id));
-        w.products_by_update.insert((shop, now, id));
-        w.products.get_mut(&id).unwrap().update_time = now;
+        let s = &p.skus[0];
+        (
+            p.id,
+            s.id,
+            s.inventory[0].warehouse_id,
+            s.inventory[0].quantity,
+        )
     });
     advance_both(&env, chrono::Duration::minutes(1)).await;
+    let res = reqwest::Client::new()
+        .patch(format!("{}/_sandbox/products/{product}", env.sandbox.base_url()))
+        .json(&json!({"stock": [{"sku_id": sku.to_string(), "warehouse_id": warehouse.to_string(), "quantity": before + 5}]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     sync(&env, json!({"resources": ["products"]})).await;
     drain(&env).await;
     let viewer = env.app.token("acme", Role::Viewer);
