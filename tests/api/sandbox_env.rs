@@ -203,11 +203,43 @@ impl SandboxEnv {
 
     /// The whole connect flow through the consent form; asserts success.
     pub async fn connect(&self) -> HashMap<String, String> {
+        let listed_before = self.subscription_reads();
         let url = self.authorize_url().await;
         let callback = self.consent(&url, "authorize").await;
         let outcome = self.follow_callback(&callback).await;
         assert_eq!(outcome["tiktok_connect"], "success", "{outcome:?}");
+        self.wait_for_webhook_registration(listed_before).await;
         outcome
+    }
+
+    /// How often TikTok's subscription list was read (registration ends with one read per shop).
+    fn subscription_reads(&self) -> usize {
+        self.sandbox
+            .state()
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == "/event/202309/webhooks")
+            .count()
+    }
+
+    /// Connecting registers our webhooks in the background; tests start once that is done, so that
+    /// nothing else talks to TikTok (or draws from the sandbox's seeded fault randomness) meanwhile.
+    pub async fn wait_for_webhook_registration(&self, reads_before: usize) {
+        let shops = {
+            use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+            entity::shop::Entity::find()
+                .filter(entity::shop::Column::Status.eq("connected"))
+                .count(&self.app.state.db)
+                .await
+                .unwrap() as usize
+        };
+        for _ in 0..1000 {
+            if self.subscription_reads() >= reads_before + shops {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("webhook subscriptions were not registered after connect");
     }
 
     pub async fn status(&self) -> Value {
