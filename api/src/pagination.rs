@@ -4,6 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -75,6 +79,52 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `?cursor=` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Which way a list runs along its (time, id) key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    OldestFirst,
+    NewestFirst,
+}
+
+/// One keyset page of `query` ordered by (`time`, `id`): up to `limit` rows after `after`, and the
+/// cursor of the next page (`None` on the last one). `key` reads a row's position.
+pub async fn keyset_page<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    (time, id): (E::Column, E::Column),
+    direction: Direction,
+    limit: u64,
+    after: Option<Cursor>,
+    key: impl Fn(&E::Model) -> Cursor,
+) -> Result<(Vec<E::Model>, Option<Cursor>), DbErr>
+where
+    E: EntityTrait,
+{
+    let mut query = query;
+    if let Some(c) = after {
+        let (beyond, tie) = match direction {
+            Direction::OldestFirst => (time.gt(c.at), id.gt(c.id)),
+            Direction::NewestFirst => (time.lt(c.at), id.lt(c.id)),
+        };
+        query = query.filter(
+            Condition::any()
+                .add(beyond)
+                .add(Condition::all().add(time.eq(c.at)).add(tie)),
+        );
+    }
+    let query = match direction {
+        Direction::OldestFirst => query.order_by_asc(time).order_by_asc(id),
+        Direction::NewestFirst => query.order_by_desc(time).order_by_desc(id),
+    };
+    let mut rows = query.limit(limit + 1).all(db).await?;
+    let mut next = None;
+    if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        next = rows.last().map(key);
+    }
+    Ok((rows, next))
 }
 
 #[cfg(test)]

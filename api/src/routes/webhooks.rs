@@ -4,8 +4,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::Condition;
-use sea_orm::{QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +12,7 @@ use entity::webhook_event;
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::pagination::{Cursor, Page, PageQuery};
+use crate::pagination::{Cursor, Direction, Page, PageQuery, keyset_page};
 use crate::routes::json::RawJson;
 use crate::shops::service::find_for_tenant;
 use crate::shops::tokens::ShopSession;
@@ -166,36 +164,22 @@ pub async fn list_events(
         }
         query = query.filter(webhook_event::Column::State.eq(s));
     }
-    if let Some(c) = page.cursor()? {
-        query = query.filter(
-            Condition::any()
-                .add(webhook_event::Column::ReceivedAt.lt(c.at))
-                .add(
-                    Condition::all()
-                        .add(webhook_event::Column::ReceivedAt.eq(c.at))
-                        .add(webhook_event::Column::Id.lt(c.id)),
-                ),
-        );
-    }
-    let mut rows = query
-        .order_by_desc(webhook_event::Column::ReceivedAt)
-        .order_by_desc(webhook_event::Column::Id)
-        .limit(limit + 1)
-        .all(&state.db)
-        .await?;
-    let next = (rows.len() as u64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            Cursor {
-                at: r.received_at,
-                id: r.id.clone(),
-            }
-            .encode()
-        })
-    });
+    let (rows, next) = keyset_page(
+        &state.db,
+        query,
+        (webhook_event::Column::ReceivedAt, webhook_event::Column::Id),
+        Direction::NewestFirst,
+        limit,
+        page.cursor()?,
+        |r| Cursor {
+            at: r.received_at,
+            id: r.id.clone(),
+        },
+    )
+    .await?;
     Ok(web::Json(Page {
         items: rows.into_iter().map(EventOut::from).collect(),
-        next_cursor: next.flatten(),
+        next_cursor: next.map(|c| c.encode()),
     }))
 }
 

@@ -3,15 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::Condition;
-use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ActiveValue::Set, TransactionTrait};
 use secrecy::{ExposeSecret, SecretString};
 
 use entity::shop;
 
 use super::model::{Features, Region, ShopStatus, SyncInterval};
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::Cursor;
+use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::vault::{SealedAt, Vault};
 
 /// Where a shop's app secret is sealed.
@@ -205,34 +204,23 @@ pub async fn list(
     limit: u64,
     after: Option<Cursor>,
 ) -> ApiResult<(Vec<shop::Model>, Option<Cursor>)> {
-    let mut query = shop::Entity::find()
+    let query = shop::Entity::find()
         .filter(shop::Column::TenantId.eq(tenant))
         .filter(shop::Column::DeletedAt.is_null());
-    if let Some(c) = after {
-        query = query.filter(
-            Condition::any().add(shop::Column::CreatedAt.gt(c.at)).add(
-                Condition::all()
-                    .add(shop::Column::CreatedAt.eq(c.at))
-                    .add(shop::Column::Id.gt(c.id)),
-            ),
-        );
-    }
-    let mut rows = query
-        .order_by_asc(shop::Column::CreatedAt)
-        .order_by_asc(shop::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
+    keyset_page(
+        db,
+        query,
+        (shop::Column::CreatedAt, shop::Column::Id),
+        Direction::OldestFirst,
+        limit,
+        after,
+        |r| Cursor {
             at: r.created_at,
             id: r.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok((rows, next))
+        },
+    )
+    .await
+    .map_err(Into::into)
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %tenant, shop = %id))]

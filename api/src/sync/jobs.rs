@@ -22,7 +22,7 @@ use entity::{shop, sync_job};
 use super::{Mode, Resource};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::Cursor;
+use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::shops::tokens::ShopSession;
 use crate::shops::{Features, ShopStatus};
 
@@ -525,34 +525,20 @@ pub async fn list_for_shop(
     limit: u64,
     after: Option<Cursor>,
 ) -> ApiResult<(Vec<sync_job::Model>, Option<Cursor>)> {
-    let mut query = sync_job::Entity::find().filter(sync_job::Column::ShopId.eq(shop_id));
-    if let Some(c) = after {
-        query = query.filter(
-            Condition::any()
-                .add(sync_job::Column::CreatedAt.lt(c.at))
-                .add(
-                    Condition::all()
-                        .add(sync_job::Column::CreatedAt.eq(c.at))
-                        .add(sync_job::Column::Id.lt(c.id)),
-                ),
-        );
-    }
-    let mut rows = query
-        .order_by_desc(sync_job::Column::CreatedAt)
-        .order_by_desc(sync_job::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
+    let query = sync_job::Entity::find().filter(sync_job::Column::ShopId.eq(shop_id));
+    Ok(keyset_page(
+        db,
+        query,
+        (sync_job::Column::CreatedAt, sync_job::Column::Id),
+        Direction::NewestFirst,
+        limit,
+        after,
+        |r| Cursor {
             at: r.created_at,
             id: r.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok((rows, next))
+        },
+    )
+    .await?)
 }
 
 /// One job of the shop; another shop's job is "not found".

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::QueryOrder;
 use sea_orm::prelude::*;
-use sea_orm::sea_query::Condition;
-use sea_orm::{QueryOrder, QuerySelect};
 
 use entity::{
     order_status_history, sku_stock, tiktok_order, tiktok_order_line, tiktok_order_package,
@@ -15,7 +14,7 @@ use entity::{
 };
 
 use crate::error::{ApiError, ApiResult};
-use crate::pagination::Cursor;
+use crate::pagination::{Cursor, Direction, keyset_page};
 
 /// TikTok's order statuses (tiktok-api.md).
 pub const ORDER_STATUSES: [&str; 9] = [
@@ -103,32 +102,19 @@ pub async fn list_orders(
     if let Some(t) = filter.updated_to {
         query = query.filter(tiktok_order::Column::UpdateTime.lt(t));
     }
-    if let Some(c) = after {
-        query = query.filter(
-            Condition::any()
-                .add(tiktok_order::Column::CreateTime.lt(c.at))
-                .add(
-                    Condition::all()
-                        .add(tiktok_order::Column::CreateTime.eq(c.at))
-                        .add(tiktok_order::Column::Id.lt(c.id)),
-                ),
-        );
-    }
-    let mut rows = query
-        .order_by_desc(tiktok_order::Column::CreateTime)
-        .order_by_desc(tiktok_order::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
+    let (rows, next) = keyset_page(
+        db,
+        query,
+        (tiktok_order::Column::CreateTime, tiktok_order::Column::Id),
+        Direction::NewestFirst,
+        limit,
+        after,
+        |r| Cursor {
             at: r.create_time,
             id: r.id.clone(),
-        })
-    } else {
-        None
-    };
+        },
+    )
+    .await?;
     let ids: Vec<String> = rows.iter().map(|o| o.id.clone()).collect();
     let mut units: BTreeMap<String, u64> = BTreeMap::new();
     if !ids.is_empty() {
@@ -260,32 +246,22 @@ pub async fn list_products(
     if let Some(s) = status {
         query = query.filter(tiktok_product::Column::Status.eq(s));
     }
-    if let Some(c) = after {
-        query = query.filter(
-            Condition::any()
-                .add(tiktok_product::Column::UpdateTime.lt(c.at))
-                .add(
-                    Condition::all()
-                        .add(tiktok_product::Column::UpdateTime.eq(c.at))
-                        .add(tiktok_product::Column::Id.lt(c.id)),
-                ),
-        );
-    }
-    let mut rows = query
-        .order_by_desc(tiktok_product::Column::UpdateTime)
-        .order_by_desc(tiktok_product::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
+    let (rows, next) = keyset_page(
+        db,
+        query,
+        (
+            tiktok_product::Column::UpdateTime,
+            tiktok_product::Column::Id,
+        ),
+        Direction::NewestFirst,
+        limit,
+        after,
+        |r| Cursor {
             at: r.update_time,
             id: r.id.clone(),
-        })
-    } else {
-        None
-    };
+        },
+    )
+    .await?;
     Ok((with_skus(db, shop_id, rows).await?, next))
 }
 
@@ -332,34 +308,21 @@ pub async fn stock_history(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("SKU"))?;
-    let mut query = stock_history::Entity::find()
+    let query = stock_history::Entity::find()
         .filter(stock_history::Column::ShopId.eq(shop_id))
         .filter(stock_history::Column::SkuId.eq(sku_id));
-    if let Some(c) = after {
-        query = query.filter(
-            Condition::any()
-                .add(stock_history::Column::At.lt(c.at))
-                .add(
-                    Condition::all()
-                        .add(stock_history::Column::At.eq(c.at))
-                        .add(stock_history::Column::Id.lt(c.id)),
-                ),
-        );
-    }
-    let mut rows = query
-        .order_by_desc(stock_history::Column::At)
-        .order_by_desc(stock_history::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
+    let (rows, next) = keyset_page(
+        db,
+        query,
+        (stock_history::Column::At, stock_history::Column::Id),
+        Direction::NewestFirst,
+        limit,
+        after,
+        |r| Cursor {
             at: r.at,
             id: r.id.clone(),
-        })
-    } else {
-        None
-    };
+        },
+    )
+    .await?;
     Ok((rows, next))
 }
