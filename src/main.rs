@@ -290,6 +290,12 @@ Connect the demo shop to (sandbox) TikTok:
        curl -s {shop}/status -H "Authorization: Bearer $TOKEN"
        curl -s {base}/api/integrations/tiktok/shops -H "Authorization: Bearer $TOKEN"
 
+Configure a shop of your own, and read it back:
+  curl -s -X POST {base}/api/integrations/tiktok/shops \
+    -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{{"name":"My US shop","app_key":"myappkey","app_secret":"my-app-secret-123","region":"US"}}'
+  curl -s {base}/api/integrations/tiktok/shops -H "Authorization: Bearer $TOKEN"
+
 Press Ctrl-C to stop.
 "#,
         tenant = api::demo::TENANT,
