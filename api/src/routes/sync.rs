@@ -30,13 +30,15 @@ pub struct SyncIn {
 
 /// A job's progress: pages and items read so far, and TikTok's total when it gives one.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"pages": 3, "items": 150, "total": 420, "skipped": 0}))]
+#[schema(example = json!({"pages": 3, "items": 150, "total": 420, "skipped": 0, "changed": 12}))]
 pub struct ProgressOut {
     pub pages: u64,
     pub items: u64,
     pub total: Option<u64>,
     /// Records TikTok sent that could not be read (logged and skipped).
     pub skipped: u64,
+    /// Of `items`, those new or newer than what we had (0 when webhooks had already brought them).
+    pub changed: u64,
 }
 
 /// Job states: `queued` · `running` · `succeeded` · `failed` · `cancelled`.
@@ -47,7 +49,7 @@ pub struct ProgressOut {
     "resource": "orders",
     "mode": "incremental",
     "state": "running",
-    "progress": {"pages": 3, "items": 150, "total": 420, "skipped": 0},
+    "progress": {"pages": 3, "items": 150, "total": 420, "skipped": 0, "changed": 12},
     "attempts": 1,
     "max_attempts": 5,
     "error": null,
@@ -85,6 +87,7 @@ impl From<sync_job::Model> for JobOut {
                 items: p.items,
                 total: p.total,
                 skipped: p.skipped,
+                changed: p.changed,
             },
             id: j.id,
             shop_id: j.shop_id,
@@ -111,7 +114,7 @@ impl From<sync_job::Model> for JobOut {
         "id": "3f1c2b7e-8a4d-4c2e-9b1a-5d6e7f8a9b0c",
         "shop_id": "0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a21",
         "resource": "orders", "mode": "incremental", "state": "queued",
-        "progress": {"pages": 0, "items": 0, "total": null, "skipped": 0},
+        "progress": {"pages": 0, "items": 0, "total": null, "skipped": 0, "changed": 0},
         "attempts": 0, "max_attempts": 5, "error": null,
         "run_after": "2026-11-24T21:00:00Z", "created_at": "2026-11-24T21:00:00Z",
         "started_at": null, "finished_at": null, "updated_at": "2026-11-24T21:00:00Z"

@@ -55,12 +55,24 @@ pub struct Progress {
     /// Records that could not be read and were skipped (see the log).
     #[serde(default)]
     pub skipped: u64,
+    /// Of `items`, the records that were new or newer than what we had; an incremental sync after
+    /// the webhooks were processed finds none.
+    #[serde(default)]
+    pub changed: u64,
     /// Where a resumed full sync starts again (TikTok `update_time`, unix seconds).
     #[serde(default)]
     pub resume_from: Option<i64>,
 }
 
 impl Progress {
+    /// Counts one record read and saved.
+    pub fn count(&mut self, saved: super::Saved) {
+        self.items += 1;
+        if saved.is_news() {
+            self.changed += 1;
+        }
+    }
+
     pub fn from_column(raw: &str) -> Self {
         serde_json::from_str(raw).unwrap_or_default()
     }
@@ -635,6 +647,7 @@ mod tests {
             items: 150,
             total: Some(420),
             skipped: 1,
+            changed: 12,
             resume_from: Some(1_764_000_000),
         };
         assert_eq!(Progress::from_column(&p.to_column()), p);

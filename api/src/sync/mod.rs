@@ -81,6 +81,37 @@ impl Mode {
     }
 }
 
+/// What an upsert did with a record TikTok sent. The record's `update_time` decides: a record older
+/// than the one stored is never written (a late webhook refetch or an overlapping sync page cannot
+/// put an older state over a newer one); one as new or newer is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// Not seen before.
+    New,
+    /// Newer than what was stored.
+    Changed,
+    /// Same `update_time` as stored: written again, but nothing new.
+    Same,
+    /// Older than what was stored: not written.
+    Stale,
+}
+
+impl Saved {
+    pub fn compare(stored: Option<DateTime<Utc>>, incoming: DateTime<Utc>) -> Self {
+        match stored {
+            None => Saved::New,
+            Some(s) if incoming > s => Saved::Changed,
+            Some(s) if incoming == s => Saved::Same,
+            Some(_) => Saved::Stale,
+        }
+    }
+
+    /// Whether this record told us something we did not have.
+    pub fn is_news(self) -> bool {
+        matches!(self, Saved::New | Saved::Changed)
+    }
+}
+
 /// TikTok's unix seconds as a time; out-of-range values are a bad record.
 pub fn unix_time(secs: i64) -> anyhow::Result<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0).ok_or_else(|| anyhow::anyhow!("time {secs} is out of range"))

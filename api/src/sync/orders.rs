@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
 use super::jobs::{JobCtx, JobError};
-use super::{Mode, OVERLAP_SECS, Resource, cursor, non_empty, unix_time};
+use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub const SEARCH_PATH: &str = "/order/202309/orders/search";
 const PAGE_SIZE: u32 = 50;
@@ -214,16 +214,21 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
     })
 }
 
-/// Upserts one order with its lines and packages; a new status adds a history row.
+/// Upserts one order with its lines and packages; a new status adds a history row. An order older
+/// than the stored one is left alone ([`Saved::Stale`]).
 pub async fn save(
     db: &impl ConnectionTrait,
     rows: OrderRows,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Saved, DbErr> {
     let o = &rows.order;
     let previous = tiktok_order::Entity::find_by_id((o.shop_id.clone(), o.id.clone()))
         .one(db)
         .await?;
+    let saved = Saved::compare(previous.as_ref().map(|p| p.update_time), o.update_time);
+    if saved == Saved::Stale {
+        return Ok(saved);
+    }
     if previous.as_ref().map(|p| p.status.as_str()) != Some(o.status.as_str()) {
         order_status_history::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
@@ -277,7 +282,7 @@ pub async fn save(
         .exec(db)
         .await?;
     }
-    Ok(())
+    Ok(saved)
 }
 
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
@@ -322,8 +327,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
                 .to_owned();
             match convert(&shop_id, raw, now) {
                 Ok(rows) => {
-                    save(&txn, rows, now).await?;
-                    ctx.progress.items += 1;
+                    let saved = save(&txn, rows, now).await?;
+                    ctx.progress.count(saved);
                 }
                 Err(e) => {
                     tracing::warn!(order = %id, error = %e, "skipping an order TikTok sent that we cannot read");

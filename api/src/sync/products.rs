@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
 
 use super::jobs::{JobCtx, JobError};
-use super::{Mode, OVERLAP_SECS, Resource, cursor, non_empty, unix_time};
+use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub const SEARCH_PATH: &str = "/product/202502/products/search";
 const PAGE_SIZE: u32 = 50;
@@ -172,13 +172,24 @@ pub async fn set_stock(
     Ok(true)
 }
 
+/// Upserts one product with its SKUs and stock; stock changes are recorded with `source` (`sync`,
+/// `webhook`). A product older than the stored one is left alone ([`Saved::Stale`]).
 pub async fn save(
     db: &impl ConnectionTrait,
     rows: ProductRows,
+    source: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<Saved, DbErr> {
     let p = rows.product;
     let (shop_id, product_id) = (p.shop_id.clone(), p.id.clone());
+    let stored = tiktok_product::Entity::find_by_id((shop_id.clone(), product_id.clone()))
+        .one(db)
+        .await?
+        .map(|s| s.update_time);
+    let saved = Saved::compare(stored, p.update_time);
+    if saved == Saved::Stale {
+        return Ok(saved);
+    }
     tiktok_product::Entity::insert(tiktok_product::ActiveModel::from(p))
         .on_conflict(
             OnConflict::columns([tiktok_product::Column::ShopId, tiktok_product::Column::Id])
@@ -233,13 +244,13 @@ pub async fn save(
                 &sku_id,
                 &s.warehouse_id,
                 s.quantity,
-                "sync",
+                source,
                 now,
             )
             .await?;
         }
     }
-    Ok(())
+    Ok(saved)
 }
 
 /// One walk of the search (newest first) within `[from, ..]`, continued in older windows when the
@@ -297,8 +308,8 @@ async fn walk(
                     .to_owned();
                 match convert(&shop_id, raw, now) {
                     Ok(rows) => {
-                        save(&txn, rows, now).await?;
-                        ctx.progress.items += 1;
+                        let saved = save(&txn, rows, "sync", now).await?;
+                        ctx.progress.count(saved);
                     }
                     Err(e) => {
                         tracing::warn!(product = %id, error = %e, "skipping a product TikTok sent that we cannot read");

@@ -192,13 +192,16 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
         EventType::ProductStatusChange
         | EventType::ProductInformationChange
         | EventType::ProductCreation
-        | EventType::ProductAuditStatusChange
-        | EventType::CancellationStatusChange
-        | EventType::ReturnStatusChange => Ok(Outcome::Unhandled(format!(
-            "{} is stored; refetching its {} from a webhook is not built yet (the next incremental sync catches it); replayable once it is",
-            kind.name(),
-            kind.feature().map_or("data", |f| f.as_str()),
-        ))),
+        | EventType::ProductAuditStatusChange => {
+            refetch_product(state, shop, id_text(&data["product_id"])).await
+        }
+        EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
+            Ok(Outcome::Unhandled(format!(
+                "{} is stored; refetching its {} from a webhook is not built yet (the next incremental sync catches it); replayable once it is",
+                kind.name(),
+                kind.feature().map_or("data", |f| f.as_str()),
+            )))
+        }
     }
 }
 
@@ -273,6 +276,40 @@ async fn refetch_orders(
             txn.commit().await.map_err(|e| e.to_string())?;
         }
     }
+    Ok(Outcome::Processed)
+}
+
+/// Refetches a product (with its SKUs and stock) and saves it, like [`refetch_orders`].
+async fn refetch_product(
+    state: &AppState,
+    shop: shop::Model,
+    id: Option<String>,
+) -> Result<Outcome, String> {
+    let Some(id) = id else {
+        return Ok(Outcome::Skipped("the event names no product".into()));
+    };
+    if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
+        return Ok(Outcome::Skipped("the shop is not connected".into()));
+    }
+    let shop_id = shop.id.clone();
+    let mut session = ShopSession::open(state, shop)
+        .await
+        .map_err(|e| e.to_string())?;
+    let path = format!("/product/202309/products/{id}");
+    let answer = session
+        .call::<serde_json::Value>(state, reqwest::Method::GET, &path, vec![], None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = state.clock.now();
+    let rows =
+        crate::sync::products::convert(&shop_id, answer.data, now).map_err(|e| e.to_string())?;
+    let txn = crate::sync::begin_write(&state.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::sync::products::save(&txn, rows, "webhook", now)
+        .await
+        .map_err(|e| e.to_string())?;
+    txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
 }
 
