@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod inventory;
 pub mod keys;
 pub mod openapi;
 pub mod pagination;

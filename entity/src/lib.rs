@@ -1,10 +1,12 @@
 //! SeaORM entities, one file per table.
 
+pub mod inventory_setting;
 pub mod oauth_state;
 pub mod order_status_history;
 pub mod quota_window;
 pub mod shop;
 pub mod sku_stock;
+pub mod sku_stock_threshold;
 pub mod stock_history;
 pub mod sync_cursor;
 pub mod sync_job;

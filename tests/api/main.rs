@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod connect;
 mod errors;
+mod inventory;
 mod openapi;
 mod operations;
 mod reconcile;

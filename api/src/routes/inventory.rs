@@ -1,17 +1,310 @@
-//! `…/shops/{id}/inventory`: the stock side of what sync (and later webhooks and ERP pushes) stored.
+//! `…/shops/{id}/inventory` and `…/warehouses`: the stock side of what sync and webhooks stored,
+//! with low-stock flags and their thresholds.
 
-use actix_web::{get, web};
+use actix_web::{get, put, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::inventory::{self, InventoryFilter, InventoryItem};
 use crate::pagination::{Page, PageQuery};
+use crate::routes::json::ApiJson;
 use crate::shops::Feature;
 use crate::shops::service::find_for_tenant;
 use crate::sync::views;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InventoryQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `true`: only SKUs at or below their low-stock threshold.
+    pub low_stock: Option<bool>,
+    /// Only this seller SKU code.
+    pub seller_sku: Option<String>,
+    /// Only the SKUs of this TikTok product.
+    pub product_id: Option<String>,
+}
+
+/// Stock of a SKU in one warehouse.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"warehouse_id": "7068517275539719942", "quantity": 3, "updated_at": "2026-11-24T21:00:05Z"}))]
+pub struct WarehouseStockOut {
+    pub warehouse_id: String,
+    pub quantity: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A SKU's stock with its low-stock flag.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "sku_id": "1729382476852921560", "seller_sku": "TEE-M", "product_id": "1729382476852855000",
+    "product_title": "Ocean tee", "stock": [{"warehouse_id": "7068517275539719942", "quantity": 3, "updated_at": "2026-11-24T21:00:05Z"}],
+    "total": 3, "low_stock_threshold": 5, "threshold_source": "shop", "low_stock": true
+}))]
+pub struct InventoryItemOut {
+    /// TikTok's SKU id.
+    pub sku_id: String,
+    pub seller_sku: String,
+    pub product_id: String,
+    pub product_title: String,
+    /// Per warehouse, as TikTok last reported it.
+    pub stock: Vec<WarehouseStockOut>,
+    /// Units across the warehouses.
+    pub total: i64,
+    pub low_stock_threshold: i64,
+    /// `sku` when the SKU has its own threshold, else `shop`.
+    pub threshold_source: String,
+    /// `total` is at or below `low_stock_threshold`.
+    pub low_stock: bool,
+}
+
+impl From<InventoryItem> for InventoryItemOut {
+    fn from(i: InventoryItem) -> Self {
+        Self {
+            sku_id: i.sku.id,
+            seller_sku: i.sku.seller_sku,
+            product_id: i.sku.product_id,
+            product_title: i.product_title,
+            stock: i
+                .stock
+                .into_iter()
+                .map(|s| WarehouseStockOut {
+                    warehouse_id: s.warehouse_id,
+                    quantity: s.quantity,
+                    updated_at: s.updated_at,
+                })
+                .collect(),
+            total: i.total,
+            low_stock_threshold: i.threshold,
+            threshold_source: i.threshold_source.as_str().to_owned(),
+            low_stock: i.low_stock,
+        }
+    }
+}
+
+/// The shop's inventory settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"low_stock_threshold": 5}))]
+pub struct InventorySettings {
+    /// Units, 0 to 1,000,000: a SKU with this many or fewer across its warehouses is low (default 5).
+    pub low_stock_threshold: i64,
+}
+
+/// A SKU's own threshold; `null` removes it, so the shop's applies again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"low_stock_threshold": 20}))]
+pub struct SkuThresholdIn {
+    /// Units, 0 to 1,000,000, or null.
+    pub low_stock_threshold: Option<i64>,
+}
+
+/// A TikTok warehouse of the shop.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "7068517275539719942", "name": "Austin main", "effect_status": "ENABLED",
+    "type": "SALES_WAREHOUSE", "is_default": true,
+    "address": {"region_code": "US", "city": "Austin", "postal_code": "78701"}, "synced_at": "2026-11-24T21:00:05Z"
+}))]
+pub struct WarehouseOut {
+    pub id: String,
+    pub name: String,
+    pub effect_status: String,
+    /// SALES_WAREHOUSE or RETURN_WAREHOUSE.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub is_default: bool,
+    /// TikTok's address object.
+    #[schema(value_type = Object)]
+    pub address: serde_json::Value,
+    pub synced_at: DateTime<Utc>,
+}
+
+/// The shop's SKUs with their stock and low-stock flags, by SKU id.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id"), InventoryQuery),
+    responses(
+        (status = 200, description = "A page of SKUs", body = Page<InventoryItemOut>),
+        (status = 400, description = "A bad filter, limit or cursor", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/inventory")]
+pub async fn list_inventory(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<InventoryQuery>,
+) -> ApiResult<web::Json<Page<InventoryItemOut>>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let q = query.into_inner();
+    let filter = InventoryFilter {
+        low_stock: q.low_stock.unwrap_or(false),
+        seller_sku: views::non_blank("seller_sku", q.seller_sku)?,
+        product_id: views::non_blank("product_id", q.product_id)?,
+    };
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let (items, next) =
+        inventory::list(&state.db, &shop.id, &filter, page.limit()?, page.cursor()?).await?;
+    Ok(web::Json(Page {
+        items: items.into_iter().map(InventoryItemOut::from).collect(),
+        next_cursor: next.map(|c| c.encode()),
+    }))
+}
+
+/// The shop's inventory settings.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id")),
+    responses(
+        (status = 200, description = "The settings", body = InventorySettings),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/inventory-settings")]
+pub async fn get_inventory_settings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<InventorySettings>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    Ok(web::Json(InventorySettings {
+        low_stock_threshold: inventory::shop_threshold(&state.db, &shop.id).await?,
+    }))
+}
+
+/// Set the shop's low-stock threshold (SKUs with their own keep theirs).
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id")),
+    request_body = InventorySettings,
+    responses(
+        (status = 200, description = "The new settings", body = InventorySettings),
+        (status = 400, description = "Out of range or not a number", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/integrations/tiktok/shops/{id}/inventory-settings")]
+pub async fn put_inventory_settings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<InventorySettings>,
+) -> ApiResult<web::Json<InventorySettings>> {
+    user.require(Role::Admin)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let value = inventory::set_shop_threshold(
+        &state.db,
+        &shop.id,
+        body.0.low_stock_threshold,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(InventorySettings {
+        low_stock_threshold: value,
+    }))
+}
+
+/// Set or remove a SKU's own low-stock threshold.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("sku_id" = String, Path, description = "TikTok's SKU id"),
+    ),
+    request_body = SkuThresholdIn,
+    responses(
+        (status = 200, description = "The SKU with its threshold and flag", body = InventoryItemOut),
+        (status = 400, description = "Out of range or not a number", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
+        (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/low-stock-threshold")]
+pub async fn put_sku_threshold(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    body: ApiJson<SkuThresholdIn>,
+) -> ApiResult<web::Json<InventoryItemOut>> {
+    user.require(Role::Operator)?;
+    let (id, sku_id) = path.into_inner();
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let item = inventory::set_sku_threshold(
+        &state.db,
+        &shop.id,
+        &sku_id,
+        body.0.low_stock_threshold,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(item.into()))
+}
+
+/// The shop's TikTok warehouses (default first, then by name); a shop has a handful, so one page.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id")),
+    responses(
+        (status = 200, description = "The warehouses; `next_cursor` is always null", body = Page<WarehouseOut>),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/warehouses")]
+pub async fn list_warehouses(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Page<WarehouseOut>>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let rows = views::list_warehouses(&state.db, &shop.id).await?;
+    Ok(web::Json(Page {
+        items: rows
+            .into_iter()
+            .map(|w| WarehouseOut {
+                address: serde_json::from_str(&w.address).unwrap_or(serde_json::Value::Null),
+                id: w.id,
+                name: w.name,
+                effect_status: w.effect_status,
+                kind: w.kind,
+                is_default: w.is_default,
+                synced_at: w.synced_at,
+            })
+            .collect(),
+        next_cursor: None,
+    }))
+}
 
 /// One change of a SKU's stock in a warehouse (`before` is null when the level was first seen).
 #[derive(Debug, Serialize, ToSchema)]

@@ -34,6 +34,10 @@ pub struct OrderQuery {
     pub updated_from: Option<DateTime<Utc>>,
     /// Updated before (RFC 3339).
     pub updated_to: Option<DateTime<Utc>>,
+    /// Orders with a line of this SKU: TikTok's SKU id or the seller's SKU code.
+    pub sku: Option<String>,
+    /// Orders of this buyer: TikTok's buyer user id or the buyer's email (any case).
+    pub buyer: Option<String>,
 }
 
 /// Money as TikTok states it: decimal strings in `currency`.
@@ -256,6 +260,8 @@ pub async fn list_orders(
         created_to: q.created_to,
         updated_from: q.updated_from,
         updated_to: q.updated_to,
+        sku: views::non_blank("sku", q.sku)?,
+        buyer: views::non_blank("buyer", q.buyer)?,
     };
     views::check_range("created_from", filter.created_from, filter.created_to)?;
     views::check_range("updated_from", filter.updated_from, filter.updated_to)?;

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::QueryOrder;
 use sea_orm::prelude::*;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
 
 use entity::{
     order_status_history, sku_stock, tiktok_order, tiktok_order_line, tiktok_order_package,
-    tiktok_product, tiktok_sku,
+    tiktok_product, tiktok_sku, tiktok_warehouse,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -49,6 +50,26 @@ pub struct OrderFilter {
     pub created_to: Option<DateTime<Utc>>,
     pub updated_from: Option<DateTime<Utc>>,
     pub updated_to: Option<DateTime<Utc>>,
+    /// Orders with a line of this SKU: TikTok's SKU id or the seller's SKU code.
+    pub sku: Option<String>,
+    /// Orders of this buyer: TikTok's buyer user id or the buyer's email (any case).
+    pub buyer: Option<String>,
+}
+
+/// A text filter: absent is none; present must hold something (at most 100 characters).
+pub fn non_blank(field: &str, raw: Option<String>) -> ApiResult<Option<String>> {
+    match raw.map(|s| s.trim().to_owned()) {
+        None => Ok(None),
+        Some(s) if s.is_empty() => Err(ApiError::invalid_field(
+            field,
+            "is empty; leave it out to not filter",
+        )),
+        Some(s) if s.chars().count() > 100 => Err(ApiError::invalid_field(
+            field,
+            "is longer than 100 characters",
+        )),
+        Some(s) => Ok(Some(s)),
+    }
 }
 
 pub fn parse_status(field: &str, raw: Option<&str>, allowed: &[&str]) -> ApiResult<Option<String>> {
@@ -101,6 +122,29 @@ pub async fn list_orders(
     }
     if let Some(t) = filter.updated_to {
         query = query.filter(tiktok_order::Column::UpdateTime.lt(t));
+    }
+    if let Some(sku) = &filter.sku {
+        let with_sku = Query::select()
+            .column(tiktok_order_line::Column::OrderId)
+            .from(tiktok_order_line::Entity)
+            .and_where(tiktok_order_line::Column::ShopId.eq(shop_id))
+            .cond_where(
+                Condition::any()
+                    .add(tiktok_order_line::Column::SkuId.eq(sku))
+                    .add(tiktok_order_line::Column::SellerSku.eq(sku)),
+            )
+            .to_owned();
+        query = query.filter(tiktok_order::Column::Id.in_subquery(with_sku));
+    }
+    if let Some(buyer) = &filter.buyer {
+        query = query.filter(
+            Condition::any()
+                .add(tiktok_order::Column::UserId.eq(buyer))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(tiktok_order::Column::BuyerEmail)))
+                        .eq(buyer.to_lowercase()),
+                ),
+        );
     }
     let (rows, next) = keyset_page(
         db,
@@ -325,4 +369,18 @@ pub async fn stock_history(
     )
     .await?;
     Ok((rows, next))
+}
+
+/// The shop's warehouses: the default first, then by name.
+pub async fn list_warehouses(
+    db: &DatabaseConnection,
+    shop_id: &str,
+) -> ApiResult<Vec<tiktok_warehouse::Model>> {
+    Ok(tiktok_warehouse::Entity::find()
+        .filter(tiktok_warehouse::Column::ShopId.eq(shop_id))
+        .order_by_desc(tiktok_warehouse::Column::IsDefault)
+        .order_by_asc(tiktok_warehouse::Column::Name)
+        .order_by_asc(tiktok_warehouse::Column::Id)
+        .all(db)
+        .await?)
 }

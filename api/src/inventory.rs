@@ -1,0 +1,262 @@
+//! Inventory: each SKU's stock per warehouse as TikTok last reported it (sync, webhooks), with a
+//! low-stock flag. A SKU is low when its stock across warehouses is at or below its threshold: the
+//! SKU's own when it has one, else the shop's ([`DEFAULT_LOW_STOCK_THRESHOLD`] until an admin sets it).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
+
+use entity::{inventory_setting, sku_stock, sku_stock_threshold, tiktok_product, tiktok_sku};
+
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::Cursor;
+
+pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 5;
+pub const MAX_LOW_STOCK_THRESHOLD: i64 = 1_000_000;
+
+/// Where a SKU's threshold comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdSource {
+    Shop,
+    Sku,
+}
+
+impl ThresholdSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThresholdSource::Shop => "shop",
+            ThresholdSource::Sku => "sku",
+        }
+    }
+}
+
+/// One SKU with its stock and whether it is low.
+#[derive(Debug)]
+pub struct InventoryItem {
+    pub sku: tiktok_sku::Model,
+    pub product_title: String,
+    pub stock: Vec<sku_stock::Model>,
+    pub total: i64,
+    pub threshold: i64,
+    pub threshold_source: ThresholdSource,
+    pub low_stock: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct InventoryFilter {
+    /// Only SKUs at or below their threshold.
+    pub low_stock: bool,
+    pub seller_sku: Option<String>,
+    pub product_id: Option<String>,
+}
+
+pub fn check_threshold(field: &str, value: i64) -> ApiResult<i64> {
+    if (0..=MAX_LOW_STOCK_THRESHOLD).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid_field(
+            field,
+            format!("{value} is out of range; use 0 to {MAX_LOW_STOCK_THRESHOLD} units"),
+        ))
+    }
+}
+
+/// The shop's threshold (the default until one is set).
+pub async fn shop_threshold(db: &impl ConnectionTrait, shop_id: &str) -> Result<i64, DbErr> {
+    Ok(inventory_setting::Entity::find_by_id(shop_id.to_owned())
+        .one(db)
+        .await?
+        .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |s| s.low_stock_threshold))
+}
+
+pub async fn set_shop_threshold(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    value: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<i64> {
+    let value = check_threshold("low_stock_threshold", value)?;
+    inventory_setting::Entity::insert(inventory_setting::ActiveModel {
+        shop_id: Set(shop_id.to_owned()),
+        low_stock_threshold: Set(value),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(inventory_setting::Column::ShopId)
+            .update_columns([
+                inventory_setting::Column::LowStockThreshold,
+                inventory_setting::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(value)
+}
+
+/// Sets (or, with `None`, removes) a SKU's own threshold; answers the SKU as the list shows it.
+pub async fn set_sku_threshold(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    sku_id: &str,
+    value: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<InventoryItem> {
+    let value = value
+        .map(|v| check_threshold("low_stock_threshold", v))
+        .transpose()?;
+    let sku = tiktok_sku::Entity::find_by_id((shop_id.to_owned(), sku_id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("SKU (sync the shop's products first if it is new)"))?;
+    match value {
+        Some(v) => {
+            sku_stock_threshold::Entity::insert(sku_stock_threshold::ActiveModel {
+                shop_id: Set(shop_id.to_owned()),
+                sku_id: Set(sku_id.to_owned()),
+                low_stock_threshold: Set(v),
+                updated_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    sku_stock_threshold::Column::ShopId,
+                    sku_stock_threshold::Column::SkuId,
+                ])
+                .update_columns([
+                    sku_stock_threshold::Column::LowStockThreshold,
+                    sku_stock_threshold::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(db)
+            .await?;
+        }
+        None => {
+            sku_stock_threshold::Entity::delete_by_id((shop_id.to_owned(), sku_id.to_owned()))
+                .exec(db)
+                .await?;
+        }
+    }
+    let mut items = describe(db, shop_id, vec![sku]).await?;
+    Ok(items.remove(0))
+}
+
+/// A page of the shop's SKUs (by TikTok SKU id), skipping those of deleted products.
+pub async fn list(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    filter: &InventoryFilter,
+    limit: u64,
+    after: Option<Cursor>,
+) -> ApiResult<(Vec<InventoryItem>, Option<Cursor>)> {
+    let mut query = tiktok_sku::Entity::find()
+        .filter(tiktok_sku::Column::ShopId.eq(shop_id))
+        .filter(Expr::cust(
+            "tiktok_skus.product_id NOT IN (SELECT p.id FROM tiktok_products p \
+             WHERE p.shop_id = tiktok_skus.shop_id AND p.status = 'DELETED')",
+        ));
+    if let Some(s) = &filter.seller_sku {
+        query = query.filter(tiktok_sku::Column::SellerSku.eq(s));
+    }
+    if let Some(p) = &filter.product_id {
+        query = query.filter(tiktok_sku::Column::ProductId.eq(p));
+    }
+    if filter.low_stock {
+        // The same rule as `describe`, in SQL, so that a page holds `limit` low SKUs.
+        let shop_default = shop_threshold(db, shop_id).await?;
+        // The threshold is an integer we validated, so it is written into the SQL as a literal
+        // (placeholders inside custom SQL differ between SQLite and PostgreSQL).
+        query = query.filter(Expr::cust(format!(
+            "(SELECT COALESCE(SUM(q.quantity), 0) FROM sku_stock q \
+               WHERE q.shop_id = tiktok_skus.shop_id AND q.sku_id = tiktok_skus.id) \
+             <= COALESCE((SELECT t.low_stock_threshold FROM sku_stock_thresholds t \
+               WHERE t.shop_id = tiktok_skus.shop_id AND t.sku_id = tiktok_skus.id), {shop_default})"
+        )));
+    }
+    if let Some(c) = after {
+        query = query.filter(tiktok_sku::Column::Id.gt(c.id));
+    }
+    let mut skus = query
+        .order_by_asc(tiktok_sku::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if skus.len() as u64 > limit {
+        skus.truncate(limit as usize);
+        skus.last().map(|s| id_cursor(&s.id))
+    } else {
+        None
+    };
+    Ok((describe(db, shop_id, skus).await?, next))
+}
+
+/// Lists ordered by an id alone carry the epoch as the cursor's time.
+fn id_cursor(id: &str) -> Cursor {
+    Cursor {
+        at: DateTime::UNIX_EPOCH,
+        id: id.to_owned(),
+    }
+}
+
+/// Stock, product title and threshold for each SKU.
+async fn describe(
+    db: &impl ConnectionTrait,
+    shop_id: &str,
+    skus: Vec<tiktok_sku::Model>,
+) -> Result<Vec<InventoryItem>, DbErr> {
+    if skus.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = skus.iter().map(|s| s.id.clone()).collect();
+    let product_ids: Vec<String> = skus.iter().map(|s| s.product_id.clone()).collect();
+    let mut stock: HashMap<String, Vec<sku_stock::Model>> = HashMap::new();
+    for s in sku_stock::Entity::find()
+        .filter(sku_stock::Column::ShopId.eq(shop_id))
+        .filter(sku_stock::Column::SkuId.is_in(ids.clone()))
+        .order_by_asc(sku_stock::Column::WarehouseId)
+        .all(db)
+        .await?
+    {
+        stock.entry(s.sku_id.clone()).or_default().push(s);
+    }
+    let own: HashMap<String, i64> = sku_stock_threshold::Entity::find()
+        .filter(sku_stock_threshold::Column::ShopId.eq(shop_id))
+        .filter(sku_stock_threshold::Column::SkuId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.sku_id, t.low_stock_threshold))
+        .collect();
+    let titles: HashMap<String, String> = tiktok_product::Entity::find()
+        .filter(tiktok_product::Column::ShopId.eq(shop_id))
+        .filter(tiktok_product::Column::Id.is_in(product_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let shop_default = shop_threshold(db, shop_id).await?;
+    Ok(skus
+        .into_iter()
+        .map(|sku| {
+            let stock = stock.remove(&sku.id).unwrap_or_default();
+            let total = stock.iter().map(|s| s.quantity).sum();
+            let (threshold, threshold_source) = match own.get(&sku.id) {
+                Some(t) => (*t, ThresholdSource::Sku),
+                None => (shop_default, ThresholdSource::Shop),
+            };
+            InventoryItem {
+                product_title: titles.get(&sku.product_id).cloned().unwrap_or_default(),
+                stock,
+                total,
+                threshold,
+                threshold_source,
+                low_stock: total <= threshold,
+                sku,
+            }
+        })
+        .collect())
+}

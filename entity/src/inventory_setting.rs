@@ -1,0 +1,17 @@
+//! A shop's inventory settings: the low-stock threshold its SKUs use unless they have their own.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "inventory_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shop_id: String,
+    pub low_stock_threshold: i64,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
