@@ -15,5 +15,6 @@ mod reconcile;
 mod secrets;
 mod shops;
 mod sync;
+mod sync_faults;
 mod token_upkeep;
 mod webhooks;
