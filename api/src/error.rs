@@ -138,13 +138,27 @@ impl ResponseError for ApiError {
         } else if self.status.is_server_error() {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
-        HttpResponse::build(self.status).json(ErrorEnvelope {
+        HttpResponse::build(self.status).json(self.envelope())
+    }
+}
+
+impl ApiError {
+    /// The body this error answers with.
+    pub fn envelope(&self) -> ErrorEnvelope {
+        ErrorEnvelope {
             error: ErrorBody {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
                 details: self.details.clone(),
                 request_id: current_request_id(),
             },
-        })
+        }
+    }
+
+    /// TikTok's request id, when TikTok refused the call.
+    pub fn tiktok_request_id(&self) -> Option<String> {
+        self.details
+            .iter()
+            .find_map(|d| d["tiktok_request_id"].as_str().map(str::to_owned))
     }
 }

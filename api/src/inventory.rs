@@ -66,35 +66,57 @@ pub fn check_threshold(field: &str, value: i64) -> ApiResult<i64> {
 
 /// The shop's threshold (the default until one is set).
 pub async fn shop_threshold(db: &impl ConnectionTrait, shop_id: &str) -> Result<i64, DbErr> {
+    Ok(settings(db, shop_id).await?.0)
+}
+
+/// The shop's inventory settings as (low-stock threshold, safety buffer).
+pub async fn settings(db: &impl ConnectionTrait, shop_id: &str) -> Result<(i64, i64), DbErr> {
     Ok(inventory_setting::Entity::find_by_id(shop_id.to_owned())
         .one(db)
         .await?
-        .map_or(DEFAULT_LOW_STOCK_THRESHOLD, |s| s.low_stock_threshold))
+        .map_or((DEFAULT_LOW_STOCK_THRESHOLD, 0), |s| {
+            (s.low_stock_threshold, s.safety_buffer)
+        }))
 }
 
-pub async fn set_shop_threshold(
+/// Changes the settings given; answers them all.
+pub async fn set_settings(
     db: &DatabaseConnection,
     shop_id: &str,
-    value: i64,
+    threshold: Option<i64>,
+    buffer: Option<i64>,
     now: DateTime<Utc>,
-) -> ApiResult<i64> {
-    let value = check_threshold("low_stock_threshold", value)?;
+) -> ApiResult<(i64, i64)> {
+    if threshold.is_none() && buffer.is_none() {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "give low_stock_threshold, safety_buffer or both",
+        ));
+    }
+    let (current_threshold, current_buffer) = settings(db, shop_id).await?;
+    let threshold = check_threshold(
+        "low_stock_threshold",
+        threshold.unwrap_or(current_threshold),
+    )?;
+    let buffer = check_threshold("safety_buffer", buffer.unwrap_or(current_buffer))?;
     inventory_setting::Entity::insert(inventory_setting::ActiveModel {
         shop_id: Set(shop_id.to_owned()),
-        low_stock_threshold: Set(value),
+        low_stock_threshold: Set(threshold),
+        safety_buffer: Set(buffer),
         updated_at: Set(now),
     })
     .on_conflict(
         OnConflict::column(inventory_setting::Column::ShopId)
             .update_columns([
                 inventory_setting::Column::LowStockThreshold,
+                inventory_setting::Column::SafetyBuffer,
                 inventory_setting::Column::UpdatedAt,
             ])
             .to_owned(),
     )
     .exec(db)
     .await?;
-    Ok(value)
+    Ok((threshold, buffer))
 }
 
 /// Sets (or, with `None`, removes) a SKU's own threshold; answers the SKU as the list shows it.

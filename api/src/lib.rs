@@ -1,18 +1,21 @@
 //! The Ocean ERP × TikTok Shop service as a library: `main` and the black-box tests build it from here.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod idempotency;
 pub mod inventory;
 pub mod keys;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
 pub mod shops;
+pub mod stock;
 pub mod sync;
 pub mod telemetry;
 pub mod tiktok;

@@ -1,4 +1,5 @@
-//! A shop's inventory settings: the low-stock threshold its SKUs use unless they have their own.
+//! A shop's inventory settings: the low-stock threshold its SKUs use unless they have their own, and the
+//! safety buffer held back from what TikTok is told it can sell.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,6 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub shop_id: String,
     pub low_stock_threshold: i64,
+    pub safety_buffer: i64,
     pub updated_at: DateTimeUtc,
 }
 

@@ -1,5 +1,8 @@
 //! SeaORM entities, one file per table.
 
+pub mod audit_log;
+pub mod erp_stock;
+pub mod idempotency_key;
 pub mod inventory_setting;
 pub mod oauth_state;
 pub mod order_status_history;

@@ -215,7 +215,10 @@ async fn inventory_lists_every_sku_with_its_stock_and_flags_the_low_ones() {
         .app
         .get(&env.shop_path("/inventory-settings"), &viewer)
         .await;
-    assert_eq!(settings, json!({"low_stock_threshold": 0}));
+    assert_eq!(
+        settings,
+        json!({"low_stock_threshold": 0, "safety_buffer": 0})
+    );
 
     // Filters.
     let (_, one) = env
@@ -255,6 +258,7 @@ async fn inventory_changes_are_checked_and_refused_cleanly() {
         json!({"low_stock_threshold": 1_000_001}),
         json!({"low_stock_threshold": "lots"}),
         json!({"low_stock_threshold": 5, "extra": 1}),
+        json!({"safety_buffer": -2}),
         json!({}),
     ] {
         let (status, body) = env.app.put(&settings, &admin, bad.clone()).await;
@@ -267,7 +271,11 @@ async fn inventory_changes_are_checked_and_refused_cleanly() {
         .await;
     assert_error(status, &body, 403, "forbidden");
     let (_, now) = env.app.get(&settings, &viewer).await;
-    assert_eq!(now, json!({"low_stock_threshold": 5}), "nothing changed");
+    assert_eq!(
+        now,
+        json!({"low_stock_threshold": 5, "safety_buffer": 0}),
+        "nothing changed"
+    );
 
     let (status, body) = env
         .app

@@ -14,6 +14,7 @@ mod operations;
 mod reconcile;
 mod secrets;
 mod shops;
+mod stock;
 mod sync;
 mod sync_faults;
 mod token_upkeep;

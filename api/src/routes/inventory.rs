@@ -89,12 +89,24 @@ impl From<InventoryItem> for InventoryItemOut {
 }
 
 /// The shop's inventory settings.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"low_stock_threshold": 5}))]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2}))]
 pub struct InventorySettings {
-    /// Units, 0 to 1,000,000: a SKU with this many or fewer across its warehouses is low (default 5).
+    /// Units: a SKU with this many or fewer across its warehouses is low (default 5).
     pub low_stock_threshold: i64,
+    /// Units held back from what TikTok is told it can sell, per SKU and warehouse (default 0).
+    pub safety_buffer: i64,
+}
+
+/// Settings to change; those left out keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2}))]
+pub struct InventorySettingsIn {
+    /// 0 to 1,000,000 units.
+    pub low_stock_threshold: Option<i64>,
+    /// 0 to 1,000,000 units.
+    pub safety_buffer: Option<i64>,
 }
 
 /// A SKU's own threshold; `null` removes it, so the shop's applies again.
@@ -187,16 +199,18 @@ pub async fn get_inventory_settings(
 ) -> ApiResult<web::Json<InventorySettings>> {
     user.require(Role::Viewer)?;
     let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let (low_stock_threshold, safety_buffer) = inventory::settings(&state.db, &shop.id).await?;
     Ok(web::Json(InventorySettings {
-        low_stock_threshold: inventory::shop_threshold(&state.db, &shop.id).await?,
+        low_stock_threshold,
+        safety_buffer,
     }))
 }
 
-/// Set the shop's low-stock threshold (SKUs with their own keep theirs).
+/// Set the shop's low-stock threshold (SKUs with their own keep theirs) and safety buffer.
 #[utoipa::path(
     tag = "inventory",
     params(("id" = String, Path, description = "Our shop id")),
-    request_body = InventorySettings,
+    request_body = InventorySettingsIn,
     responses(
         (status = 200, description = "The new settings", body = InventorySettings),
         (status = 400, description = "Out of range or not a number", body = ErrorEnvelope),
@@ -211,19 +225,21 @@ pub async fn put_inventory_settings(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: ApiJson<InventorySettings>,
+    body: ApiJson<InventorySettingsIn>,
 ) -> ApiResult<web::Json<InventorySettings>> {
     user.require(Role::Admin)?;
     let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    let value = inventory::set_shop_threshold(
+    let (low_stock_threshold, safety_buffer) = inventory::set_settings(
         &state.db,
         &shop.id,
         body.0.low_stock_threshold,
+        body.0.safety_buffer,
         state.clock.now(),
     )
     .await?;
     Ok(web::Json(InventorySettings {
-        low_stock_threshold: value,
+        low_stock_threshold,
+        safety_buffer,
     }))
 }
 

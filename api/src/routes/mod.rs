@@ -9,6 +9,7 @@ pub mod json;
 pub mod orders;
 pub mod products;
 pub mod shops;
+pub mod stock;
 pub mod sync;
 pub mod webhooks;
 
@@ -44,6 +45,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(inventory::put_sku_threshold)
         .service(inventory::stock_history)
         .service(inventory::list_warehouses)
+        .service(stock::set_stock)
+        .service(stock::adjust_stock)
+        .service(stock::batch_stock)
+        .service(stock::list_audit)
         .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)

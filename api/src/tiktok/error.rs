@@ -110,6 +110,9 @@ impl ErrorKind {
             Some(429) => ErrorKind::RateLimited,
             Some(s) if s >= 500 => ErrorKind::Transient,
             Some(s) if s >= 400 => ErrorKind::InvalidRequest,
+            // A business refusal ("a frozen product cannot be edited"): TikTok answers those with
+            // HTTP 200 and its code; asking again would be refused again.
+            _ if code.is_some_and(|c| c != 0) => ErrorKind::InvalidRequest,
             Some(_) | None => ErrorKind::Other,
         }
     }
@@ -301,12 +304,14 @@ mod tests {
             (api, Some(36009014), Some(400), InvalidRequest),
             (api, None, Some(404), InvalidRequest),
             (api, Some(12345), Some(400), InvalidRequest),
-            (api, Some(12345), Some(200), Other),
+            (api, Some(12345), Some(200), InvalidRequest),
+            (api, None, Some(200), Other),
             (token, Some(36004005), Some(200), AuthorizationGone),
             (token, Some(36004001), Some(200), AuthorizationGone),
             (token, Some(36004001), Some(400), AuthorizationGone),
-            // Outside the token endpoints these codes mean nothing documented.
-            (api, Some(36004001), Some(200), Other),
+            // Outside the token endpoints these codes mean nothing documented: a refusal like any
+            // other unknown code TikTok answers with HTTP 200.
+            (api, Some(36004001), Some(200), InvalidRequest),
             (token, Some(36009003), Some(500), Transient),
         ];
         for (path, code, status, want) in cases {

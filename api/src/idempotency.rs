@@ -1,0 +1,189 @@
+//! `Idempotency-Key` on the ERP's writes. The first request with a key runs and its answer is stored;
+//! the same key with the same method, path and body answers the stored answer again (marked with the
+//! `Idempotent-Replayed: true` header) without doing anything; the same key with another request is a
+//! 409, and so is a key whose first request is still running. Keys belong to the caller's tenant.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use entity::idempotency_key;
+
+use crate::error::{ApiError, ApiResult};
+
+pub const HEADER: &str = "idempotency-key";
+pub const MAX_KEY_LEN: usize = 255;
+
+/// A key this request holds until its answer is stored.
+pub struct Claim {
+    tenant: String,
+    key: String,
+}
+
+/// What to do with a request.
+pub enum Start {
+    /// No key sent, or a new key: run it (and store the answer under the claim, if any).
+    Run(Option<Claim>),
+    /// The key's stored answer.
+    Replay(HttpResponse),
+}
+
+fn key_of(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(raw) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters (a UUID is a good choice)"),
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+/// Claims the request's key, or finds its stored answer.
+pub async fn start(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> ApiResult<Start> {
+    let Some(key) = key_of(req)? else {
+        return Ok(Start::Run(None));
+    };
+    let fingerprint = hex::encode(Sha256::digest(body));
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        key: Set(key.clone()),
+        method: Set(req.method().to_string()),
+        path: Set(req.path().to_owned()),
+        body_hash: Set(fingerprint.clone()),
+        status: Set(None),
+        response: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            idempotency_key::Column::TenantId,
+            idempotency_key::Column::Key,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if inserted == 1 {
+        return Ok(Start::Run(Some(Claim {
+            tenant: tenant.to_owned(),
+            key,
+        })));
+    }
+    let stored = idempotency_key::Entity::find_by_id((tenant.to_owned(), key.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unavailable(
+                "the Idempotency-Key was released meanwhile; send the request again",
+            )
+        })?;
+    if stored.method != req.method().as_str()
+        || stored.path != req.path()
+        || stored.body_hash != fingerprint
+    {
+        return Err(ApiError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for another request; use a new key for a new request",
+        ));
+    }
+    match (stored.status, stored.response) {
+        (Some(status), Some(body)) => {
+            let status = StatusCode::from_u16(u16::try_from(status).unwrap_or(500))
+                .unwrap_or(StatusCode::OK);
+            Ok(Start::Replay(
+                HttpResponse::build(status)
+                    .insert_header(("idempotent-replayed", "true"))
+                    .content_type("application/json")
+                    .body(body),
+            ))
+        }
+        _ => Err(ApiError::conflict(
+            "idempotency_key_in_progress",
+            "the first request with this Idempotency-Key is still running; ask again in a moment",
+        )),
+    }
+}
+
+/// Stores the answer under the claim.
+async fn store(
+    db: &DatabaseConnection,
+    claim: &Claim,
+    status: StatusCode,
+    body: &serde_json::Value,
+) -> Result<(), DbErr> {
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::Status,
+            Expr::value(Some(i32::from(status.as_u16()))),
+        )
+        .col_expr(
+            idempotency_key::Column::Response,
+            Expr::value(Some(body.to_string())),
+        )
+        .filter(idempotency_key::Column::TenantId.eq(&claim.tenant))
+        .filter(idempotency_key::Column::Key.eq(&claim.key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Frees the key so that the request can be sent again.
+async fn release(db: &DatabaseConnection, claim: Claim) -> Result<(), DbErr> {
+    idempotency_key::Entity::delete_by_id((claim.tenant, claim.key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Runs `work` under the request's `Idempotency-Key` (when it has one) and answers its result as JSON.
+/// Every answer is stored, refusals included, except an internal error: then nothing is known to
+/// have been done, and the key is freed for another try.
+pub async fn run<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    let claim = match start(db, tenant, req, body, now).await? {
+        Start::Replay(answer) => return Ok(answer),
+        Start::Run(claim) => claim,
+    };
+    let outcome = work().await;
+    if let Some(claim) = claim {
+        match &outcome {
+            Ok((status, json)) => store(db, &claim, *status, json).await?,
+            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => release(db, claim).await?,
+            Err(e) => {
+                let json = serde_json::to_value(e.envelope()).unwrap_or_default();
+                store(db, &claim, e.status, &json).await?;
+            }
+        }
+    }
+    let (status, json) = outcome?;
+    Ok(HttpResponse::build(status).json(json))
+}

@@ -1,0 +1,387 @@
+//! The ERP's stock writes (`…/inventory/{sku_id}/stock`, `…/inventory/batch`) and the audit log
+//! (`…/audit`). Writes take an `Idempotency-Key` header and need the operator role.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::{AuthUser, Role};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::idempotency;
+use crate::pagination::{Page, PageQuery};
+use crate::routes::json::{RawJson, parse_json};
+use crate::shops::Feature;
+use crate::shops::service::find_for_tenant;
+use crate::stock::{self, Change, StockLevel, StockWrite};
+use crate::sync::views;
+
+pub const MAX_BATCH: usize = 100;
+
+/// Set the count of a SKU in a warehouse.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"warehouse_id": "7068517275539719942", "on_hand": 40}))]
+pub struct SetStockIn {
+    pub warehouse_id: String,
+    /// Units on the shelf, 0 to 999,999.
+    pub on_hand: i64,
+}
+
+/// Move the count of a SKU in a warehouse.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"warehouse_id": "7068517275539719942", "delta": -2}))]
+pub struct AdjustStockIn {
+    pub warehouse_id: String,
+    /// Units received (positive) or gone (negative); not 0.
+    pub delta: i64,
+}
+
+/// One write of a batch: `on_hand` sets, `delta` adjusts (exactly one of them).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40}))]
+pub struct BatchItemIn {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    pub on_hand: Option<i64>,
+    pub delta: Option<i64>,
+}
+
+/// Up to 100 writes, each done (or refused) on its own.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [
+    {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40},
+    {"sku_id": "1729382476852921561", "warehouse_id": "7068517275539719942", "delta": -1}
+]}))]
+pub struct BatchIn {
+    pub items: Vec<BatchItemIn>,
+}
+
+/// A SKU's stock in a warehouse after a write.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942",
+    "on_hand": 40, "reserved": 3, "safety_buffer": 2, "pushed": 35,
+    "tiktok_request_id": "20261124210005000102030405060708"
+}))]
+pub struct StockLevelOut {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    /// The ERP's count.
+    pub on_hand: i64,
+    /// Units of orders paid but not yet shipped from this warehouse.
+    pub reserved: i64,
+    /// The shop's safety buffer.
+    pub safety_buffer: i64,
+    /// What TikTok now has as sellable: on_hand − reserved − safety_buffer, never below 0.
+    pub pushed: i64,
+    pub tiktok_request_id: Option<String>,
+}
+
+impl From<StockLevel> for StockLevelOut {
+    fn from(l: StockLevel) -> Self {
+        Self {
+            sku_id: l.sku_id,
+            warehouse_id: l.warehouse_id,
+            on_hand: l.on_hand,
+            reserved: l.reserved,
+            safety_buffer: l.safety_buffer,
+            pushed: l.pushed,
+            tiktok_request_id: l.tiktok_request_id,
+        }
+    }
+}
+
+/// One result of a batch: `level` when it was done, `error` when not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResultOut {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    pub ok: bool,
+    pub level: Option<StockLevelOut>,
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<serde_json::Value>,
+}
+
+/// Every item's result, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
+    {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "ok": true, "error": null,
+     "level": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "reserved": 0, "safety_buffer": 0, "pushed": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
+    {"sku_id": "999", "warehouse_id": "7068517275539719942", "ok": false, "level": null,
+     "error": {"code": "not_found", "message": "SKU (sync the shop's products first if it is new) was not found; check the id (it may belong to another tenant or have been deleted)", "details": []}}
+]}))]
+pub struct BatchOut {
+    pub succeeded: usize,
+    pub failed: usize,
+    pub results: Vec<BatchResultOut>,
+}
+
+/// An audit row: one write the ERP made through us.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "9b2f…", "actor": "alice", "role": "operator", "action": "stock.set",
+    "target": "sku 1729382476852921560 / warehouse 7068517275539719942", "request": {"on_hand": 40},
+    "outcome": "succeeded", "tiktok_request_id": "20261124210005000102030405060708", "error": null,
+    "request_id": "5f0c6c1e-1b7e-4a53-9a43-2f0e8f3e2a10", "at": "2026-11-24T21:00:05Z"
+}))]
+pub struct AuditOut {
+    pub id: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub target: String,
+    #[schema(value_type = Object)]
+    pub request: serde_json::Value,
+    /// succeeded · failed
+    pub outcome: String,
+    pub tiktok_request_id: Option<String>,
+    pub error: Option<String>,
+    pub request_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+fn level_json(level: StockLevel) -> ApiResult<(StatusCode, serde_json::Value)> {
+    Ok((
+        StatusCode::OK,
+        serde_json::to_value(StockLevelOut::from(level)).map_err(ApiError::internal)?,
+    ))
+}
+
+/// Set the ERP's count of a SKU in a warehouse and push what can be sold to TikTok.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("sku_id" = String, Path, description = "TikTok's SKU id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+    ),
+    request_body = SetStockIn,
+    responses(
+        (status = 200, description = "Saved and pushed", body = StockLevelOut),
+        (status = 400, description = "A bad count or warehouse; nothing changed", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
+        (status = 409, description = "Area disabled (`feature_disabled`), shop not connected, or the Idempotency-Key reused (`idempotency_key_reused`) or in progress", body = ErrorEnvelope),
+        (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
+        (status = 502, description = "TikTok unavailable; the count is saved, send it again", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock")]
+pub async fn set_stock(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Operator)?;
+    let (id, sku_id) = path.into_inner();
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let input: SetStockIn = parse_json(&body.0)?;
+    let write = StockWrite {
+        sku_id,
+        warehouse_id: input.warehouse_id,
+        change: Change::Set(input.on_hand),
+    };
+    idempotency::run(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        || async { level_json(stock::write(&state, &user, &shop, &write).await?) },
+    )
+    .await
+}
+
+/// Move the ERP's count of a SKU in a warehouse and push what can be sold to TikTok.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("sku_id" = String, Path, description = "TikTok's SKU id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again (the count moves once); same key, other body: 409"),
+    ),
+    request_body = AdjustStockIn,
+    responses(
+        (status = 200, description = "Saved and pushed", body = StockLevelOut),
+        (status = 400, description = "A bad delta or warehouse; nothing changed", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
+        (status = 409, description = "No count yet (`stock_not_counted`), the result would be out of range (`stock_out_of_range`), area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+        (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
+        (status = 502, description = "TikTok unavailable; the count is saved, send it again", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock/adjust")]
+pub async fn adjust_stock(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Operator)?;
+    let (id, sku_id) = path.into_inner();
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let input: AdjustStockIn = parse_json(&body.0)?;
+    let write = StockWrite {
+        sku_id,
+        warehouse_id: input.warehouse_id,
+        change: Change::Adjust(input.delta),
+    };
+    idempotency::run(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        || async { level_json(stock::write(&state, &user, &shop, &write).await?) },
+    )
+    .await
+}
+
+/// Up to 100 stock writes; each is done or refused on its own, and the answer lists every result.
+#[utoipa::path(
+    tag = "inventory",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+    ),
+    request_body = BatchIn,
+    responses(
+        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 items, or an item with neither or both of on_hand and delta; nothing changed", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/inventory/batch")]
+pub async fn batch_stock(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Operator)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let input: BatchIn = parse_json(&body.0)?;
+    if input.items.is_empty() || input.items.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field(
+            "items",
+            format!("send 1 to {MAX_BATCH} items (got {})", input.items.len()),
+        ));
+    }
+    let mut writes = Vec::with_capacity(input.items.len());
+    for (i, item) in input.items.into_iter().enumerate() {
+        let change = match (item.on_hand, item.delta) {
+            (Some(n), None) => Change::Set(n),
+            (None, Some(d)) => Change::Adjust(d),
+            _ => {
+                return Err(ApiError::invalid_field(
+                    &format!("items[{i}]"),
+                    "give exactly one of on_hand (set) and delta (adjust)",
+                ));
+            }
+        };
+        writes.push(StockWrite {
+            sku_id: item.sku_id,
+            warehouse_id: item.warehouse_id,
+            change,
+        });
+    }
+    idempotency::run(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        || async {
+            let mut results = Vec::with_capacity(writes.len());
+            for w in &writes {
+                let outcome = stock::write(&state, &user, &shop, w).await;
+                results.push(BatchResultOut {
+                sku_id: w.sku_id.clone(),
+                warehouse_id: w.warehouse_id.clone(),
+                ok: outcome.is_ok(),
+                error: outcome.as_ref().err().map(|e| {
+                    serde_json::json!({"code": e.code, "message": e.message, "details": e.details})
+                }),
+                level: outcome.ok().map(StockLevelOut::from),
+            });
+            }
+            let succeeded = results.iter().filter(|r| r.ok).count();
+            let out = BatchOut {
+                succeeded,
+                failed: results.len() - succeeded,
+                results,
+            };
+            Ok((
+                StatusCode::OK,
+                serde_json::to_value(out).map_err(ApiError::internal)?,
+            ))
+        },
+    )
+    .await
+}
+
+/// The shop's audit log: every write made through us, newest first.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of audit rows", body = Page<AuditOut>),
+        (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<AuditOut>>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let (rows, next) = audit::list(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
+    Ok(web::Json(Page {
+        items: rows
+            .into_iter()
+            .map(|r| AuditOut {
+                request: serde_json::from_str(&r.request).unwrap_or(serde_json::Value::Null),
+                id: r.id,
+                actor: r.actor,
+                role: r.role,
+                action: r.action,
+                target: r.target,
+                outcome: r.outcome,
+                tiktok_request_id: r.tiktok_request_id,
+                error: r.error,
+                request_id: r.request_id,
+                at: r.at,
+            })
+            .collect(),
+        next_cursor: next.map(|c| c.encode()),
+    }))
+}

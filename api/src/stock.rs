@@ -1,0 +1,426 @@
+//! The ERP's stock writes. The ERP keeps its own count of each SKU in each warehouse (`on_hand`);
+//! TikTok is told what can still be sold: `on_hand − reserved − the shop's safety buffer`, never below
+//! zero, where `reserved` is the units of orders paid but not yet shipped from that warehouse.
+//!
+//! A change is one atomic statement on the count (so two concurrent adjustments never lose one), then a
+//! push of the count's current value. Pushes of one SKU are serialized in the process, and every pusher
+//! re-reads the count after its push and pushes again if it moved meanwhile, so the last push to reach
+//! TikTok always carries the latest count, across processes too.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex as StdMutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ActiveValue::Set, QuerySelect};
+use serde_json::json;
+
+use entity::{erp_stock, shop, tiktok_order, tiktok_order_line, tiktok_sku, tiktok_warehouse};
+
+use crate::app::AppState;
+use crate::audit::{self, Entry};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::shops::tokens::ShopSession;
+
+/// TikTok's largest stock quantity.
+pub const MAX_QUANTITY: i64 = 999_999;
+/// Order statuses whose units are paid for and still on the shelf.
+const RESERVING: [&str; 2] = ["ON_HOLD", "AWAITING_SHIPMENT"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The count is now this.
+    Set(i64),
+    /// The count moves by this (received +, damaged or counted short −).
+    Adjust(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct StockWrite {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    pub change: Change,
+}
+
+/// A SKU's stock in a warehouse after a write.
+#[derive(Debug, Clone)]
+pub struct StockLevel {
+    pub sku_id: String,
+    pub warehouse_id: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub safety_buffer: i64,
+    /// What TikTok was told it can sell.
+    pub pushed: i64,
+    pub tiktok_request_id: Option<String>,
+}
+
+/// Applies one write and pushes it; audited whatever the outcome (a refusal before anything changed
+/// is not a write and is not audited).
+pub async fn write(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    w: &StockWrite,
+) -> ApiResult<StockLevel> {
+    let sku = check(state, shop, w).await?;
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    change_count(state, &shop.id, w).await?;
+    let outcome = push(state, &mut session, &shop.id, &sku, &w.warehouse_id).await;
+    let (action, request) = match w.change {
+        Change::Set(n) => ("stock.set", json!({"on_hand": n})),
+        Change::Adjust(d) => ("stock.adjust", json!({"delta": d})),
+    };
+    audit::record(
+        &state.db,
+        user,
+        Entry {
+            shop_id: &shop.id,
+            action,
+            target: format!("sku {} / warehouse {}", w.sku_id, w.warehouse_id),
+            request,
+            tiktok_request_id: match &outcome {
+                Ok(l) => l.tiktok_request_id.clone(),
+                Err(e) => e.tiktok_request_id(),
+            },
+            error: outcome.as_ref().err().map(ToString::to_string),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    // The count stays changed (it is the ERP's truth); the answer says TikTok was not told.
+    outcome.map_err(|e| {
+        let mut saved = ApiError::new(
+            e.status,
+            e.code,
+            format!(
+                "the count is saved here, but TikTok was not updated: {}; send the count again (PUT …/stock) to push it",
+                e.message
+            ),
+        );
+        saved.details = e.details;
+        saved
+    })
+}
+
+/// Refuses a write that names an unknown SKU or warehouse, or an impossible quantity; changes nothing.
+async fn check(
+    state: &AppState,
+    shop: &shop::Model,
+    w: &StockWrite,
+) -> ApiResult<tiktok_sku::Model> {
+    match w.change {
+        Change::Set(n) if !(0..=MAX_QUANTITY).contains(&n) => {
+            return Err(ApiError::invalid_field(
+                "on_hand",
+                format!("{n} is out of range; use 0 to {MAX_QUANTITY}"),
+            ));
+        }
+        Change::Adjust(0) => {
+            return Err(ApiError::invalid_field("delta", "0 changes nothing"));
+        }
+        Change::Adjust(d) if d.abs() > MAX_QUANTITY => {
+            return Err(ApiError::invalid_field(
+                "delta",
+                format!("{d} is out of range; use −{MAX_QUANTITY} to {MAX_QUANTITY}"),
+            ));
+        }
+        _ => {}
+    }
+    let sku = tiktok_sku::Entity::find_by_id((shop.id.clone(), w.sku_id.clone()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("SKU (sync the shop's products first if it is new)"))?;
+    let sales_warehouse =
+        tiktok_warehouse::Entity::find_by_id((shop.id.clone(), w.warehouse_id.clone()))
+            .one(&state.db)
+            .await?
+            .is_some_and(|wh| wh.kind == "SALES_WAREHOUSE");
+    if !sales_warehouse {
+        return Err(ApiError::invalid_field(
+            "warehouse_id",
+            format!(
+                "{} is not a sales warehouse of this shop; GET …/warehouses lists them (sync warehouses if one is new)",
+                w.warehouse_id
+            ),
+        ));
+    }
+    Ok(sku)
+}
+
+/// One atomic statement on the count.
+async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> ApiResult<()> {
+    let now = state.clock.now();
+    match w.change {
+        Change::Set(n) => {
+            erp_stock::Entity::insert(erp_stock::ActiveModel {
+                shop_id: Set(shop_id.to_owned()),
+                sku_id: Set(w.sku_id.clone()),
+                warehouse_id: Set(w.warehouse_id.clone()),
+                on_hand: Set(n),
+                version: Set(1),
+                pushed_quantity: Set(None),
+                pushed_version: Set(0),
+                pushed_at: Set(None),
+                push_error: Set(None),
+                updated_at: Set(now),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    erp_stock::Column::ShopId,
+                    erp_stock::Column::SkuId,
+                    erp_stock::Column::WarehouseId,
+                ])
+                .update_columns([erp_stock::Column::OnHand, erp_stock::Column::UpdatedAt])
+                .value(
+                    erp_stock::Column::Version,
+                    Expr::col((erp_stock::Entity, erp_stock::Column::Version)).add(1),
+                )
+                .to_owned(),
+            )
+            .exec(&state.db)
+            .await?;
+        }
+        Change::Adjust(d) => {
+            let moved = erp_stock::Entity::update_many()
+                .col_expr(
+                    erp_stock::Column::OnHand,
+                    Expr::col(erp_stock::Column::OnHand).add(d),
+                )
+                .col_expr(
+                    erp_stock::Column::Version,
+                    Expr::col(erp_stock::Column::Version).add(1),
+                )
+                .col_expr(erp_stock::Column::UpdatedAt, Expr::value(now))
+                .filter(erp_stock::Column::ShopId.eq(shop_id))
+                .filter(erp_stock::Column::SkuId.eq(&w.sku_id))
+                .filter(erp_stock::Column::WarehouseId.eq(&w.warehouse_id))
+                .filter(Expr::col(erp_stock::Column::OnHand).add(d).gte(0))
+                .filter(
+                    Expr::col(erp_stock::Column::OnHand)
+                        .add(d)
+                        .lte(MAX_QUANTITY),
+                )
+                .exec(&state.db)
+                .await?;
+            if moved.rows_affected == 0 {
+                return Err(
+                    match count(state, shop_id, &w.sku_id, &w.warehouse_id).await? {
+                        None => ApiError::conflict(
+                            "stock_not_counted",
+                            "this SKU has no count in this warehouse yet; set it first (PUT …/stock with on_hand)",
+                        ),
+                        Some(c) => ApiError::conflict(
+                            "stock_out_of_range",
+                            format!(
+                                "on hand is {}; moving it by {d} would leave {}, outside 0 to {MAX_QUANTITY}",
+                                c.on_hand,
+                                c.on_hand + d
+                            ),
+                        ),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn count(
+    state: &AppState,
+    shop_id: &str,
+    sku_id: &str,
+    warehouse_id: &str,
+) -> Result<Option<erp_stock::Model>, DbErr> {
+    erp_stock::Entity::find_by_id((
+        shop_id.to_owned(),
+        sku_id.to_owned(),
+        warehouse_id.to_owned(),
+    ))
+    .one(&state.db)
+    .await
+}
+
+/// Units of the SKU in orders paid but not yet shipped from the warehouse (a line is one unit).
+pub async fn reserved(
+    db: &impl ConnectionTrait,
+    shop_id: &str,
+    sku_id: &str,
+    warehouse_id: &str,
+) -> Result<i64, DbErr> {
+    let open_orders = Query::select()
+        .column(tiktok_order::Column::Id)
+        .from(tiktok_order::Entity)
+        .and_where(tiktok_order::Column::ShopId.eq(shop_id))
+        .and_where(tiktok_order::Column::WarehouseId.eq(warehouse_id))
+        .and_where(
+            tiktok_order::Column::Status.is_in(RESERVING.into_iter().chain(["PARTIALLY_SHIPPING"])),
+        )
+        .to_owned();
+    let n = tiktok_order_line::Entity::find()
+        .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
+        .filter(tiktok_order_line::Column::SkuId.eq(sku_id))
+        .filter(tiktok_order_line::Column::OrderId.in_subquery(open_orders))
+        // In a partly shipped order, only the lines still waiting hold stock.
+        .filter(tiktok_order_line::Column::DisplayStatus.is_in(RESERVING))
+        .select_only()
+        .column_as(tiktok_order_line::Column::Id.count(), "n")
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(n.unwrap_or(0))
+}
+
+/// What TikTok is told it can sell.
+pub fn sellable(on_hand: i64, reserved: i64, buffer: i64) -> i64 {
+    (on_hand - reserved - buffer).clamp(0, MAX_QUANTITY)
+}
+
+/// One lock per SKU of a shop in this process.
+fn sku_lock(shop_id: &str, sku_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<StdMutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>> =
+        OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    locks
+        .entry((shop_id.to_owned(), sku_id.to_owned()))
+        .or_default()
+        .clone()
+}
+
+/// Pushes the count's current value until TikTok has the latest one.
+async fn push(
+    state: &AppState,
+    session: &mut ShopSession,
+    shop_id: &str,
+    sku: &tiktok_sku::Model,
+    warehouse_id: &str,
+) -> ApiResult<StockLevel> {
+    let lock = sku_lock(shop_id, &sku.id);
+    let _held = lock.lock().await;
+    // A handful of rounds is plenty: each round pushes the newest count there is.
+    for _ in 0..5 {
+        let current = count(state, shop_id, &sku.id, warehouse_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the stock count vanished")))?;
+        let reserved = reserved(&state.db, shop_id, &sku.id, warehouse_id).await?;
+        let buffer = crate::inventory::settings(&state.db, shop_id).await?.1;
+        let quantity = sellable(current.on_hand, reserved, buffer);
+        let answer = session
+            .call::<serde_json::Value>(
+                state,
+                reqwest::Method::POST,
+                &format!("/product/202309/products/{}/inventory/update", sku.product_id),
+                vec![],
+                Some(json!({"skus": [{"id": sku.id, "inventory": [{"warehouse_id": warehouse_id, "quantity": quantity}]}]})),
+            )
+            .await;
+        let now = state.clock.now();
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                note_push_error(state, shop_id, &sku.id, warehouse_id, &e.message, now).await?;
+                return Err(e);
+            }
+        };
+        if let Some(refusal) = answer.data["errors"].as_array().and_then(|e| e.first()) {
+            let message = refusal["message"].as_str().unwrap_or("refused").to_owned();
+            note_push_error(state, shop_id, &sku.id, warehouse_id, &message, now).await?;
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "tiktok_refused",
+                format!("TikTok refused the stock update: {message}"),
+            )
+            .with_detail(json!({
+                "tiktok_code": refusal["code"],
+                "tiktok_message": message,
+                "tiktok_request_id": answer.request_id,
+            })));
+        }
+        let txn = crate::sync::begin_write(&state.db).await?;
+        erp_stock::Entity::update_many()
+            .col_expr(
+                erp_stock::Column::PushedQuantity,
+                Expr::value(Some(quantity)),
+            )
+            .col_expr(
+                erp_stock::Column::PushedVersion,
+                Expr::value(current.version),
+            )
+            .col_expr(erp_stock::Column::PushedAt, Expr::value(Some(now)))
+            .col_expr(
+                erp_stock::Column::PushError,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(erp_stock::Column::ShopId.eq(shop_id))
+            .filter(erp_stock::Column::SkuId.eq(&sku.id))
+            .filter(erp_stock::Column::WarehouseId.eq(warehouse_id))
+            .filter(erp_stock::Column::PushedVersion.lte(current.version))
+            .exec(&txn)
+            .await?;
+        crate::sync::products::set_stock(
+            &txn,
+            shop_id,
+            &sku.id,
+            warehouse_id,
+            quantity,
+            "erp",
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        let after = count(state, shop_id, &sku.id, warehouse_id).await?;
+        if after.is_none_or(|a| a.version == current.version) {
+            return Ok(StockLevel {
+                sku_id: sku.id.clone(),
+                warehouse_id: warehouse_id.to_owned(),
+                on_hand: current.on_hand,
+                reserved,
+                safety_buffer: buffer,
+                pushed: quantity,
+                tiktok_request_id: Some(answer.request_id),
+            });
+        }
+    }
+    Err(ApiError::unavailable(
+        "the count kept changing while it was pushed; send it again",
+    ))
+}
+
+async fn note_push_error(
+    state: &AppState,
+    shop_id: &str,
+    sku_id: &str,
+    warehouse_id: &str,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    erp_stock::Entity::update_many()
+        .col_expr(
+            erp_stock::Column::PushError,
+            Expr::value(Some(format!("{}: {message}", now.to_rfc3339()))),
+        )
+        .filter(erp_stock::Column::ShopId.eq(shop_id))
+        .filter(erp_stock::Column::SkuId.eq(sku_id))
+        .filter(erp_stock::Column::WarehouseId.eq(warehouse_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiktok_is_told_what_can_be_sold_never_below_zero() {
+        assert_eq!(sellable(10, 3, 2), 5);
+        assert_eq!(sellable(4, 3, 2), 0);
+        assert_eq!(sellable(0, 0, 0), 0);
+        assert_eq!(sellable(MAX_QUANTITY + 5, 0, 0), MAX_QUANTITY);
+    }
+}
