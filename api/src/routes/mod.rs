@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod json;
 pub mod orders;
 pub mod products;
+pub mod returns;
 pub mod shops;
 pub mod sync;
 pub mod webhooks;
@@ -39,6 +40,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(products::list_products)
         .service(products::get_product)
         .service(inventory::stock_history)
+        .service(returns::list_returns)
+        .service(returns::get_return)
+        .service(returns::list_cancellations)
+        .service(returns::get_cancellation)
         .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)

@@ -192,13 +192,24 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
         EventType::ProductStatusChange
         | EventType::ProductInformationChange
         | EventType::ProductCreation
-        | EventType::ProductAuditStatusChange
-        | EventType::CancellationStatusChange
-        | EventType::ReturnStatusChange => Ok(Outcome::Unhandled(format!(
+        | EventType::ProductAuditStatusChange => Ok(Outcome::Unhandled(format!(
             "{} is stored; refetching its {} from a webhook is not built yet (the next incremental sync catches it); replayable once it is",
             kind.name(),
             kind.feature().map_or("data", |f| f.as_str()),
         ))),
+        // The request itself, then its order (TikTok's current state of both, saved through the
+        // upserts that never put an older state over a newer one).
+        EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
+            use crate::sync::returns::{Kind, Refetched, refetch_named};
+            let which = match kind {
+                EventType::ReturnStatusChange => Kind::Return,
+                _ => Kind::Cancellation,
+            };
+            match refetch_named(state, &shop, which, data).await? {
+                Refetched::Orders(ids) => refetch_orders(state, shop, &ids).await,
+                Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
+            }
+        }
     }
 }
 
