@@ -10,6 +10,7 @@ mod connect;
 mod errors;
 mod openapi;
 mod operations;
+mod returns;
 mod secrets;
 mod shops;
 mod sync;

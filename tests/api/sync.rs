@@ -18,7 +18,9 @@ use tiktok_sandbox::world::{ProductStatus, format_amount};
 use crate::helpers::*;
 use crate::sandbox_env::*;
 
-async fn connected_with(config: impl FnOnce(&mut tiktok_sandbox::SandboxConfig)) -> SandboxEnv {
+pub(crate) async fn connected_with(
+    config: impl FnOnce(&mut tiktok_sandbox::SandboxConfig),
+) -> SandboxEnv {
     let env = sandbox_env_with(config, |_| {}).await;
     env.connect().await;
     env
@@ -30,7 +32,7 @@ async fn connected() -> SandboxEnv {
 
 /// Stops the app's background workers (sync workers, scheduler) so the test alone drives the queue;
 /// the clock keeps moving itself to the client's back-off deadlines.
-fn drive_by_hand(env: &SandboxEnv) {
+pub(crate) fn drive_by_hand(env: &SandboxEnv) {
     env.app.workers.cancel();
     auto_advance(
         env.app.clock.clone(),
@@ -39,7 +41,7 @@ fn drive_by_hand(env: &SandboxEnv) {
 }
 
 /// Moves our clock and the sandbox's together, as time moves for both in the world.
-async fn advance_both(env: &SandboxEnv, by: chrono::Duration) {
+pub(crate) async fn advance_both(env: &SandboxEnv, by: chrono::Duration) {
     env.app.clock.advance(by);
     env.control(
         "/_sandbox/clock",
@@ -48,11 +50,11 @@ async fn advance_both(env: &SandboxEnv, by: chrono::Duration) {
     .await;
 }
 
-fn operator(env: &SandboxEnv) -> String {
+pub(crate) fn operator(env: &SandboxEnv) -> String {
     env.app.token("acme", Role::Operator)
 }
 
-async fn runnable_jobs(env: &SandboxEnv) -> u64 {
+pub(crate) async fn runnable_jobs(env: &SandboxEnv) -> u64 {
     let now = env.app.state.clock.now();
     let all = sync_job::Entity::find()
         .all(&env.app.state.db)
@@ -64,7 +66,7 @@ async fn runnable_jobs(env: &SandboxEnv) -> u64 {
 }
 
 /// Runs jobs until none is runnable (also while background workers take some).
-async fn drain(env: &SandboxEnv) {
+pub(crate) async fn drain(env: &SandboxEnv) {
     for _ in 0..2000 {
         if jobs::run_once(&env.app.state).await {
             continue;
@@ -77,7 +79,7 @@ async fn drain(env: &SandboxEnv) {
     panic!("the sync queue did not drain");
 }
 
-async fn sync(env: &SandboxEnv, body: Value) -> Value {
+pub(crate) async fn sync(env: &SandboxEnv, body: Value) -> Value {
     let (status, body) = env
         .app
         .post(&env.shop_path("/sync"), &operator(env), body)
@@ -86,7 +88,7 @@ async fn sync(env: &SandboxEnv, body: Value) -> Value {
     body
 }
 
-async fn job(env: &SandboxEnv, id: &str) -> Value {
+pub(crate) async fn job(env: &SandboxEnv, id: &str) -> Value {
     let (status, body) = env
         .app
         .get(
@@ -98,7 +100,7 @@ async fn job(env: &SandboxEnv, id: &str) -> Value {
     body
 }
 
-async fn sandbox_shop(env: &SandboxEnv) -> u64 {
+pub(crate) async fn sandbox_shop(env: &SandboxEnv) -> u64 {
     env.tiktok_shop_id().await.parse().unwrap()
 }
 
@@ -742,7 +744,7 @@ async fn sync_requests_are_checked() {
 }
 
 /// Every item of a paged list, following `next_cursor`.
-async fn all_pages(env: &SandboxEnv, path: &str) -> Vec<Value> {
+pub(crate) async fn all_pages(env: &SandboxEnv, path: &str) -> Vec<Value> {
     let viewer = env.app.token("acme", Role::Viewer);
     let sep = if path.contains('?') { '&' } else { '?' };
     let mut items = Vec::new();

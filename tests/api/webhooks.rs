@@ -11,14 +11,18 @@ use crate::sandbox_env::*;
 
 const HOOK: &str = "/api/webhooks/tiktok";
 
-fn sign(app_key: &str, app_secret: &str, body: &[u8]) -> String {
+pub(crate) fn sign(app_key: &str, app_secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap();
     mac.update(app_key.as_bytes());
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
 }
 
-async fn deliver(env: &SandboxEnv, body: &[u8], signature: Option<String>) -> (u16, String) {
+pub(crate) async fn deliver(
+    env: &SandboxEnv,
+    body: &[u8],
+    signature: Option<String>,
+) -> (u16, String) {
     let mut req = env
         .app
         .client
@@ -40,7 +44,7 @@ async fn stored(env: &SandboxEnv) -> u64 {
 }
 
 /// Processes until no stored event waits (the app's own background processor may take some first).
-async fn settle(env: &SandboxEnv) {
+pub(crate) async fn settle(env: &SandboxEnv) {
     for _ in 0..500 {
         process::process_due(&env.app.state, 100).await.unwrap();
         let (_, waiting) = env
@@ -58,7 +62,12 @@ async fn settle(env: &SandboxEnv) {
     panic!("webhook events were not processed");
 }
 
-fn event_body(tiktok_shop: &str, event_type: i64, notification: &str, data: Value) -> Vec<u8> {
+pub(crate) fn event_body(
+    tiktok_shop: &str,
+    event_type: i64,
+    notification: &str,
+    data: Value,
+) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "type": event_type, "tts_notification_id": notification, "shop_id": tiktok_shop,
         "timestamp": chrono::Utc::now().timestamp(), "data": data,
