@@ -201,9 +201,10 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
         // upserts that never put an older state over a newer one).
         EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
             use crate::sync::returns::{Kind, Refetched, refetch_named};
-            let which = match kind {
-                EventType::ReturnStatusChange => Kind::Return,
-                _ => Kind::Cancellation,
+            let which = if matches!(kind, EventType::ReturnStatusChange) {
+                Kind::Return
+            } else {
+                Kind::Cancellation
             };
             match refetch_named(state, &shop, which, data).await? {
                 Refetched::Orders(ids) => refetch_orders(state, shop, &ids).await,
