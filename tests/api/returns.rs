@@ -25,13 +25,13 @@ use crate::webhooks::{deliver, event_body, settle, sign};
 /// (order id, status, type, update_time, refund total, line items)
 type View = (String, String, String, i64, String, usize);
 
-async fn set_returns_area(env: &SandboxEnv, on: bool) {
+async fn set_area(env: &SandboxEnv, area: &str, on: bool) {
     let (status, body) = env
         .app
         .put(
             &env.shop_path("/features"),
             &env.app.admin(),
-            json!({"features": {"returns": on}}),
+            json!({"features": {area: on}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -44,7 +44,7 @@ async fn returns_env(orders: usize) -> SandboxEnv {
         c.products = 10;
     })
     .await;
-    set_returns_area(&env, true).await;
+    set_area(&env, "returns", true).await;
     drive_by_hand(&env);
     env
 }
@@ -610,7 +610,7 @@ async fn the_erp_views_list_filter_page_and_show_returns_and_cancellations() {
         let (status, _) = env.app.get(&env.shop_path(path), "").await;
         assert_eq!(status, 401);
     }
-    set_returns_area(&env, false).await;
+    set_area(&env, "returns", false).await;
     for path in &paths {
         let (status, body) = env.app.get(&env.shop_path(path), &viewer).await;
         assert_error(status, &body, 409, "feature_disabled");
@@ -666,7 +666,7 @@ async fn a_disabled_returns_area_is_refused_and_skipped_by_the_scheduler() {
         0
     );
     // On: the scheduler brings both with the next round.
-    set_returns_area(&env, true).await;
+    set_area(&env, "returns", true).await;
     advance_both(&env, chrono::Duration::minutes(15)).await;
     api::sync::scheduler::schedule_due(state).await.unwrap();
     let resources = resources_of_shop().await;
@@ -687,4 +687,33 @@ async fn a_disabled_returns_area_is_refused_and_skipped_by_the_scheduler() {
         names.contains("\"returns\"") && names.contains("\"cancellations\""),
         "{names}"
     );
+}
+
+#[tokio::test]
+async fn a_return_event_with_the_orders_area_off_saves_the_return_and_leaves_orders_alone() {
+    let env = returns_env(20).await;
+    let delivered = place_orders(&env, 1, "DELIVERED").await;
+    let return_id = open_returns(&env, &delivered)[0].to_string();
+    set_area(&env, "orders", false).await;
+    let shop = env.tiktok_shop_id().await;
+    let body = event_body(
+        &shop,
+        12,
+        "7400000000000000005",
+        json!({"order_id": delivered[0].to_string(), "return_id": return_id}),
+    );
+    deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
+    settle(&env).await;
+    let (_, processed) = env
+        .app
+        .get(
+            &env.shop_path("/webhooks/events?state=processed"),
+            &env.token,
+        )
+        .await;
+    assert_eq!(processed["items"][0]["event"], "RETURN_STATUS_CHANGE");
+    let saved = local(&env, Kind::Return).await.remove(&return_id);
+    assert!(saved.is_some());
+    assert_eq!(saved, expected(&env, Kind::Return).await.remove(&return_id));
+    assert!(local_order(&env, &delivered[0].to_string()).await.is_none());
 }

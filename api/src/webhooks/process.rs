@@ -207,6 +207,7 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
                 Kind::Cancellation
             };
             match refetch_named(state, &shop, which, data).await? {
+                Refetched::Orders(ids) if ids.is_empty() => Ok(Outcome::Processed),
                 Refetched::Orders(ids) => refetch_orders(state, shop, &ids).await,
                 Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
             }

@@ -20,8 +20,8 @@ pub use convert::{Line, Record, Refund, convert, lines_of};
 use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, cursor};
 use crate::app::AppState;
-use crate::shops::ShopStatus;
 use crate::shops::tokens::ShopSession;
+use crate::shops::{Feature, Features, ShopStatus};
 
 pub const RETURNS_PATH: &str = "/return_refund/202602/returns/search";
 pub const CANCELLATIONS_PATH: &str = "/return_refund/202602/cancellations/search";
@@ -303,7 +303,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
 /// What a webhook refetch found.
 #[derive(Debug)]
 pub enum Refetched {
-    /// Saved (or found older than what is stored); these orders should be refetched too.
+    /// Saved (or found older than what is stored); these orders should be refetched too (none while
+    /// the orders area is off).
     Orders(Vec<String>),
     /// Nothing to do, and why.
     Nothing(String),
@@ -359,6 +360,9 @@ pub async fn refetch_named(
     };
     let record = convert(kind, &shop.id, raw, state.clock.now()).map_err(|e| e.to_string())?;
     save(&state.db, &record).await.map_err(|e| e.to_string())?;
+    if !Features::from_json(&shop.features).is_enabled(Feature::Orders) {
+        return Ok(Refetched::Orders(Vec::new()));
+    }
     let mut orders = vec![record.order_id];
     if let Some(named) = id_text(&data["order_id"])
         && !orders.contains(&named)
