@@ -182,13 +182,12 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
 }
 
 /// Saves one page's records in one transaction with the high-water mark; a record that cannot be
-/// read is logged and skipped. Returns (saved, skipped).
+/// read is logged and skipped. Returns (saved, skipped, the page's newest `update_time`).
 async fn save_page(
     state: &AppState,
     kind: Kind,
     shop_id: &str,
     records: Vec<Value>,
-    advance_cursor: bool,
 ) -> Result<(u64, u64, Option<i64>), DbErr> {
     let now = state.clock.now();
     let txn = super::begin_write(&state.db).await?;
@@ -215,7 +214,7 @@ async fn save_page(
             high = Ord::max(high, Some(t));
         }
     }
-    if advance_cursor && let Some(h) = high {
+    if let Some(h) = high {
         cursor::advance(&txn, shop_id, kind.resource(), h, now).await?;
     }
     txn.commit().await?;
@@ -282,7 +281,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
             .await?
             .data;
         let records = page.records(kind);
-        let (saved, skipped, high) = save_page(state, kind, &shop_id, records, true).await?;
+        let (saved, skipped, high) = save_page(state, kind, &shop_id, records).await?;
         ctx.progress.items += saved;
         ctx.progress.skipped += skipped;
         if high.is_some() {
