@@ -19,7 +19,8 @@ use utoipa_actix_web::AppExt;
         (name = "orders", description = "The shop's TikTok orders as synced: filters, lines, packages, status history"),
         (name = "products", description = "The shop's TikTok products as synced: SKUs, prices, stock per warehouse"),
         (name = "inventory", description = "Stock per SKU and warehouse, and its history"),
-        (name = "sync", description = "Sync a shop's orders, products and warehouses from TikTok: jobs, progress, retries"),
+        (name = "returns", description = "The shop's TikTok returns and cancellation requests as synced, each with its order (the returns area)"),
+        (name = "sync", description = "Sync a shop's orders, products, warehouses, returns and cancellations from TikTok: jobs, progress, retries"),
         (name = "webhooks", description = "TikTok's webhook deliveries, the stored events and the subscriptions"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )

@@ -7,6 +7,7 @@ mod m20261124_000001_create_shops;
 mod m20261124_000002_create_connections;
 mod m20261124_000003_create_sync;
 mod m20261124_000004_create_webhook_events;
+mod m20261124_000005_create_returns;
 mod m20261124_000006_create_stock_thresholds;
 mod m20261124_000007_create_erp_writes;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_connections::Migration),
             Box::new(m20261124_000003_create_sync::Migration),
             Box::new(m20261124_000004_create_webhook_events::Migration),
+            Box::new(m20261124_000005_create_returns::Migration),
             Box::new(m20261124_000006_create_stock_thresholds::Migration),
             Box::new(m20261124_000007_create_erp_writes::Migration),
         ]

@@ -12,6 +12,7 @@ mod inventory;
 mod openapi;
 mod operations;
 mod reconcile;
+mod returns;
 mod secrets;
 mod shops;
 mod stock;

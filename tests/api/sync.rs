@@ -54,7 +54,7 @@ pub(crate) fn operator(env: &SandboxEnv) -> String {
     env.app.token("acme", Role::Operator)
 }
 
-async fn runnable_jobs(env: &SandboxEnv) -> u64 {
+pub(crate) async fn runnable_jobs(env: &SandboxEnv) -> u64 {
     let now = env.app.state.clock.now();
     let all = sync_job::Entity::find()
         .all(&env.app.state.db)
@@ -744,7 +744,7 @@ async fn sync_requests_are_checked() {
 }
 
 /// Every item of a paged list, following `next_cursor`.
-async fn all_pages(env: &SandboxEnv, path: &str) -> Vec<Value> {
+pub(crate) async fn all_pages(env: &SandboxEnv, path: &str) -> Vec<Value> {
     let viewer = env.app.token("acme", Role::Viewer);
     let sep = if path.contains('?') { '&' } else { '?' };
     let mut items = Vec::new();

@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod json;
 pub mod orders;
 pub mod products;
+pub mod returns;
 pub mod shops;
 pub mod stock;
 pub mod sync;
@@ -49,6 +50,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stock::adjust_stock)
         .service(stock::batch_stock)
         .service(stock::list_audit)
+        .service(returns::list_returns)
+        .service(returns::get_return)
+        .service(returns::list_cancellations)
+        .service(returns::get_cancellation)
         .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)

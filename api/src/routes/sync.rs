@@ -22,7 +22,8 @@ use crate::sync::{Mode, Resource};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"resources": ["orders", "products"], "mode": "incremental"}))]
 pub struct SyncIn {
-    /// orders, products, warehouses; left out: every resource whose area is enabled.
+    /// orders, products, warehouses, returns, cancellations; left out: every resource whose area is
+    /// enabled.
     pub resources: Option<Vec<Resource>>,
     /// incremental (default): what changed since the last sync; full: everything again.
     pub mode: Option<Mode>,
@@ -158,7 +159,7 @@ pub async fn request_sync(
         Some(list) if list.is_empty() => {
             return Err(ApiError::invalid_field(
                 "resources",
-                "must name at least one of orders, products, warehouses (or be left out)",
+                "must name at least one of orders, products, warehouses, returns, cancellations (or be left out)",
             ));
         }
         Some(list) => list,

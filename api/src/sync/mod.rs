@@ -1,5 +1,6 @@
 //! Sync: the durable job queue ([`jobs`]), the scheduler of automatic syncs ([`scheduler`]) and one
-//! syncer per resource ([`orders`], [`products`], [`warehouses`]), each with its TikTok wire types and
+//! syncer per resource ([`orders`], [`products`], [`warehouses`], [`returns`] for returns and
+//! cancellations), each with its TikTok wire types and
 //! their conversion to our rows. Syncers page with `page_token`, upsert by (shop, TikTok id), and move
 //! the resource's high-water mark ([`cursor`]) only after the rows before it are committed.
 
@@ -7,6 +8,7 @@ pub mod cursor;
 pub mod jobs;
 pub mod orders;
 pub mod products;
+pub mod returns;
 pub mod scheduler;
 pub mod views;
 pub mod warehouses;
@@ -28,16 +30,26 @@ pub enum Resource {
     Orders,
     Products,
     Warehouses,
+    Returns,
+    Cancellations,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 3] = [Resource::Orders, Resource::Products, Resource::Warehouses];
+    pub const ALL: [Resource; 5] = [
+        Resource::Orders,
+        Resource::Products,
+        Resource::Warehouses,
+        Resource::Returns,
+        Resource::Cancellations,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Orders => "orders",
             Resource::Products => "products",
             Resource::Warehouses => "warehouses",
+            Resource::Returns => "returns",
+            Resource::Cancellations => "cancellations",
         }
     }
 
@@ -52,6 +64,8 @@ impl Resource {
             Resource::Orders => Feature::Orders,
             Resource::Products => Feature::Products,
             Resource::Warehouses => Feature::Inventory,
+            // A cancellation is an after-sales request like a return: one area for both.
+            Resource::Returns | Resource::Cancellations => Feature::Returns,
         }
     }
 }

@@ -120,7 +120,7 @@ pub struct OrderRows {
     pub packages: Vec<tiktok_order_package::Model>,
 }
 
-fn amount(field: &str, raw: Option<String>) -> anyhow::Result<String> {
+pub(crate) fn amount(field: &str, raw: Option<String>) -> anyhow::Result<String> {
     let s = raw.unwrap_or_else(|| "0".into());
     // A decimal string, kept as TikTok wrote it (no float ever touches money).
     let ok = !s.is_empty()

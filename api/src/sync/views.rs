@@ -1,6 +1,7 @@
 //! The ERP's read side of what sync stored: orders (filters, keyset pages, detail with lines,
-//! packages and status history) and products (SKUs with stock per warehouse). Every query is scoped
-//! to a shop the caller's tenant owns (the handler loaded it with `find_for_tenant`).
+//! packages and status history), products (SKUs with stock per warehouse), returns and cancellations
+//! (each with its order). Every query is scoped to a shop the caller's tenant owns (the handler
+//! loaded it with `find_for_tenant`).
 
 use std::collections::BTreeMap;
 
@@ -384,3 +385,124 @@ pub async fn list_warehouses(
         .all(db)
         .await?)
 }
+
+/// TikTok's return statuses (the rejection is spelled both ways in TikTok's documents).
+pub const RETURN_STATUSES: [&str; 9] = [
+    "RETURN_OR_REFUND_REQUEST_PENDING",
+    "REFUND_OR_RETURN_REQUEST_REJECT",
+    "RETURN_OR_REFUND_REQUEST_REJECT",
+    "AWAITING_BUYER_SHIP",
+    "BUYER_SHIPPED_ITEM",
+    "REJECT_RECEIVE_PACKAGE",
+    "RETURN_OR_REFUND_REQUEST_SUCCESS",
+    "RETURN_OR_REFUND_REQUEST_CANCEL",
+    "RETURN_OR_REFUND_REQUEST_COMPLETE",
+];
+
+/// TikTok's cancellation statuses.
+pub const CANCELLATION_STATUSES: [&str; 5] = [
+    "CANCELLATION_REQUEST_PENDING",
+    "CANCELLATION_REQUEST_SUCCESS",
+    "CANCELLATION_REQUEST_CANCEL",
+    "CANCELLATION_REQUEST_COMPLETE",
+    "CANCELLATION_REQUEST_REJECT",
+];
+
+/// Validated filters of the returns and cancellations lists.
+#[derive(Debug, Default)]
+pub struct AfterSaleFilter {
+    pub status: Option<String>,
+    pub order_id: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
+}
+
+/// A TikTok id in a filter: digits only.
+pub fn parse_tiktok_id(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw {
+        None => Ok(None),
+        Some(s) if !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some(s.to_owned()))
+        }
+        Some(s) => Err(ApiError::invalid_field(
+            field,
+            format!("{s:?} is not a TikTok id (digits only)"),
+        )),
+    }
+}
+
+// Returns and cancellations have the same columns under two tables; one macro keeps their list and
+// detail queries from drifting apart.
+macro_rules! after_sale_views {
+    ($list:ident, $detail:ident, $entity:ident, $noun:literal) => {
+        /// A shop's records, newest created first.
+        pub async fn $list(
+            db: &DatabaseConnection,
+            shop_id: &str,
+            filter: &AfterSaleFilter,
+            limit: u64,
+            after: Option<Cursor>,
+        ) -> ApiResult<(Vec<entity::$entity::Model>, Option<Cursor>)> {
+            use entity::$entity::{Column, Entity};
+            let mut query = Entity::find().filter(Column::ShopId.eq(shop_id));
+            if let Some(s) = &filter.status {
+                query = query.filter(Column::Status.eq(s));
+            }
+            if let Some(o) = &filter.order_id {
+                query = query.filter(Column::OrderId.eq(o));
+            }
+            if let Some(t) = filter.created_from {
+                query = query.filter(Column::CreateTime.gte(t));
+            }
+            if let Some(t) = filter.created_to {
+                query = query.filter(Column::CreateTime.lt(t));
+            }
+            if let Some(t) = filter.updated_from {
+                query = query.filter(Column::UpdateTime.gte(t));
+            }
+            if let Some(t) = filter.updated_to {
+                query = query.filter(Column::UpdateTime.lt(t));
+            }
+            Ok(keyset_page(
+                db,
+                query,
+                (Column::CreateTime, Column::Id),
+                Direction::NewestFirst,
+                limit,
+                after,
+                |r| Cursor {
+                    at: r.create_time,
+                    id: r.id.clone(),
+                },
+            )
+            .await?)
+        }
+
+        /// One record with its order as last synced (none when the order is not synced yet).
+        pub async fn $detail(
+            db: &DatabaseConnection,
+            shop_id: &str,
+            id: &str,
+        ) -> ApiResult<(entity::$entity::Model, Option<tiktok_order::Model>)> {
+            let record = entity::$entity::Entity::find_by_id((shop_id.to_owned(), id.to_owned()))
+                .one(db)
+                .await?
+                .ok_or_else(|| ApiError::not_found($noun))?;
+            let order =
+                tiktok_order::Entity::find_by_id((shop_id.to_owned(), record.order_id.clone()))
+                    .one(db)
+                    .await?;
+            Ok((record, order))
+        }
+    };
+}
+
+after_sale_views!(list_returns, return_detail, tiktok_return, "return");
+after_sale_views!(
+    list_cancellations,
+    cancellation_detail,
+    tiktok_cancellation,
+    "cancellation"
+);

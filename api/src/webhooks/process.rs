@@ -21,6 +21,7 @@ use crate::shops::{Features, ShopStatus};
 pub const STATE_PROCESSED: &str = "processed";
 pub const STATE_SKIPPED: &str = "skipped";
 pub const STATE_DEAD: &str = "dead";
+/// No longer produced (every event type has a processor); rows stored by earlier versions may carry it.
 pub const STATE_UNHANDLED: &str = "unhandled";
 
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -31,8 +32,6 @@ const CLAIM: i64 = 120;
 enum Outcome {
     Processed,
     Skipped(String),
-    /// Kept for a processor that does not exist yet; replayable once it does.
-    Unhandled(String),
 }
 
 fn backoff(attempts: i32) -> Duration {
@@ -92,9 +91,6 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
                     webhook_event::Column::ProcessedAt,
                     Expr::value(Some(finished_at)),
                 ),
-            Ok(Outcome::Unhandled(why)) => update
-                .col_expr(webhook_event::Column::State, Expr::value(STATE_UNHANDLED))
-                .col_expr(webhook_event::Column::LastError, Expr::value(Some(why))),
             Err(error) if event.attempts + 1 >= MAX_ATTEMPTS => {
                 tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
                 update
@@ -195,12 +191,20 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
         | EventType::ProductAuditStatusChange => {
             refetch_product(state, shop, id_text(&data["product_id"])).await
         }
+        // The request itself, then its order (TikTok's current state of both, saved through the
+        // upserts that never put an older state over a newer one).
         EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
-            Ok(Outcome::Unhandled(format!(
-                "{} is stored; refetching its {} from a webhook is not built yet (the next incremental sync catches it); replayable once it is",
-                kind.name(),
-                kind.feature().map_or("data", |f| f.as_str()),
-            )))
+            use crate::sync::returns::{Kind, Refetched, refetch_named};
+            let which = if matches!(kind, EventType::ReturnStatusChange) {
+                Kind::Return
+            } else {
+                Kind::Cancellation
+            };
+            match refetch_named(state, &shop, which, data).await? {
+                Refetched::Orders(ids) if ids.is_empty() => Ok(Outcome::Processed),
+                Refetched::Orders(ids) => refetch_orders(state, shop, &ids).await,
+                Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
+            }
         }
     }
 }

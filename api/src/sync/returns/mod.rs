@@ -1,0 +1,395 @@
+//! Returns and cancellations (TikTok's after-sales requests): `POST /return_refund/202602/returns/search`
+//! and `…/cancellations/search`, sorted by `update_time` ascending, paged with `page_token`, each page
+//! saved in one transaction with the high-water mark, as orders are. Both kinds read into one
+//! [`Record`] and are upserted by (shop, TikTok id) only when they are not older than the stored row,
+//! so a slow page or a late webhook refetch never puts an older state over a newer one.
+
+mod convert;
+
+use reqwest::Method;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, Iterable};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use entity::{shop, tiktok_cancellation, tiktok_return};
+
+pub use convert::{Line, Record, Refund, convert, lines_of};
+
+use super::jobs::{JobCtx, JobError};
+use super::{Mode, OVERLAP_SECS, Resource, cursor};
+use crate::app::AppState;
+use crate::shops::tokens::ShopSession;
+use crate::shops::{Feature, Features, ShopStatus};
+
+pub const RETURNS_PATH: &str = "/return_refund/202602/returns/search";
+pub const CANCELLATIONS_PATH: &str = "/return_refund/202602/cancellations/search";
+/// TikTok allows 10..50 for returns and 1..50 for cancellations.
+const PAGE_SIZE: u32 = 50;
+/// The smallest page TikTok accepts for returns; enough for a refetch by id.
+const REFETCH_PAGE_SIZE: u32 = 10;
+
+/// Which of the two after-sales requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Return,
+    Cancellation,
+}
+
+impl Kind {
+    pub fn resource(self) -> Resource {
+        match self {
+            Kind::Return => Resource::Returns,
+            Kind::Cancellation => Resource::Cancellations,
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Return => "return",
+            Kind::Cancellation => "cancellation",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Return => RETURNS_PATH,
+            Kind::Cancellation => CANCELLATIONS_PATH,
+        }
+    }
+
+    /// The list in a search answer.
+    fn list_key(self) -> &'static str {
+        match self {
+            Kind::Return => "return_orders",
+            Kind::Cancellation => "cancellations",
+        }
+    }
+
+    /// The id field of a record, and of a webhook event's data.
+    pub fn id_key(self) -> &'static str {
+        match self {
+            Kind::Return => "return_id",
+            Kind::Cancellation => "cancel_id",
+        }
+    }
+
+    /// The search filter by ids.
+    fn ids_filter(self) -> &'static str {
+        match self {
+            Kind::Return => "return_ids",
+            Kind::Cancellation => "cancel_ids",
+        }
+    }
+}
+
+/// Inserts or updates the row unless the stored one is newer (by TikTok's `update_time`): the
+/// comparison is in the upsert itself (`ON CONFLICT … DO UPDATE … WHERE stored <= incoming`), so it
+/// holds between concurrent writers on SQLite and PostgreSQL. Returns whether the row was written.
+pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> {
+    let lines = serde_json::to_string(&r.lines).unwrap_or_else(|_| "[]".into());
+    let (currency, total, subtotal, shipping_fee, tax) = match &r.refund {
+        Some(f) => (
+            Some(f.currency.clone()),
+            Some(f.total.clone()),
+            f.subtotal.clone(),
+            f.shipping_fee.clone(),
+            f.tax.clone(),
+        ),
+        None => (None, None, None, None, None),
+    };
+    let written = match r.kind {
+        Kind::Return => {
+            use tiktok_return::{ActiveModel, Column, Entity};
+            let am = ActiveModel {
+                shop_id: Set(r.shop_id.clone()),
+                id: Set(r.id.clone()),
+                order_id: Set(r.order_id.clone()),
+                return_type: Set(r.kind_type.clone()),
+                status: Set(r.status.clone()),
+                role: Set(r.role.clone()),
+                reason: Set(r.reason.clone()),
+                reason_text: Set(r.reason_text.clone()),
+                currency: Set(currency),
+                refund_total: Set(total),
+                refund_subtotal: Set(subtotal),
+                refund_shipping_fee: Set(shipping_fee),
+                refund_tax: Set(tax),
+                line_items: Set(lines),
+                create_time: Set(r.create_time),
+                update_time: Set(r.update_time),
+                synced_at: Set(r.synced_at),
+            };
+            Entity::insert(am)
+                .on_conflict(
+                    OnConflict::columns([Column::ShopId, Column::Id])
+                        .update_columns(
+                            Column::iter().filter(|c| !matches!(c, Column::ShopId | Column::Id)),
+                        )
+                        .action_and_where(
+                            Expr::col((Entity, Column::UpdateTime))
+                                .lte(Expr::col((Alias::new("excluded"), Column::UpdateTime))),
+                        )
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await
+        }
+        Kind::Cancellation => {
+            use tiktok_cancellation::{ActiveModel, Column, Entity};
+            let am = ActiveModel {
+                shop_id: Set(r.shop_id.clone()),
+                id: Set(r.id.clone()),
+                order_id: Set(r.order_id.clone()),
+                cancel_type: Set(r.kind_type.clone()),
+                status: Set(r.status.clone()),
+                role: Set(r.role.clone()),
+                reason: Set(r.reason.clone()),
+                reason_text: Set(r.reason_text.clone()),
+                currency: Set(currency),
+                refund_total: Set(total),
+                refund_subtotal: Set(subtotal),
+                refund_shipping_fee: Set(shipping_fee),
+                refund_tax: Set(tax),
+                line_items: Set(lines),
+                create_time: Set(r.create_time),
+                update_time: Set(r.update_time),
+                synced_at: Set(r.synced_at),
+            };
+            Entity::insert(am)
+                .on_conflict(
+                    OnConflict::columns([Column::ShopId, Column::Id])
+                        .update_columns(
+                            Column::iter().filter(|c| !matches!(c, Column::ShopId | Column::Id)),
+                        )
+                        .action_and_where(
+                            Expr::col((Entity, Column::UpdateTime))
+                                .lte(Expr::col((Alias::new("excluded"), Column::UpdateTime))),
+                        )
+                        .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await
+        }
+    };
+    match written {
+        Ok(n) => Ok(n > 0),
+        // Some drivers report "no row written" as an error rather than a count of 0.
+        Err(DbErr::RecordNotInserted) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Saves one page's records in one transaction with the high-water mark; a record that cannot be
+/// read is logged and skipped. Returns (saved, of them new or newer than stored, skipped, the page's
+/// newest `update_time`).
+async fn save_page(
+    state: &AppState,
+    kind: Kind,
+    shop_id: &str,
+    records: Vec<Value>,
+) -> Result<(u64, u64, u64, Option<i64>), DbErr> {
+    let now = state.clock.now();
+    let txn = super::begin_write(&state.db).await?;
+    let (mut saved, mut changed, mut skipped, mut high) = (0, 0, 0, None::<i64>);
+    for raw in records {
+        let update_time = raw.get("update_time").and_then(Value::as_i64);
+        let id = raw
+            .get(kind.id_key())
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned();
+        match convert(kind, shop_id, raw, now) {
+            Ok(record) => {
+                if stored_update_time(&txn, &record).await? < Some(record.update_time) {
+                    changed += 1;
+                }
+                save(&txn, &record).await?;
+                saved += 1;
+            }
+            Err(e) => {
+                tracing::warn!(kind = kind.noun(), id = %id, error = %e, "skipping a record TikTok sent that we cannot read");
+                skipped += 1;
+            }
+        }
+        // Past an unreadable record too: reading it again cannot make it readable.
+        if let Some(t) = update_time {
+            high = Ord::max(high, Some(t));
+        }
+    }
+    if let Some(h) = high {
+        cursor::advance(&txn, shop_id, kind.resource(), h, now).await?;
+    }
+    txn.commit().await?;
+    Ok((saved, changed, skipped, high))
+}
+
+/// The stored row's `update_time`, if there is one.
+async fn stored_update_time(
+    db: &impl ConnectionTrait,
+    r: &Record,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
+    let key = (r.shop_id.clone(), r.id.clone());
+    Ok(match r.kind {
+        Kind::Return => tiktok_return::Entity::find_by_id(key)
+            .one(db)
+            .await?
+            .map(|row| row.update_time),
+        Kind::Cancellation => tiktok_cancellation::Entity::find_by_id(key)
+            .one(db)
+            .await?
+            .map(|row| row.update_time),
+    })
+}
+
+fn search_query(page_size: u32, page_token: Option<&str>) -> Vec<(String, String)> {
+    let mut query = vec![
+        ("page_size".to_owned(), page_size.to_string()),
+        ("sort_field".to_owned(), "update_time".to_owned()),
+        ("sort_order".to_owned(), "ASC".to_owned()),
+    ];
+    if let Some(t) = page_token {
+        query.push(("page_token".to_owned(), t.to_owned()));
+    }
+    query
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchPage {
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    total_count: Option<u64>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
+}
+
+impl SearchPage {
+    fn records(&mut self, kind: Kind) -> Vec<Value> {
+        match self.rest.remove(kind.list_key()) {
+            Some(Value::Array(list)) => list,
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
+/// an interrupted attempt of this job got to.
+pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
+    let state = ctx.state;
+    let shop_id = ctx.shop_id().to_owned();
+    let from = match ctx.mode {
+        Mode::Incremental => cursor::get(&state.db, &shop_id, kind.resource())
+            .await?
+            .map(|h| h - OVERLAP_SECS),
+        Mode::Full => ctx.progress.resume_from,
+    };
+    let body = match from {
+        Some(t) => json!({"update_time_ge": t}),
+        None => json!({}),
+    };
+    let mut page_token: Option<String> = None;
+    loop {
+        let mut page = ctx
+            .session
+            .call::<SearchPage>(
+                state,
+                Method::POST,
+                kind.path(),
+                search_query(PAGE_SIZE, page_token.as_deref()),
+                Some(body.clone()),
+            )
+            .await?
+            .data;
+        let records = page.records(kind);
+        let (saved, changed, skipped, high) = save_page(state, kind, &shop_id, records).await?;
+        ctx.progress.items += saved;
+        ctx.progress.changed += changed;
+        ctx.progress.skipped += skipped;
+        if high.is_some() {
+            ctx.progress.resume_from = high;
+        }
+        ctx.progress.pages += 1;
+        if page.total_count.is_some() {
+            ctx.progress.total = page.total_count;
+        }
+        ctx.checkpoint().await?;
+        match page.next_page_token.filter(|t| !t.is_empty()) {
+            Some(t) => page_token = Some(t),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// What a webhook refetch found.
+#[derive(Debug)]
+pub enum Refetched {
+    /// Saved (or found older than what is stored); these orders should be refetched too (none while
+    /// the orders area is off).
+    Orders(Vec<String>),
+    /// Nothing to do, and why.
+    Nothing(String),
+}
+
+/// TikTok's ids arrive as strings, and sometimes as numbers.
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// For CANCELLATION_STATUS_CHANGE and RETURN_STATUS_CHANGE: refetches the named cancellation or return
+/// (TikTok's current state) and saves it through the same guarded upsert as sync, so a late or
+/// repeated event never undoes a newer state. Answers the orders to refetch with it.
+pub async fn refetch_named(
+    state: &AppState,
+    shop: &shop::Model,
+    kind: Kind,
+    data: &Value,
+) -> Result<Refetched, String> {
+    let Some(id) = id_text(&data[kind.id_key()]).filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return Ok(Refetched::Nothing(format!(
+            "the event names no {}",
+            kind.noun()
+        )));
+    };
+    if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
+        return Ok(Refetched::Nothing("the shop is not connected".into()));
+    }
+    let mut session = ShopSession::open(state, shop.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut page = session
+        .call::<SearchPage>(
+            state,
+            Method::POST,
+            kind.path(),
+            search_query(REFETCH_PAGE_SIZE, None),
+            Some(json!({ kind.ids_filter(): [id] })),
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .data;
+    let mut records = page.records(kind);
+    records.retain(|r| id_text(&r[kind.id_key()]).as_deref() == Some(id.as_str()));
+    let Some(raw) = records.pop() else {
+        // Not visible yet (or gone): worth a retry later; the next sync catches it meanwhile.
+        return Err(format!("TikTok does not list {} {id}", kind.noun()));
+    };
+    let record = convert(kind, &shop.id, raw, state.clock.now()).map_err(|e| e.to_string())?;
+    save(&state.db, &record).await.map_err(|e| e.to_string())?;
+    if !Features::from_json(&shop.features).is_enabled(Feature::Orders) {
+        return Ok(Refetched::Orders(Vec::new()));
+    }
+    let mut orders = vec![record.order_id];
+    if let Some(named) = id_text(&data["order_id"])
+        && !orders.contains(&named)
+    {
+        orders.push(named);
+    }
+    Ok(Refetched::Orders(orders))
+}
