@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect};
 
 use entity::{inventory_setting, sku_stock, sku_stock_threshold, tiktok_product, tiktok_sku};
 
@@ -176,10 +176,7 @@ pub async fn list(
 ) -> ApiResult<(Vec<InventoryItem>, Option<Cursor>)> {
     let mut query = tiktok_sku::Entity::find()
         .filter(tiktok_sku::Column::ShopId.eq(shop_id))
-        .filter(Expr::cust(
-            "tiktok_skus.product_id NOT IN (SELECT p.id FROM tiktok_products p \
-             WHERE p.shop_id = tiktok_skus.shop_id AND p.status = 'DELETED')",
-        ));
+        .filter(not_deleted());
     if let Some(s) = &filter.seller_sku {
         query = query.filter(tiktok_sku::Column::SellerSku.eq(s));
     }
@@ -187,16 +184,8 @@ pub async fn list(
         query = query.filter(tiktok_sku::Column::ProductId.eq(p));
     }
     if filter.low_stock {
-        // The same rule as `describe`, in SQL, so that a page holds `limit` low SKUs.
         let shop_default = shop_threshold(db, shop_id).await?;
-        // The threshold is an integer we validated, so it is written into the SQL as a literal
-        // (placeholders inside custom SQL differ between SQLite and PostgreSQL).
-        query = query.filter(Expr::cust(format!(
-            "(SELECT COALESCE(SUM(q.quantity), 0) FROM sku_stock q \
-               WHERE q.shop_id = tiktok_skus.shop_id AND q.sku_id = tiktok_skus.id) \
-             <= COALESCE((SELECT t.low_stock_threshold FROM sku_stock_thresholds t \
-               WHERE t.shop_id = tiktok_skus.shop_id AND t.sku_id = tiktok_skus.id), {shop_default})"
-        )));
+        query = query.filter(is_low(shop_default));
     }
     if let Some(c) = after {
         query = query.filter(tiktok_sku::Column::Id.gt(c.id));
@@ -213,6 +202,53 @@ pub async fn list(
         None
     };
     Ok((describe(db, shop_id, skus).await?, next))
+}
+
+/// A SKU row of `tiktok_skus` is low: the rule of [`describe`], in SQL, so that a page holds `limit`
+/// low SKUs. The threshold is an integer we validated, so it is written into the SQL as a literal
+/// (placeholders inside custom SQL differ between SQLite and PostgreSQL).
+fn is_low(shop_default: i64) -> Expr {
+    Expr::cust(format!(
+        "(SELECT COALESCE(SUM(q.quantity), 0) FROM sku_stock q \
+           WHERE q.shop_id = tiktok_skus.shop_id AND q.sku_id = tiktok_skus.id) \
+         <= COALESCE((SELECT t.low_stock_threshold FROM sku_stock_thresholds t \
+           WHERE t.shop_id = tiktok_skus.shop_id AND t.sku_id = tiktok_skus.id), {shop_default})"
+    ))
+}
+
+fn not_deleted() -> Expr {
+    Expr::cust(
+        "tiktok_skus.product_id NOT IN (SELECT p.id FROM tiktok_products p \
+         WHERE p.shop_id = tiktok_skus.shop_id AND p.status = 'DELETED')",
+    )
+}
+
+/// How many of the shop's SKUs are low.
+pub async fn count_low(db: &impl ConnectionTrait, shop_id: &str) -> Result<u64, DbErr> {
+    let shop_default = shop_threshold(db, shop_id).await?;
+    tiktok_sku::Entity::find()
+        .filter(tiktok_sku::Column::ShopId.eq(shop_id))
+        .filter(not_deleted())
+        .filter(is_low(shop_default))
+        .count(db)
+        .await
+}
+
+/// Publishes `ocean_low_stock_skus{shop}` for every connected shop with the inventory area on.
+pub async fn publish_low_stock(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use crate::shops::{Feature, Features, ShopStatus};
+    let shops = entity::shop::Entity::find()
+        .filter(entity::shop::Column::DeletedAt.is_null())
+        .filter(entity::shop::Column::Status.eq(ShopStatus::Connected.as_str()))
+        .all(db)
+        .await?;
+    for shop in shops {
+        if Features::from_json(&shop.features).is_enabled(Feature::Inventory) {
+            let low = count_low(db, &shop.id).await?;
+            metrics::gauge!("ocean_low_stock_skus", "shop" => shop.id).set(low as f64);
+        }
+    }
+    Ok(())
 }
 
 /// Lists ordered by an id alone carry the epoch as the cursor's time.

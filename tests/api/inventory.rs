@@ -166,6 +166,26 @@ async fn inventory_lists_every_sku_with_its_stock_and_flags_the_low_ones() {
         .map(|(k, _)| k.clone())
         .collect();
     assert_eq!(low, expected_low);
+    // And as a metric, per shop.
+    api::inventory::publish_low_stock(&env.app.state.db)
+        .await
+        .unwrap();
+    let metrics = env
+        .app
+        .client
+        .get(env.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = format!(
+        "ocean_low_stock_skus{{shop=\"{}\"}} {}",
+        env.shop_id,
+        expected_low.len()
+    );
+    assert!(metrics.contains(&line), "{line} in\n{metrics}");
 
     // The shop's threshold moves every SKU without its own.
     let (status, body) = env

@@ -1,7 +1,6 @@
 //! Sync: the durable job queue ([`jobs`]), the scheduler of automatic syncs ([`scheduler`]) and one
 //! syncer per resource ([`orders`], [`products`], [`warehouses`], [`returns`] for returns and
-//! cancellations), each with its TikTok wire types and
-//! their conversion to our rows. Syncers page with `page_token`, upsert by (shop, TikTok id), and move
+//! cancellations), each with its TikTok wire types and their conversion to our rows. Syncers page with `page_token`, upsert by (shop, TikTok id), and move
 //! the resource's high-water mark ([`cursor`]) only after the rows before it are committed.
 
 pub mod cursor;

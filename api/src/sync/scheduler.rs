@@ -66,6 +66,9 @@ pub fn spawn_scheduler(state: actix_web::web::Data<AppState>, stop: Cancellation
                     if let Err(e) = schedule_due(&state).await {
                         tracing::warn!(error = %e, "sync scheduler pass failed");
                     }
+                    if let Err(e) = crate::inventory::publish_low_stock(&state.db).await {
+                        tracing::warn!(error = %e, "low-stock metric pass failed");
+                    }
                 }
                 _ = stop.cancelled() => break,
             }
