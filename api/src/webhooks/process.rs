@@ -12,8 +12,8 @@ use sea_orm::{QueryOrder, QuerySelect};
 
 use entity::{shop, tiktok_grant, webhook_event};
 
-use super::EventType;
 use super::receive::STATE_RECEIVED;
+use super::{EventType, id_text};
 use crate::app::AppState;
 use crate::shops::tokens::ShopSession;
 use crate::shops::{Features, ShopStatus};
@@ -206,15 +206,6 @@ async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outc
                 Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
             }
         }
-    }
-}
-
-/// TikTok's ids arrive as strings, and sometimes as numbers.
-fn id_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

@@ -22,6 +22,7 @@ use super::{Mode, OVERLAP_SECS, Resource, cursor};
 use crate::app::AppState;
 use crate::shops::tokens::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
+use crate::webhooks::id_text;
 
 pub const RETURNS_PATH: &str = "/return_refund/202602/returns/search";
 pub const CANCELLATIONS_PATH: &str = "/return_refund/202602/cancellations/search";
@@ -330,15 +331,6 @@ pub enum Refetched {
     Orders(Vec<String>),
     /// Nothing to do, and why.
     Nothing(String),
-}
-
-/// TikTok's ids arrive as strings, and sometimes as numbers.
-fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// For CANCELLATION_STATUS_CHANGE and RETURN_STATUS_CHANGE: refetches the named cancellation or return
