@@ -154,6 +154,28 @@ fn level_json(level: StockLevel) -> ApiResult<(StatusCode, serde_json::Value)> {
     ))
 }
 
+/// One stock write of a single-SKU route (the caller checked the role), under its `Idempotency-Key`.
+async fn one_write(
+    state: &AppState,
+    user: &AuthUser,
+    shop_id: &str,
+    req: &HttpRequest,
+    raw: &[u8],
+    write: StockWrite,
+) -> ApiResult<HttpResponse> {
+    let shop = find_for_tenant(&state.db, &user.tenant, shop_id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    idempotency::run(
+        &state.db,
+        &user.tenant,
+        req,
+        raw,
+        state.clock.now(),
+        || async { level_json(stock::write(state, user, &shop, &write).await?) },
+    )
+    .await
+}
+
 /// Set the ERP's count of a SKU in a warehouse and push what can be sold to TikTok.
 #[utoipa::path(
     tag = "inventory",
@@ -184,24 +206,14 @@ pub async fn set_stock(
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Operator)?;
-    let (id, sku_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
     let input: SetStockIn = parse_json(&body.0)?;
+    let (id, sku_id) = path.into_inner();
     let write = StockWrite {
         sku_id,
         warehouse_id: input.warehouse_id,
         change: Change::Set(input.on_hand),
     };
-    idempotency::run(
-        &state.db,
-        &user.tenant,
-        &req,
-        &body.0,
-        state.clock.now(),
-        || async { level_json(stock::write(&state, &user, &shop, &write).await?) },
-    )
-    .await
+    one_write(&state, &user, &id, &req, &body.0, write).await
 }
 
 /// Move the ERP's count of a SKU in a warehouse and push what can be sold to TikTok.
@@ -234,24 +246,14 @@ pub async fn adjust_stock(
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Operator)?;
-    let (id, sku_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
     let input: AdjustStockIn = parse_json(&body.0)?;
+    let (id, sku_id) = path.into_inner();
     let write = StockWrite {
         sku_id,
         warehouse_id: input.warehouse_id,
         change: Change::Adjust(input.delta),
     };
-    idempotency::run(
-        &state.db,
-        &user.tenant,
-        &req,
-        &body.0,
-        state.clock.now(),
-        || async { level_json(stock::write(&state, &user, &shop, &write).await?) },
-    )
-    .await
+    one_write(&state, &user, &id, &req, &body.0, write).await
 }
 
 /// Up to 100 stock writes; each is done or refused on its own, and the answer lists every result.
