@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod routes;
 pub mod shops;
+pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
 pub mod telemetry;

@@ -15,6 +15,7 @@ mod reconcile;
 mod returns;
 mod secrets;
 mod shops;
+mod sku_mapping;
 mod stock;
 mod sync;
 mod sync_faults;

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod products;
 pub mod returns;
 pub mod shops;
+pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
 pub mod webhooks;
@@ -50,6 +51,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stock::adjust_stock)
         .service(stock::batch_stock)
         .service(stock::list_audit)
+        .service(sku_mapping::list_mappings)
+        .service(sku_mapping::mapping_report)
+        .service(sku_mapping::put_mapping)
+        .service(sku_mapping::delete_mapping)
         .service(returns::list_returns)
         .service(returns::get_return)
         .service(returns::list_cancellations)
