@@ -18,6 +18,8 @@ use crate::error::ApiError;
 use crate::shops::quota::DbQuotaGate;
 use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
 use crate::vault::Vault;
+use crate::webhooks::signers::SignerCache;
+use crate::webhooks::writer::EventWriter;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -33,6 +35,10 @@ pub struct AppState {
     pub tiktok: TikTokClient,
     /// This process's id, as the owner of leases in the database.
     pub instance_id: String,
+    /// Who may sign each shop's webhooks, cached briefly (forget it when a shop's credentials change).
+    pub signers: SignerCache,
+    /// Stores received webhooks in group commits.
+    pub webhook_writer: EventWriter,
 }
 
 impl AppState {
@@ -40,6 +46,7 @@ impl AppState {
         settings: Settings,
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
+        webhook_writer: EventWriter,
     ) -> anyhow::Result<Self> {
         let openapi_json = crate::openapi::build()
             .to_pretty_json()
@@ -67,6 +74,8 @@ impl AppState {
         Ok(Self {
             tiktok,
             instance_id: uuid::Uuid::new_v4().to_string(),
+            signers: SignerCache::default(),
+            webhook_writer,
             vault: Vault::new(&settings.master_key),
             jwt: JwtKeys::new(&settings.jwt),
             db,
@@ -142,7 +151,10 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(settings, db, clock)?);
+        let workers = CancellationToken::new();
+        // The writer outlives the server's in-flight requests: it stops with the workers, after them.
+        let writer = EventWriter::spawn(db.clone(), workers.child_token());
+        let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -152,7 +164,6 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        let workers = CancellationToken::new();
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
         crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
         crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());

@@ -14,4 +14,5 @@ mod secrets;
 mod shops;
 mod sync;
 mod token_upkeep;
+mod webhook_ingest;
 mod webhooks;
