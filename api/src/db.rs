@@ -7,8 +7,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-const SYNCHRONOUS: SqliteSynchronous = SqliteSynchronous::Full;
-
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = std::path::Path::new(path)
@@ -24,11 +22,16 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    // Ping only a connection idle long enough to have been dropped, not one in use a moment ago:
+    // a ping on every checkout is a round trip more for every query.
+    options.test_before_acquire_if_idle_for(Duration::from_secs(30));
     // Set on every pooled connection (a PRAGMA run once would reach only one of them). WAL lets
     // readers and the writer work at once; a busy timeout waits for the write lock instead of failing.
+    // In WAL, synchronous=NORMAL syncs at checkpoints, not at every commit: a commit survives the
+    // process crashing, and only an OS crash or power loss can take back the last few.
     options.map_sqlx_sqlite_opts(|o| {
         o.journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SYNCHRONOUS)
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
     });

@@ -104,10 +104,10 @@ async fn signer(
             .find(|s| s.signed(body, signature))
             .map(|s| (s.shop_id.clone(), s.tenant_id.clone()))
     };
-    if let Some(cached) = state.signers.get(tiktok_shop_id, now) {
-        if let Some(signer) = found(&cached) {
-            return Ok(signer);
-        }
+    if let Some(cached) = state.signers.get(tiktok_shop_id, now)
+        && let Some(signer) = found(&cached)
+    {
+        return Ok(signer);
     }
     let fresh: Signers = signers::load(&state.db, &state.vault, tiktok_shop_id)
         .await

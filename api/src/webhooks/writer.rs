@@ -1,5 +1,5 @@
-//! Group commit for received webhooks. Each delivery's handler hands its verified row to one writer
-//! task and waits; the writer inserts whatever is queued (up to `MAX_BATCH` rows, with no artificial
+//! Group commit for received webhooks. Each delivery's handler hands its verified row to the writer
+//! (one task on SQLite, a few on PostgreSQL) and waits; a writer inserts whatever is queued (up to `MAX_BATCH` rows, with no artificial
 //! wait) in one INSERT, deduplicated by (shop, notification id), and answers every waiting handler
 //! only after that statement committed. So a 200 still means "stored", for one commit (one fsync)
 //! per batch instead of one per delivery.
@@ -9,11 +9,12 @@
 //! on shutdown the writer takes no more rows and stores what was already queued.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use sea_orm::IntoActiveModel;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use tokio::sync::{mpsc, oneshot};
+use sea_orm::{DbBackend, IntoActiveModel};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use entity::webhook_event;
@@ -53,10 +54,20 @@ pub struct EventWriter {
 }
 
 impl EventWriter {
-    /// Starts the writer task; it stops when `stop` is cancelled, after storing what is queued.
+    /// Starts the writer tasks; they stop when `stop` is cancelled, after storing what is queued.
+    ///
+    /// SQLite takes one writer at a time, so one task; PostgreSQL commits several transactions at
+    /// once (and flushes their WAL together), so a few tasks overlap their commits.
     pub fn spawn(db: DatabaseConnection, stop: CancellationToken) -> Self {
+        let writers = match db.get_database_backend() {
+            DbBackend::Postgres => 4,
+            _ => 1,
+        };
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, rx, stop));
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(run(db.clone(), rx.clone(), stop.clone()));
+        }
         Self { queue }
     }
 
@@ -74,22 +85,29 @@ impl EventWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>, stop: CancellationToken) {
+/// One writer: takes whatever is queued (holding the queue only while taking), stores it, repeats.
+/// After `stop`, the queue is closed to new rows and the writers store what it still holds.
+async fn run(
+    db: DatabaseConnection,
+    queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    stop: CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
-        // `recv_many` is cancel-safe: when `stop` wins, nothing was taken from the queue.
-        let received = tokio::select! {
-            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
-            () = stop.cancelled() => 0,
+        let received = {
+            let mut rx = queue.lock().await;
+            // `recv_many` is cancel-safe: when `stop` wins, nothing was taken from the queue.
+            tokio::select! {
+                n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+                () = stop.cancelled() => {
+                    rx.close();
+                    rx.recv_many(&mut batch, MAX_BATCH).await
+                }
+            }
         };
         if received == 0 {
-            break;
+            return;
         }
-        write(&db, &mut batch).await;
-    }
-    // Stopping: refuse new rows, store those already accepted.
-    rx.close();
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         write(&db, &mut batch).await;
     }
 }
