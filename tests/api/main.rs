@@ -20,4 +20,5 @@ mod stock;
 mod sync;
 mod sync_faults;
 mod token_upkeep;
+mod webhook_ingest;
 mod webhooks;

@@ -18,7 +18,9 @@ pub mod webhooks;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::health)
+    // TikTok's deliveries first: actix tries routes in order, and this is the busiest one.
+    cfg.service(webhooks::receive_webhook)
+        .service(health::health)
         .service(health::ready)
         .service(health::metrics)
         .service(health::openapi_json)
@@ -59,7 +61,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(returns::get_return)
         .service(returns::list_cancellations)
         .service(returns::get_cancellation)
-        .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)
         .service(webhooks::list_subscriptions)
