@@ -38,6 +38,7 @@ fn event(id: &str, notification: &str) -> webhook_event::Model {
         next_attempt_at: now,
         received_at: now,
         processed_at: None,
+        claim_token: None,
     }
 }
 

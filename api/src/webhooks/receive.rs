@@ -170,6 +170,7 @@ pub async fn receive(
         next_attempt_at: now,
         received_at: now,
         processed_at: None,
+        claim_token: None,
     };
     let shop = event.shop_id.clone();
     let stored = state
