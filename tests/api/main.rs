@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod connect;
 mod errors;
+mod fulfillment;
 mod inventory;
 mod openapi;
 mod operations;
