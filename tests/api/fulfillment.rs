@@ -174,6 +174,20 @@ async fn shipping_an_order_hands_it_over_prints_its_label_and_local_state_follow
     );
     assert_eq!(rows[0]["tiktok_request_id"], shipped["tiktok_request_id"]);
 
+    // The next sync agrees: nothing it reads is newer than what the ship saved.
+    let queued = sync(
+        &env,
+        json!({"resources": ["orders"], "mode": "incremental"}),
+    )
+    .await;
+    drain(&env).await;
+    let done = crate::sync::job(&env, queued["jobs"][0]["id"].as_str().unwrap()).await;
+    assert_eq!(done["progress"]["changed"], 0, "{done}");
+    assert_eq!(
+        local_order(&env, &order).await["status"],
+        "AWAITING_COLLECTION"
+    );
+
     // The label: a PDF served by us, never a redirect to TikTok.
     let res = env
         .app
@@ -486,6 +500,15 @@ async fn cancelling_an_order_and_tiktoks_refusals() {
         .await
         .remove(0);
     let cancel = |o: &str| env.shop_path(&format!("/orders/{o}/cancel"));
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/features"),
+            &env.app.admin(),
+            json!({"features": {"returns": true}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     for bad in [
         json!({"reason": "  "}),
@@ -520,6 +543,16 @@ async fn cancelling_an_order_and_tiktoks_refusals() {
     assert!(body["cancel_id"].is_string(), "{body}");
     assert_eq!(sandbox_order(&env, &open).0, "CANCELLED");
     assert_eq!(local_order(&env, &open).await["status"], "CANCELLED");
+    // The cancellation record too (the returns area is on).
+    let (status, list) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/cancellations?order_id={open}")),
+            &op(&env),
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
     assert_eq!(audit(&env).await[0]["action"], "order.cancel");
 
     // The status forbids it: TikTok's explanation comes back.

@@ -5,6 +5,7 @@ use super::*;
 const SELLER_CANCEL: &str = "/return_refund/202602/cancellations";
 
 /// Changes a seller-shipped order's tracking number and provider (after shipping, before delivery).
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn update_shipping_info(
     state: &AppState,
     user: &AuthUser,
@@ -51,6 +52,7 @@ pub async fn update_shipping_info(
 }
 
 /// The seller cancels the order (or some of its units) with a reason; TikTok refuses once shipped.
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn cancel(
     state: &AppState,
     user: &AuthUser,
@@ -108,6 +110,16 @@ pub async fn cancel(
         |d| json!({"cancel_id": d["cancel_id"], "cancel_status": d["cancel_status"]}),
     )
     .await;
+    // The cancellation itself is the returns area's record: saved now when that area is on.
+    if let Ok(done) = &outcome
+        && crate::shops::Features::from_json(&shop.features)
+            .is_enabled(crate::shops::Feature::Returns)
+    {
+        use crate::sync::returns::{Kind, refetch_named};
+        if let Err(e) = refetch_named(state, shop, Kind::Cancellation, &done.tiktok).await {
+            tracing::warn!(error = %e, "refetching the cancellation failed; sync will catch up");
+        }
+    }
     record(
         state,
         user,

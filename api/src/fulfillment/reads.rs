@@ -56,6 +56,7 @@ fn download_client() -> &'static reqwest::Client {
 }
 
 /// Fetches the package's label URL from TikTok and downloads the PDF (the ERP never goes to TikTok).
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn label(
     state: &AppState,
     shop: &shop::Model,

@@ -163,6 +163,7 @@ async fn settle(
 
 /// Ships one package. Checks first (a bad package, handover or provider is a 400 and TikTok's ship
 /// is not called), then ships, settles an unconfirmed ship, refetches the order, audits.
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %req.order_id))]
 pub async fn ship(
     state: &AppState,
     user: &AuthUser,
@@ -245,6 +246,7 @@ pub type ShipResult = Result<Shipped, ApiError>;
 
 /// Ships up to [`MAX_BATCH`] packages in one TikTok call; each is checked, shipped or refused on its
 /// own. A shape error refuses the whole batch before this (in the handler).
+#[tracing::instrument(skip_all, fields(shop = %shop.id, items = reqs.len()))]
 pub async fn ship_batch(
     state: &AppState,
     user: &AuthUser,
