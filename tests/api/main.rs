@@ -9,6 +9,7 @@ mod cli;
 mod connect;
 mod errors;
 mod fulfillment;
+mod fulfillment_safety;
 mod inventory;
 mod openapi;
 mod operations;
