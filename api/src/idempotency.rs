@@ -172,6 +172,46 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
+    run_with(db, tenant, req, body, now, work, |e| {
+        e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
+    })
+    .await
+}
+
+/// [`run`] for writes that are safe to run again after any server-side failure (a ship is settled
+/// by reading the package back, a shipping info update sets the same values): every 5xx frees the
+/// key, so a retry with the same key after "TikTok unavailable" tries again instead of replaying it.
+pub async fn run_rerunnable<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    run_with(db, tenant, req, body, now, work, |e| {
+        e.status.is_server_error()
+    })
+    .await
+}
+
+async fn run_with<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+    frees_key: impl Fn(&ApiError) -> bool,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
     let claim = match start(db, tenant, req, body, now).await? {
         Start::Replay(answer) => return Ok(answer),
         Start::Run(claim) => claim,
@@ -180,11 +220,7 @@ where
     if let Some(claim) = claim {
         match &outcome {
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e)
-                if e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN =>
-            {
-                release(db, claim).await?
-            }
+            Err(e) if frees_key(e) => release(db, claim).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;

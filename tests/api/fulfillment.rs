@@ -595,6 +595,16 @@ async fn cancelling_an_order_and_tiktoks_refusals() {
         .app
         .post(&cancel(&open), &op(&env), json!({"reason": "Again"}))
         .await;
+    // Asked again (a retry): the seller's cancel holds, so it is a success, not a second cancel.
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["already_cancelled"], true);
+    // Cancelled by someone else (TikTok, the buyer): refused with TikTok's word.
+    let gone = orders(&env, 1, "CANCELLED", "TIKTOK").await.remove(0);
+    advance_both(&env, chrono::Duration::seconds(1)).await;
+    let (status, body) = env
+        .app
+        .post(&cancel(&gone), &op(&env), json!({"reason": "Again"}))
+        .await;
     assert_error(status, &body, 409, "cancel_refused");
     let rows = audit(&env).await;
     assert_eq!(

@@ -130,8 +130,27 @@ async fn the_orders_area_is_guarded_and_writes_are_idempotent() {
 #[tokio::test]
 async fn a_lost_answer_never_ships_twice_nor_reports_a_failure() {
     let env = ship_env().await;
-    let both = orders(&env, 2, "AWAITING_SHIPMENT", "TIKTOK").await;
+    let both = orders(&env, 3, "AWAITING_SHIPMENT", "TIKTOK").await;
     let state = env.sandbox.state();
+
+    // TikTok down: nothing shipped, and the same key tries again (the failure is not replayed).
+    let body = json!({"handover_method": "DROP_OFF"});
+    state.set_faults(
+        Faults {
+            error_5xx: 1.0,
+            ..Default::default()
+        },
+        Some(3),
+    );
+    let (status, answer, _) =
+        post_with_key(&env, &ship_path(&env, &both[2]), "down-1", body.clone()).await;
+    state.set_faults(Faults::default(), None);
+    assert_error(status, &answer, 502, "tiktok_unavailable");
+    assert_eq!(sandbox_order(&env, &both[2]).2, "PROCESSING");
+    let (status, answer, replayed) =
+        post_with_key(&env, &ship_path(&env, &both[2]), "down-1", body.clone()).await;
+    assert_eq!((status, replayed), (200, false), "{answer}");
+    assert_eq!(answer["already_shipped"], false);
 
     // Every answer after the order's read lost (the ship, the client's retries, the read-back):
     // TikTok shipped it and we cannot know; the key is freed for the same request.

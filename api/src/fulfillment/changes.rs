@@ -83,33 +83,20 @@ pub async fn cancel(
     let answer = session
         .call::<Value>(state, Method::POST, SELLER_CANCEL, vec![], Some(body))
         .await;
-    let answer = answer.map_err(|e| {
-        // TikTok's business refusal (shipped, already cancelled): the order's state forbids it.
-        if e.status == StatusCode::UNPROCESSABLE_ENTITY {
-            let message = e
-                .details
-                .first()
-                .and_then(|d| d["tiktok_message"].as_str())
-                .unwrap_or("refused")
-                .to_owned();
-            let mut c = ApiError::conflict(
-                "cancel_refused",
-                format!("TikTok refused to cancel the order: {message}"),
-            );
-            c.details = e.details;
-            c
-        } else {
-            e
+    let outcome = match answer {
+        Ok(a) => {
+            after(
+                state,
+                &mut session,
+                order_id,
+                Ok(a),
+                |d| json!({"cancel_id": d["cancel_id"], "cancel_status": d["cancel_status"]}),
+            )
+            .await
         }
-    });
-    let outcome = after(
-        state,
-        &mut session,
-        order_id,
-        answer,
-        |d| json!({"cancel_id": d["cancel_id"], "cancel_status": d["cancel_status"]}),
-    )
-    .await;
+        Err(e) if line_item_ids.is_empty() => settle_cancel(state, &mut session, order_id, e).await,
+        Err(e) => Err(cancel_refused(e)),
+    };
     // The cancellation itself is the returns area's record: saved now when that area is on.
     if let Ok(done) = &outcome
         && crate::shops::Features::from_json(&shop.features)
@@ -132,6 +119,59 @@ pub async fn cancel(
     )
     .await?;
     outcome
+}
+
+/// TikTok's business refusal (shipped, already cancelled): the order's state forbids it.
+fn cancel_refused(e: ApiError) -> ApiError {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+        return e;
+    }
+    let message = e
+        .details
+        .first()
+        .and_then(|d| d["tiktok_message"].as_str())
+        .unwrap_or("refused")
+        .to_owned();
+    let mut c = ApiError::conflict(
+        "cancel_refused",
+        format!("TikTok refused to cancel the order: {message}"),
+    );
+    c.details = e.details;
+    c
+}
+
+/// Settles a whole-order cancel TikTok did not confirm (a lost answer, or "already cancelled" to a
+/// retry) by reading the order back: cancelled by the seller is a success, never a second try.
+async fn settle_cancel(
+    state: &AppState,
+    session: &mut ShopSession,
+    order_id: &str,
+    failure: ApiError,
+) -> ApiResult<OrderAfter> {
+    let order = match fetch_order(state, session, order_id).await {
+        Ok(o) => o,
+        Err(_) if failure.status.is_server_error() => {
+            let mut e = ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                crate::idempotency::OUTCOME_UNKNOWN,
+                "TikTok did not answer, so whether the order was cancelled is unknown; send the same request again (same Idempotency-Key)",
+            );
+            e.details = failure.details;
+            return Err(e);
+        }
+        Err(_) => return Err(cancel_refused(failure)),
+    };
+    if order["status"].as_str() == Some("CANCELLED")
+        && order["cancellation_initiator"].as_str() == Some("SELLER")
+    {
+        return Ok(OrderAfter {
+            order_id: order_id.to_owned(),
+            order_status: Some("CANCELLED".into()),
+            tiktok_request_id: failure.tiktok_request_id(),
+            tiktok: json!({"already_cancelled": true}),
+        });
+    }
+    Err(cancel_refused(failure))
 }
 
 /// After a write on one order: on success, refetch and save the order.

@@ -298,7 +298,7 @@ pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::
     params(
         ("id" = String, Path, description = "Our shop id"),
         ("order_id" = String, Path, description = "TikTok's order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx the same key runs it again (settled against TikTok, never done twice)"),
     ),
     request_body = ShipIn,
     responses(
@@ -335,7 +335,7 @@ pub async fn ship_order(
         order_id,
     };
     let audit = serde_json::to_value(&input).map_err(ApiError::internal)?;
-    idempotency::run(
+    idempotency::run_rerunnable(
         &state.db,
         &user.tenant,
         &req,
@@ -356,7 +356,7 @@ pub async fn ship_order(
     tag = "fulfillment",
     params(
         ("id" = String, Path, description = "Our shop id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx the same key runs it again (settled against TikTok, never done twice)"),
     ),
     request_body = BatchShipIn,
     responses(
@@ -408,7 +408,7 @@ pub async fn ship_batch(
         });
         audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
     }
-    idempotency::run(&state.db, &user.tenant, &req, &body.0, state.clock.now(), || async {
+    idempotency::run_rerunnable(&state.db, &user.tenant, &req, &body.0, state.clock.now(), || async {
         let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
         let results: Vec<BatchShipResultOut> = ships
             .iter()

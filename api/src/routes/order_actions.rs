@@ -70,6 +70,10 @@ pub struct OrderWriteOut {
     pub cancel_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_status: Option<String>,
+    /// Cancel only: true when the seller had already cancelled it (a retry, a lost answer): success,
+    /// not a second cancel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_cancelled: Option<bool>,
     pub tiktok_request_id: Option<String>,
 }
 
@@ -79,6 +83,7 @@ impl From<OrderAfter> for OrderWriteOut {
         Self {
             cancel_id: field("cancel_id"),
             cancel_status: field("cancel_status"),
+            already_cancelled: o.tiktok["already_cancelled"].as_bool(),
             order_id: o.order_id,
             order_status: o.order_status,
             tiktok_request_id: o.tiktok_request_id,
@@ -191,7 +196,7 @@ pub async fn order_tracking(
     params(
         ("id" = String, Path, description = "Our shop id"),
         ("order_id" = String, Path, description = "TikTok's order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx the same key runs it again (settled against TikTok, never done twice)"),
     ),
     request_body = ShippingInfoIn,
     responses(
@@ -220,7 +225,7 @@ pub async fn update_shipping_info(
     let number = tracking_number("tracking_number", &input.tracking_number)?;
     let provider = provider_id("shipping_provider_id", &input.shipping_provider_id)?;
     let audit = serde_json::json!({"tracking_number": number, "shipping_provider_id": provider});
-    idempotency::run(
+    idempotency::run_rerunnable(
         &state.db,
         &user.tenant,
         &req,
@@ -238,24 +243,25 @@ pub async fn update_shipping_info(
 }
 
 /// The seller cancels an order (or some of its units) with a reason. TikTok refuses once the order
-/// has shipped or if it is already cancelled: a 409 `cancel_refused` with TikTok's message.
+/// has shipped or if someone else cancelled it: a 409 `cancel_refused` with TikTok's message. Already
+/// cancelled by the seller (a retry, a lost answer) is a success with `already_cancelled: true`.
 /// (No separate confirm / ready-to-ship step: shipping a package is TikTok's ready-to-ship.)
 #[utoipa::path(
     tag = "fulfillment",
     params(
         ("id" = String, Path, description = "Our shop id"),
         ("order_id" = String, Path, description = "TikTok's order id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx the same key runs it again (settled against TikTok, never done twice)"),
     ),
     request_body = CancelIn,
     responses(
-        (status = 200, description = "Cancelled", body = OrderWriteOut),
+        (status = 200, description = "Cancelled (or found cancelled by the seller)", body = OrderWriteOut),
         (status = 400, description = "No reason, or a line item not of this order; nothing changed", body = ErrorEnvelope),
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "TikTok refused: the order's status forbids it (`cancel_refused`, TikTok's code, message and request_id in `details`); area disabled; shop not connected; or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
-        (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),
+        (status = 502, description = "TikTok unavailable; `tiktok_outcome_unknown` when its answer was lost: send the same request again", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -286,7 +292,7 @@ pub async fn cancel_order(
         }
     }
     let audit = serde_json::json!({"reason": reason, "line_item_ids": input.line_item_ids});
-    idempotency::run(
+    idempotency::run_rerunnable(
         &state.db,
         &user.tenant,
         &req,
