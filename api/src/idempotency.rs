@@ -17,6 +17,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub const HEADER: &str = "idempotency-key";
 pub const MAX_KEY_LEN: usize = 255;
+/// The error code of a write whose outcome at TikTok is unknown (its answer was lost): like an
+/// internal error, it frees the key, so the same request can be sent again and settle it.
+pub const OUTCOME_UNKNOWN: &str = "tiktok_outcome_unknown";
 
 /// A key this request holds until its answer is stored.
 pub struct Claim {
@@ -155,8 +158,8 @@ async fn release(db: &DatabaseConnection, claim: Claim) -> Result<(), DbErr> {
 }
 
 /// Runs `work` under the request's `Idempotency-Key` (when it has one) and answers its result as JSON.
-/// Every answer is stored, refusals included, except an internal error: then nothing is known to
-/// have been done, and the key is freed for another try.
+/// Every answer is stored, refusals included, except an internal error or an unknown outcome
+/// ([`OUTCOME_UNKNOWN`]): then the key is freed for another try.
 pub async fn run<F, Fut>(
     db: &DatabaseConnection,
     tenant: &str,
@@ -164,6 +167,46 @@ pub async fn run<F, Fut>(
     body: &[u8],
     now: DateTime<Utc>,
     work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    run_with(db, tenant, req, body, now, work, |e| {
+        e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
+    })
+    .await
+}
+
+/// [`run`] for writes that are safe to run again after any server-side failure (a ship is settled
+/// by reading the package back, a shipping info update sets the same values): every 5xx frees the
+/// key, so a retry with the same key after "TikTok unavailable" tries again instead of replaying it.
+pub async fn run_rerunnable<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    run_with(db, tenant, req, body, now, work, |e| {
+        e.status.is_server_error()
+    })
+    .await
+}
+
+async fn run_with<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+    frees_key: impl Fn(&ApiError) -> bool,
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
@@ -177,7 +220,7 @@ where
     if let Some(claim) = claim {
         match &outcome {
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => release(db, claim).await?,
+            Err(e) if frees_key(e) => release(db, claim).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;

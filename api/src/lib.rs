@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod fulfillment;
 pub mod idempotency;
 pub mod inventory;
 pub mod keys;

@@ -8,6 +8,8 @@ mod auth;
 mod cli;
 mod connect;
 mod errors;
+mod fulfillment;
+mod fulfillment_safety;
 mod inventory;
 mod openapi;
 mod operations;

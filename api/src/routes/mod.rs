@@ -3,9 +3,11 @@
 //! OpenAPI document: a route registered here is in the document by construction.
 
 pub mod connection;
+pub mod fulfillment;
 pub mod health;
 pub mod inventory;
 pub mod json;
+pub mod order_actions;
 pub mod orders;
 pub mod products;
 pub mod returns;
@@ -39,6 +41,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sync::list_jobs)
         .service(sync::get_job)
         .service(sync::retry_job)
+        .service(fulfillment::ship_batch)
+        .service(fulfillment::ship_order)
+        .service(fulfillment::shipping_options)
+        .service(order_actions::label)
+        .service(order_actions::order_tracking)
+        .service(order_actions::update_shipping_info)
+        .service(order_actions::cancel_order)
         .service(orders::list_orders)
         .service(orders::get_order)
         .service(products::list_products)
