@@ -3,11 +3,12 @@
 //! and dead-lettered with their error after the last attempt. Events of a disabled area are kept and
 //! marked `skipped`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{DatabaseBackend, QueryOrder};
 
 use entity::{shop, tiktok_grant, webhook_event};
@@ -81,68 +82,99 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
         .order_by_asc(webhook_event::Column::EventTime)
         .all(&state.db)
         .await?;
+    // Events that end the same way are finished together, in one statement per outcome.
+    let mut finished: BTreeMap<(&'static str, Option<String>), Vec<String>> = BTreeMap::new();
+    let mut shops = HashMap::new();
     let mut done = 0;
     for event in claimed {
-        let outcome = dispatch(state, &event).await;
-        let finished_at = state.clock.now();
-        let update = webhook_event::Entity::update_many()
-            .filter(webhook_event::Column::Id.eq(event.id.clone()))
-            .filter(webhook_event::Column::ClaimToken.eq(&token))
-            .col_expr(
-                webhook_event::Column::Attempts,
-                Expr::value(event.attempts + 1),
-            );
-        let update = match outcome {
-            Ok(Outcome::Processed) => update
-                .col_expr(webhook_event::Column::State, Expr::value(STATE_PROCESSED))
+        done += 1;
+        match dispatch(state, &mut shops, &event).await {
+            Ok(Outcome::Processed) => finished
+                .entry((STATE_PROCESSED, None))
+                .or_default()
+                .push(event.id),
+            Ok(Outcome::Skipped(why)) => finished
+                .entry((STATE_SKIPPED, Some(why)))
+                .or_default()
+                .push(event.id),
+            Err(error) => {
+                let update = webhook_event::Entity::update_many()
+                    .filter(webhook_event::Column::Id.eq(event.id.clone()))
+                    .filter(webhook_event::Column::ClaimToken.eq(&token))
+                    .col_expr(
+                        webhook_event::Column::Attempts,
+                        Expr::value(event.attempts + 1),
+                    )
+                    .col_expr(
+                        webhook_event::Column::LastError,
+                        Expr::value(Some(error.clone())),
+                    );
+                let update = if event.attempts + 1 >= MAX_ATTEMPTS {
+                    tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
+                    update.col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
+                } else {
+                    tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
+                    update.col_expr(
+                        webhook_event::Column::NextAttemptAt,
+                        Expr::value(state.clock.now() + backoff(event.attempts)),
+                    )
+                };
+                update.exec(&state.db).await?;
+            }
+        }
+    }
+    let finished_at = state.clock.now();
+    for ((end_state, why), ids) in finished {
+        for chunk in ids.chunks(500) {
+            webhook_event::Entity::update_many()
+                .col_expr(webhook_event::Column::State, Expr::value(end_state))
+                .col_expr(webhook_event::Column::LastError, Expr::value(why.clone()))
                 .col_expr(
-                    webhook_event::Column::LastError,
-                    Expr::value(Option::<String>::None),
+                    webhook_event::Column::ProcessedAt,
+                    Expr::value(Some(finished_at)),
                 )
                 .col_expr(
-                    webhook_event::Column::ProcessedAt,
-                    Expr::value(Some(finished_at)),
-                ),
-            Ok(Outcome::Skipped(why)) => update
-                .col_expr(webhook_event::Column::State, Expr::value(STATE_SKIPPED))
-                .col_expr(webhook_event::Column::LastError, Expr::value(Some(why)))
-                .col_expr(
-                    webhook_event::Column::ProcessedAt,
-                    Expr::value(Some(finished_at)),
-                ),
-            Err(error) if event.attempts + 1 >= MAX_ATTEMPTS => {
-                tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
-                update
-                    .col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
-                    .col_expr(webhook_event::Column::LastError, Expr::value(Some(error)))
-            }
-            Err(error) => {
-                tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
-                update
-                    .col_expr(webhook_event::Column::LastError, Expr::value(Some(error)))
-                    .col_expr(
-                        webhook_event::Column::NextAttemptAt,
-                        Expr::value(finished_at + backoff(event.attempts)),
-                    )
-            }
-        };
-        update.exec(&state.db).await?;
-        done += 1;
+                    webhook_event::Column::Attempts,
+                    Expr::col(webhook_event::Column::Attempts).add(1),
+                )
+                .filter(webhook_event::Column::Id.is_in(chunk.to_vec()))
+                .filter(webhook_event::Column::ClaimToken.eq(&token))
+                .exec(&state.db)
+                .await?;
+        }
     }
     Ok(done)
 }
 
-async fn dispatch(state: &AppState, event: &webhook_event::Model) -> Result<Outcome, String> {
+/// The shops of a batch's events, read once per batch.
+type ShopCache = HashMap<String, Option<shop::Model>>;
+
+async fn dispatch(
+    state: &AppState,
+    shops: &mut ShopCache,
+    event: &webhook_event::Model,
+) -> Result<Outcome, String> {
     let Some(kind) = EventType::from_code(i64::from(event.event_type)) else {
         return Ok(Outcome::Skipped(format!(
             "unknown event type {}",
             event.event_type
         )));
     };
-    let shop = shop::Entity::find_by_id(event.shop_id.clone())
-        .one(&state.db)
-        .await
-        .map_err(|e| e.to_string())?;
+    let shop = match shops.get(&event.shop_id) {
+        Some(known) => known.clone(),
+        None => {
+            let found = shop::Entity::find_by_id(event.shop_id.clone())
+                .one(&state.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            shops.insert(event.shop_id.clone(), found.clone());
+            found
+        }
+    };
+    if kind == EventType::SellerDeauthorization {
+        // It changes the shop: the batch's later events read it again.
+        shops.remove(&event.shop_id);
+    }
     let Some(shop) = shop.filter(|s| s.deleted_at.is_none()) else {
         return Ok(Outcome::Skipped("the shop was deleted".into()));
     };
