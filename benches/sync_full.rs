@@ -81,6 +81,10 @@ impl Sandbox {
         vm_hwm_mib(self.child.id()).unwrap_or(0.0)
     }
 
+    fn cpu_secs(&self) -> f64 {
+        cpu_secs(self.child.id()).unwrap_or(0.0)
+    }
+
     /// The API calls on `path` the sandbox logged since `since`: (seq, sandbox time, HTTP status).
     async fn calls(&self, path: &str, since: u64) -> Vec<(u64, i64, u64)> {
         let log: Value = reqwest::get(format!(
@@ -139,6 +143,16 @@ fn vm_hwm_mib(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// CPU time (user + system) a process has used so far, from /proc (Linux; 100 ticks a second).
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 fn settings_env(database_url: &str, sandbox: &Sandbox, limit: u32) -> HashMap<String, String> {
@@ -241,6 +255,7 @@ struct Run {
     elapsed: Duration,
     items: u64,
     peak_mib: f64,
+    cpu_secs: f64,
     summary: String,
     interrupted: bool,
 }
@@ -268,10 +283,14 @@ fn run_sync(env: &HashMap<String, String>, shop: &str, cap: Duration) -> Run {
         last
     });
     let mut peak = 0.0f64;
+    let mut cpu = 0.0f64;
     let mut interrupted = false;
     loop {
         if let Some(m) = vm_hwm_mib(pid) {
             peak = peak.max(m);
+        }
+        if let Some(c) = cpu_secs(pid) {
+            cpu = cpu.max(c);
         }
         if child.try_wait().unwrap().is_some() {
             break;
@@ -300,6 +319,7 @@ fn run_sync(env: &HashMap<String, String>, shop: &str, cap: Duration) -> Run {
         elapsed,
         items,
         peak_mib: peak,
+        cpu_secs: cpu,
         summary,
         interrupted,
     }
@@ -361,16 +381,17 @@ async fn full_sync(dbs: Vec<BenchDb>, orders: u64) {
     let sandbox_mib = sandbox.vm_hwm_mib();
     println!("\na. full sync of {orders} orders, rate limits off");
     println!(
-        "| database | orders | seconds | orders/s | peak memory of the sync (VmHWM) | load before |"
+        "| database | orders | seconds | orders/s | sync CPU s | orders per sync CPU s | sandbox CPU s | peak memory of the sync (VmHWM) | load before |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     for db in dbs {
         let env = settings_env(&db.url, &sandbox, 0);
         let shop = connected_shop(&env).await;
         let load = uptime();
+        let sandbox_cpu = sandbox.cpu_secs();
         let run = run_sync(&env, &shop, FULL_CAP);
         println!(
-            "| {} | {}{} | {:.1} | {:.0} | {:.1} MiB | {load} |",
+            "| {} | {}{} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.1} MiB | {load} |",
             db.label,
             run.items,
             if run.interrupted {
@@ -380,6 +401,9 @@ async fn full_sync(dbs: Vec<BenchDb>, orders: u64) {
             },
             run.elapsed.as_secs_f64(),
             run.items as f64 / run.elapsed.as_secs_f64(),
+            run.cpu_secs,
+            run.items as f64 / run.cpu_secs.max(0.01),
+            sandbox.cpu_secs() - sandbox_cpu,
             run.peak_mib,
         );
         println!("  last line: {}", run.summary);
