@@ -274,9 +274,11 @@ struct Display {
 
 impl Display {
     fn new() -> Self {
+        // A terminal that cannot draw (no TERM, say) gets the lines too.
         let bars = std::io::stdout()
             .is_terminal()
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()))
+            .filter(|m| !m.is_hidden());
         Self { bars }
     }
 
@@ -308,7 +310,7 @@ fn spinner_style() -> ProgressStyle {
 
 fn bar_style() -> ProgressStyle {
     ProgressStyle::with_template(
-        "{prefix:>11} [{bar:32}] {pos}/{len} items · {msg} · {per_sec} · eta {eta}",
+        "{prefix:>11} [{bar:32}] {pos}/{len} items · {msg} · {elapsed} · eta {eta}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ")
