@@ -1,5 +1,7 @@
 //! `ocean-tiktok`: the command line. Each command parses its arguments and calls into `api`.
 
+mod sync_cmd;
+
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -48,6 +50,18 @@ enum Command {
         /// Lifetime, e.g. 30m, 1h, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: std::time::Duration,
+    },
+    /// Sync a shop now, with progress (the same queue and rules as `POST …/shops/{id}/sync`).
+    Sync {
+        /// Our shop id.
+        #[arg(long)]
+        shop: String,
+        /// Comma-separated, e.g. orders,products; default: every resource whose area is enabled.
+        #[arg(long, value_delimiter = ',', value_parser = sync_cmd::parse_resource)]
+        resources: Vec<api::sync::Resource>,
+        /// Re-read everything instead of what changed since the last sync.
+        #[arg(long)]
+        full: bool,
     },
     /// Manage the master key that seals stored secrets.
     Keys {
@@ -175,6 +189,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let ttl = chrono::Duration::from_std(ttl).context("--ttl is too long")?;
             println!("{}", keys.mint(&tenant, &sub, role, ttl)?);
             Ok(())
+        }
+        Command::Sync {
+            shop,
+            resources,
+            full,
+        } => {
+            sync_cmd::run(sync_cmd::SyncArgs {
+                shop,
+                resources,
+                full,
+            })
+            .await
         }
         Command::Keys {
             action: KeysAction::Rotate,

@@ -42,6 +42,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of a command that does work without serving HTTP (`ocean-tiktok sync`): no webhook
+    /// arrives, so its writer is idle and stops with the runtime.
+    pub fn without_server(
+        settings: Settings,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let writer = EventWriter::spawn(db.clone(), CancellationToken::new());
+        Self::new(settings, db, clock, writer)
+    }
+
     pub fn new(
         settings: Settings,
         db: DatabaseConnection,

@@ -35,6 +35,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
     });
+    // PostgreSQL plans each statement with its values. sqlx keeps prepared statements per
+    // connection, and a generic plan made while a table was near empty (a first sync) would go on
+    // scanning a whole shop's rows per lookup once the table is large, until an ANALYZE replans it
+    // (never, with autovacuum off): that made a full sync slow down quadratically.
+    options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
     if url.contains(":memory:") {
         options.max_connections(1);
     } else {

@@ -12,7 +12,6 @@ use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
-use crate::shops::Features;
 use crate::shops::service::find_for_tenant;
 use crate::sync::jobs::{self, Progress};
 use crate::sync::{Mode, Resource};
@@ -163,13 +162,7 @@ pub async fn request_sync(
             ));
         }
         Some(list) => list,
-        None => {
-            let features = Features::from_json(&shop.features);
-            Resource::ALL
-                .into_iter()
-                .filter(|r| features.is_enabled(r.feature()))
-                .collect()
-        }
+        None => jobs::enabled_resources(&shop),
     };
     let mut seen = Vec::new();
     resources.retain(|r| {

@@ -298,6 +298,26 @@ pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::
     }
 }
 
+/// Claims one given job for `owner` if it is claimable now: the operator's `sync` command works the
+/// job it asked for rather than the queue's next one. `None` when another worker holds it or its
+/// back-off is not over.
+pub async fn claim_job(
+    state: &AppState,
+    job_id: &str,
+    owner: &str,
+) -> Result<Option<sync_job::Model>, DbErr> {
+    let now = state.clock.now();
+    let candidate = sync_job::Entity::find_by_id(job_id.to_owned())
+        .filter(claimable(now))
+        .one(&state.db)
+        .await?;
+    match candidate {
+        // One conditional UPDATE decides a race with a worker on either database.
+        Some(c) => take(&state.db, &c, owner, now).await,
+        None => Ok(None),
+    }
+}
+
 /// Finishes a job we own; a job we no longer own is left alone.
 async fn finish(
     state: &AppState,
@@ -419,7 +439,7 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
 }
 
 /// Hands a job back untouched (shutdown): queued again at once, the attempt not counted.
-async fn release(state: &AppState, job: &sync_job::Model) -> Result<(), DbErr> {
+pub async fn release(state: &AppState, job: &sync_job::Model) -> Result<(), DbErr> {
     let now = state.clock.now();
     sync_job::Entity::update_many()
         .col_expr(sync_job::Column::State, Expr::value(QUEUED))
@@ -514,6 +534,15 @@ pub fn ensure_can_sync(shop: &shop::Model, resource: Resource) -> ApiResult<()> 
         ));
     }
     Ok(())
+}
+
+/// What a sync that names no resources covers: every resource whose area is enabled for the shop.
+pub fn enabled_resources(shop: &shop::Model) -> Vec<Resource> {
+    let features = Features::from_json(&shop.features);
+    Resource::ALL
+        .into_iter()
+        .filter(|r| features.is_enabled(r.feature()))
+        .collect()
 }
 
 /// Queues one job per resource (or returns the active one); all are checked before any is queued.

@@ -3,11 +3,13 @@
 //! mark never passes an order that is not saved. An order is upserted by (shop, TikTok id); its lines
 //! (one per unit) and packages are replaced; a status change adds a history row.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, Iterable};
+use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -214,6 +216,9 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
     })
 }
 
+/// Rows per INSERT, well under both databases' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).
+const INSERT_CHUNK: usize = 500;
+
 /// Upserts one order with its lines and packages; a new status adds a history row. An order older
 /// than the stored one is left alone ([`Saved::Stale`]).
 pub async fn save(
@@ -221,68 +226,147 @@ pub async fn save(
     rows: OrderRows,
     now: DateTime<Utc>,
 ) -> Result<Saved, DbErr> {
-    let o = &rows.order;
-    let previous = tiktok_order::Entity::find_by_id((o.shop_id.clone(), o.id.clone()))
-        .one(db)
-        .await?;
-    let saved = Saved::compare(previous.as_ref().map(|p| p.update_time), o.update_time);
-    if saved == Saved::Stale {
-        return Ok(saved);
+    Ok(save_page(db, vec![rows], now)
+        .await?
+        .pop()
+        .map_or(Saved::Same, |(_, saved)| saved))
+}
+
+/// Upserts a page of orders (one shop's) with their lines and packages in a fixed handful of
+/// statements rather than several per order; a new status adds a history row. An order that appears
+/// twice counts once, as its last copy; one older than the stored copy is not written. Answers what
+/// became of each order.
+pub async fn save_page(
+    db: &impl ConnectionTrait,
+    page: Vec<OrderRows>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Saved)>, DbErr> {
+    let mut seen = HashSet::new();
+    let mut page: Vec<OrderRows> = page
+        .into_iter()
+        .rev()
+        .filter(|r| seen.insert(r.order.id.clone()))
+        .collect();
+    page.reverse();
+    let Some(first) = page.first() else {
+        return Ok(Vec::new());
+    };
+    let shop_id = first.order.shop_id.clone();
+    let ids: Vec<String> = page.iter().map(|r| r.order.id.clone()).collect();
+    let previous: HashMap<String, (String, DateTime<Utc>)> = tiktok_order::Entity::find()
+        .select_only()
+        .columns([
+            tiktok_order::Column::Id,
+            tiktok_order::Column::Status,
+            tiktok_order::Column::UpdateTime,
+        ])
+        .filter(tiktok_order::Column::ShopId.eq(&shop_id))
+        .filter(tiktok_order::Column::Id.is_in(ids))
+        .into_tuple::<(String, String, DateTime<Utc>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, status, at)| (id, (status, at)))
+        .collect();
+    let outcomes: Vec<(String, Saved)> = page
+        .iter()
+        .map(|r| {
+            let stored = previous.get(&r.order.id).map(|(_, at)| *at);
+            (
+                r.order.id.clone(),
+                Saved::compare(stored, r.order.update_time),
+            )
+        })
+        .collect();
+    // Older than what we have: not written at all.
+    page.retain(|r| {
+        previous
+            .get(&r.order.id)
+            .is_none_or(|(_, at)| *at <= r.order.update_time)
+    });
+    if page.is_empty() {
+        return Ok(outcomes);
     }
-    if previous.as_ref().map(|p| p.status.as_str()) != Some(o.status.as_str()) {
-        order_status_history::ActiveModel {
+    let ids: Vec<String> = page.iter().map(|r| r.order.id.clone()).collect();
+    let history: Vec<order_status_history::ActiveModel> = page
+        .iter()
+        .map(|r| &r.order)
+        .filter(|o| previous.get(&o.id).map(|(s, _)| s) != Some(&o.status))
+        .map(|o| order_status_history::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
             shop_id: Set(o.shop_id.clone()),
             order_id: Set(o.id.clone()),
-            from_status: Set(previous.map(|p| p.status)),
+            from_status: Set(previous.get(&o.id).map(|(s, _)| s.clone())),
             to_status: Set(o.status.clone()),
             changed_at: Set(o.update_time),
             recorded_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-    }
-    let am: tiktok_order::ActiveModel = rows.order.clone().into();
-    tiktok_order::Entity::insert(am)
-        .on_conflict(
-            OnConflict::columns([tiktok_order::Column::ShopId, tiktok_order::Column::Id])
-                .update_columns(tiktok_order::Column::iter().filter(|c| {
-                    !matches!(c, tiktok_order::Column::ShopId | tiktok_order::Column::Id)
-                }))
-                .to_owned(),
-        )
-        .exec(db)
-        .await?;
-    let (shop_id, order_id) = (&rows.order.shop_id, &rows.order.id);
-    tiktok_order_line::Entity::delete_many()
-        .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
-        .filter(tiktok_order_line::Column::OrderId.eq(order_id))
-        .exec(db)
-        .await?;
-    if !rows.lines.is_empty() {
-        tiktok_order_line::Entity::insert_many(
-            rows.lines
+        })
+        .collect();
+    let mut orders = Vec::with_capacity(page.len());
+    let mut lines = Vec::new();
+    let mut packages = Vec::new();
+    for r in page {
+        orders.push(tiktok_order::ActiveModel::from(r.order));
+        lines.extend(
+            r.lines
                 .into_iter()
                 .map(tiktok_order_line::ActiveModel::from),
-        )
-        .exec(db)
-        .await?;
-    }
-    tiktok_order_package::Entity::delete_many()
-        .filter(tiktok_order_package::Column::ShopId.eq(shop_id))
-        .filter(tiktok_order_package::Column::OrderId.eq(order_id))
-        .exec(db)
-        .await?;
-    if !rows.packages.is_empty() {
-        tiktok_order_package::Entity::insert_many(
-            rows.packages
+        );
+        packages.extend(
+            r.packages
                 .into_iter()
                 .map(tiktok_order_package::ActiveModel::from),
-        )
+        );
+    }
+    for chunk in chunks(history) {
+        order_status_history::Entity::insert_many(chunk)
+            .exec(db)
+            .await?;
+    }
+    for chunk in chunks(orders) {
+        tiktok_order::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([tiktok_order::Column::ShopId, tiktok_order::Column::Id])
+                    .update_columns(tiktok_order::Column::iter().filter(|c| {
+                        !matches!(c, tiktok_order::Column::ShopId | tiktok_order::Column::Id)
+                    }))
+                    .to_owned(),
+            )
+            .exec(db)
+            .await?;
+    }
+    // Lines and packages are replaced whole: what TikTok sends now is what the order has.
+    tiktok_order_line::Entity::delete_many()
+        .filter(tiktok_order_line::Column::ShopId.eq(&shop_id))
+        .filter(tiktok_order_line::Column::OrderId.is_in(ids.clone()))
         .exec(db)
         .await?;
+    for chunk in chunks(lines) {
+        tiktok_order_line::Entity::insert_many(chunk)
+            .exec(db)
+            .await?;
     }
-    Ok(saved)
+    tiktok_order_package::Entity::delete_many()
+        .filter(tiktok_order_package::Column::ShopId.eq(&shop_id))
+        .filter(tiktok_order_package::Column::OrderId.is_in(ids))
+        .exec(db)
+        .await?;
+    for chunk in chunks(packages) {
+        tiktok_order_package::Entity::insert_many(chunk)
+            .exec(db)
+            .await?;
+    }
+    Ok(outcomes)
+}
+
+/// Splits rows into INSERT-sized batches (none when there are no rows: an empty INSERT is an error).
+fn chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(INSERT_CHUNK).collect());
+    }
+    out
 }
 
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
@@ -316,8 +400,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
             .await?
             .data;
         let now = state.clock.now();
-        let txn = super::begin_write(&state.db).await?;
         let mut high: Option<i64> = None;
+        let mut rows = Vec::with_capacity(page.orders.len());
         for raw in page.orders {
             let update_time = raw.get("update_time").and_then(Value::as_i64);
             let id = raw
@@ -326,10 +410,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
                 .unwrap_or("?")
                 .to_owned();
             match convert(&shop_id, raw, now) {
-                Ok(rows) => {
-                    let saved = save(&txn, rows, now).await?;
-                    ctx.progress.count(saved);
-                }
+                Ok(order) => rows.push(order),
                 Err(e) => {
                     tracing::warn!(order = %id, error = %e, "skipping an order TikTok sent that we cannot read");
                     ctx.progress.skipped += 1;
@@ -339,6 +420,11 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
             if let Some(t) = update_time {
                 high = high.max(Some(t));
             }
+        }
+        // The page in a few statements and one transaction with the high-water mark.
+        let txn = super::begin_write(&state.db).await?;
+        for (_, saved) in save_page(&txn, rows, now).await? {
+            ctx.progress.count(saved);
         }
         if let Some(h) = high {
             cursor::advance(&txn, &shop_id, Resource::Orders, h, now).await?;
@@ -379,6 +465,16 @@ mod tests {
                 {"id": "2", "sku_id": "11", "product_id": "111", "sale_price": "19.99", "currency": "USD"}
             ]
         })
+    }
+
+    #[test]
+    fn rows_are_inserted_in_bounded_batches_and_none_for_no_rows() {
+        assert!(chunks(Vec::<u8>::new()).is_empty());
+        let sizes: Vec<usize> = chunks(vec![0u8; 2 * INSERT_CHUNK + 1])
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [INSERT_CHUNK, INSERT_CHUNK, 1]);
     }
 
     #[test]
