@@ -9,9 +9,10 @@
 //! burst `b` refilling `r` per minute lets through up to `b + r - 1` calls in some 60-second window,
 //! so a burst equal to N would allow almost 2N in one minute and meet 429s. We keep
 //! `b + r - 1 = N` over a 61-second window (one second of slack for network jitter between our
-//! admission and TikTok's count): burst `b = max(1, N/10)`, refill `r = N - b + 1` per 61 s.
-//! With the default 600/min that is bursts of 60 and a steady ~9 calls/s, and no window ever sees
-//! more than N.
+//! admission and TikTok's count): burst `b = max(1, N/60)`, refill `r = N - b + 1` per 61 s.
+//! With the default 600/min that is bursts of 10 and a steady ~9.7 calls/s (0.97 of the limit over
+//! a long run), and no window ever sees more than N. A larger burst would buy quick starts at the
+//! price of the steady rate: `r` shrinks by what `b` grows.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -95,7 +96,7 @@ impl Shape {
         if per_minute == 0 {
             return None;
         }
-        let burst = (per_minute / 10).max(1);
+        let burst = (per_minute / 60).max(1);
         let refill_per_window = per_minute - burst + 1;
         Some(Shape {
             per_minute,
@@ -279,7 +280,7 @@ mod tests {
         }
         assert!(Shape::for_limit(0).is_none());
         let d = Shape::for_limit(600).unwrap();
-        assert_eq!(d.burst, 60);
+        assert_eq!(d.burst, 10);
     }
 
     /// Drives many callers through one budget on a manual clock, stepping time only when all of
@@ -293,11 +294,11 @@ mod tests {
             .to_utc();
         let clock = ManualClock::new(start);
         let limits = RateLimits {
-            per_shop_category_per_minute: 20,
+            per_shop_category_per_minute: 120,
             per_app_per_minute: 0,
         };
         let limiters = Arc::new(Limiters::new(limits, Arc::new(clock.clone())));
-        let total = 100usize;
+        let total = 600usize;
         let admitted = Arc::new(Mutex::new(Vec::<DateTime<Utc>>::new()));
         let mut tasks = Vec::new();
         for _ in 0..total {
@@ -329,16 +330,16 @@ mod tests {
         assert_eq!(
             times.iter().filter(|t| **t == start).count(),
             2,
-            "burst of 20/10"
+            "burst of 120/60"
         );
         for (i, t) in times.iter().enumerate() {
             let in_window = times[i..]
                 .iter()
                 .filter(|u| **u - *t < chrono::Duration::seconds(60))
                 .count();
-            assert!(in_window <= 20, "{in_window} calls in the minute from {t}");
+            assert!(in_window <= 120, "{in_window} calls in the minute from {t}");
         }
-        // Used, not starved: 100 calls at ~19 per 61 s take a little over 5 minutes.
+        // Used, not starved: 600 calls at ~119 per 61 s take a little over 5 minutes.
         let span = *times.last().unwrap() - start;
         assert!(span <= chrono::Duration::seconds(6 * 61), "{span}");
         assert!(span >= chrono::Duration::seconds(4 * 60), "{span}");
@@ -348,8 +349,8 @@ mod tests {
     async fn keys_are_independent_and_the_app_budget_is_shared() {
         let clock = ManualClock::new(Utc::now());
         let limits = RateLimits {
-            per_shop_category_per_minute: 10, // burst 1
-            per_app_per_minute: 30,           // burst 3
+            per_shop_category_per_minute: 60, // burst 1
+            per_app_per_minute: 180,          // burst 3
         };
         let limiters = Limiters::new(limits, Arc::new(clock.clone()));
         // One call each for three shop/category pairs: all go at once (the app's burst is 3).
@@ -372,14 +373,14 @@ mod tests {
 
         let snap = limiters.snapshot();
         let app = snap.iter().find(|q| q.shop_key.is_none()).unwrap();
-        assert_eq!(app.limit_per_minute, 30);
+        assert_eq!(app.limit_per_minute, 180);
         assert_eq!(app.burst, 3);
         assert!(app.remaining < 3);
         let s1 = snap
             .iter()
             .find(|q| q.shop_key.as_deref() == Some("s1") && q.category == Some(ApiCategory::Order))
             .unwrap();
-        assert_eq!(s1.limit_per_minute, 10);
+        assert_eq!(s1.limit_per_minute, 60);
         assert_eq!(s1.remaining, 1, "refilled after 61 s");
         let s3 = snap
             .iter()

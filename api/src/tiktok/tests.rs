@@ -816,7 +816,7 @@ async fn the_limiter_lets_the_burst_through_and_holds_the_rest_on_the_clock() {
     let clock = manual_clock();
     let server = TestServer::start(Arc::new(clock.clone()), |_, _| ok(json!({}))).await;
     let limits = RateLimits {
-        per_shop_category_per_minute: 50,
+        per_shop_category_per_minute: 300,
         per_app_per_minute: 6000,
     };
     let client = TikTokClient::new(server.hosts(), options(1, limits), Arc::new(clock.clone()));
@@ -839,7 +839,7 @@ async fn the_limiter_lets_the_burst_through_and_holds_the_rest_on_the_clock() {
         .find(|q| q.shop_key.as_deref() == Some("shop-1"))
         .unwrap();
     assert_eq!(shop.category, Some(ApiCategory::Order));
-    assert_eq!((shop.limit_per_minute, shop.burst), (50, 5));
+    assert_eq!((shop.limit_per_minute, shop.burst), (300, 5));
     assert!(
         snap.iter()
             .any(|q| q.shop_key.is_none() && q.limit_per_minute == 6000)
