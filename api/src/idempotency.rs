@@ -169,6 +169,25 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
+    run_freeing(db, tenant, req, body, now, |_| false, work).await
+}
+
+/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an error
+/// for which `free` says yes (e.g. TikTok unreachable, the outcome unknown) is not stored either, so
+/// the same request with the same key runs again instead of answering that error forever.
+pub async fn run_freeing<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    free: fn(&ApiError) -> bool,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
     let claim = match start(db, tenant, req, body, now).await? {
         Start::Replay(answer) => return Ok(answer),
         Start::Run(claim) => claim,
@@ -177,7 +196,9 @@ where
     if let Some(claim) = claim {
         match &outcome {
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => release(db, claim).await?,
+            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR || free(e) => {
+                release(db, claim).await?
+            }
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;
