@@ -5,12 +5,14 @@ mod helpers;
 mod sandbox_env;
 
 mod auth;
+mod catalog;
 mod cli;
 mod connect;
 mod errors;
 mod inventory;
 mod openapi;
 mod operations;
+mod product_writes;
 mod reconcile;
 mod returns;
 mod secrets;
