@@ -172,16 +172,19 @@ where
     run_freeing(db, tenant, req, body, now, |_| false, work).await
 }
 
-/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an error
-/// for which `free` says yes (e.g. TikTok unreachable, the outcome unknown) is not stored either, so
-/// the same request with the same key runs again instead of answering that error forever.
+/// What [`run_freeing`] hands its `free` predicate: the answer (or error) about to be stored.
+pub type Outcome = ApiResult<(StatusCode, serde_json::Value)>;
+
+/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an outcome
+/// for which `free` says yes (e.g. TikTok unreachable, so what happened is unknown) is not stored
+/// either, so the same request with the same key runs again instead of answering that forever.
 pub async fn run_freeing<F, Fut>(
     db: &DatabaseConnection,
     tenant: &str,
     req: &HttpRequest,
     body: &[u8],
     now: DateTime<Utc>,
-    free: fn(&ApiError) -> bool,
+    free: fn(&Outcome) -> bool,
     work: F,
 ) -> ApiResult<HttpResponse>
 where
@@ -195,10 +198,9 @@ where
     let outcome = work().await;
     if let Some(claim) = claim {
         match &outcome {
+            _ if free(&outcome) => release(db, claim).await?,
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR || free(e) => {
-                release(db, claim).await?
-            }
+            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => release(db, claim).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;

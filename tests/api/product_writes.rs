@@ -336,6 +336,30 @@ async fn a_lost_answer_and_a_resend_make_exactly_one_product() {
         .unwrap();
     assert_eq!(other.status(), 409);
     assert_eq!(titled(&env, "Twice tee"), 0);
+
+    // In a batch too: an item whose answer was lost keeps the batch's key free for a resend.
+    let batch = json!({"items": [new_product(&env, &l, "Batch once tee").await]});
+    let send_batch = || {
+        env.app
+            .client
+            .post(env.app.url(&env.shop_path("/products/batch/create")))
+            .bearer_auth(&op)
+            .header("idempotency-key", "batch-once-1")
+            .json(&batch)
+            .send()
+    };
+    env.control("/_sandbox/faults", json!({"drop_rate": 1.0, "seed": 4}))
+        .await;
+    let lost: Value = send_batch().await.unwrap().json().await.unwrap();
+    assert_eq!(lost["results"][0]["outcome_unknown"], true, "{lost}");
+    assert_eq!(titled(&env, "Batch once tee"), 1);
+    env.control("/_sandbox/faults", json!({"drop_rate": 0.0}))
+        .await;
+    let again = send_batch().await.unwrap();
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["succeeded"], 1, "{again}");
+    assert_eq!(titled(&env, "Batch once tee"), 1, "still one product");
 }
 
 #[tokio::test]

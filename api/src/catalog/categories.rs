@@ -174,7 +174,21 @@ pub async fn refresh(
         .exec(&txn)
         .await?;
     for chunk in rows.chunks(200) {
+        // An upsert: a refresh running at the same time may have put the same rows in already.
         tiktok_category::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([tiktok_category::Column::ShopId, tiktok_category::Column::Id])
+                    .update_columns([
+                        tiktok_category::Column::ParentId,
+                        tiktok_category::Column::LocalName,
+                        tiktok_category::Column::IsLeaf,
+                        tiktok_category::Column::PermissionStatuses,
+                        tiktok_category::Column::Attributes,
+                        tiktok_category::Column::Rules,
+                        tiktok_category::Column::DetailsFetchedAt,
+                    ])
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
     }

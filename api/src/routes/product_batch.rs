@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::product_writes::{
-    ProductWriteOut, json_of, our_key, outcome_unknown, writable_shop,
+    ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown, writable_shop,
 };
 
 pub const MAX_ITEMS: usize = 100;
@@ -75,6 +75,10 @@ pub struct BatchItemOut {
     /// TikTok's product id (known for every item but a refused create).
     pub product_id: Option<String>,
     pub ok: bool,
+    /// TikTok was unreachable or its answer was lost: whether it was done is unknown. The batch's
+    /// answer is then not kept under its `Idempotency-Key`: send the same batch with the same key again
+    /// (nothing is done twice: creates are deduplicated by TikTok, the other writes set a state).
+    pub outcome_unknown: bool,
     pub result: Option<ProductWriteOut>,
     #[schema(value_type = Option<Object>)]
     pub error: Option<serde_json::Value>,
@@ -83,9 +87,9 @@ pub struct BatchItemOut {
 /// Every item's result, in the order sent.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
-    {"index": 0, "product_id": "1729382476852855000", "ok": true, "error": null,
+    {"index": 0, "product_id": "1729382476852855000", "ok": true, "outcome_unknown": false, "error": null,
      "result": {"product_id": "1729382476852855000", "tiktok_request_id": "20261124210005000102030405060708", "skus": [], "warnings": [], "product": null}},
-    {"index": 1, "product_id": "1729382476852855001", "ok": false, "result": null,
+    {"index": 1, "product_id": "1729382476852855001", "ok": false, "outcome_unknown": false, "result": null,
      "error": {"code": "tiktok_refused", "message": "TikTok refused to activate the product: A product in status FREEZE cannot be activated.",
        "details": [{"tiktok_code": 12052220, "tiktok_message": "A product in status FREEZE cannot be activated.", "tiktok_request_id": "20261124210005000102030405060708"}]}}
 ]}))]
@@ -111,6 +115,7 @@ fn item(index: usize, product_id: Option<String>, r: ApiResult<Written>) -> Batc
             index,
             product_id: Some(w.product_id.clone()),
             ok: true,
+            outcome_unknown: false,
             result: Some(w.into()),
             error: None,
         },
@@ -118,12 +123,23 @@ fn item(index: usize, product_id: Option<String>, r: ApiResult<Written>) -> Batc
             index,
             product_id,
             ok: false,
+            outcome_unknown: outcome_unknown(&e),
             result: None,
             error: Some(
                 serde_json::json!({"code": e.code, "message": e.message, "details": e.details}),
             ),
         },
     }
+}
+
+/// A batch with an item whose outcome is unknown is run again when resent with the same key.
+fn free_batch(o: &crate::idempotency::Outcome) -> bool {
+    free_unknown(o)
+        || o.as_ref().is_ok_and(|(_, v)| {
+            v["results"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|i| i["outcome_unknown"] == true))
+        })
 }
 
 fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Value)> {
@@ -168,12 +184,13 @@ pub async fn batch_create(
     let input: BatchCreateIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
     let key = our_key(&req);
-    idempotency::run(
+    idempotency::run_freeing(
         &state.db,
         &user.tenant,
         &req,
         &body.0,
         state.clock.now(),
+        free_batch,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, p) in input.items.iter().enumerate() {
@@ -199,12 +216,13 @@ async fn batch_edit(
     let shop = writable_shop(&state, &user, &id).await?;
     let input: BatchEditIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
-    idempotency::run(
+    idempotency::run_freeing(
         &state.db,
         &user.tenant,
         &req,
         &body.0,
         state.clock.now(),
+        free_batch,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, it) in input.items.iter().enumerate() {
@@ -304,7 +322,7 @@ async fn batch_status(
         &req,
         &body.0,
         state.clock.now(),
-        outcome_unknown,
+        free_batch,
         || async {
             let results =
                 writes::change_status(&state, &user, &shop, op, &input.product_ids).await?;
@@ -437,12 +455,13 @@ pub async fn batch_prices(
     let shop = writable_shop(&state, &user, &id).await?;
     let input: BatchPricesIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
-    idempotency::run(
+    idempotency::run_freeing(
         &state.db,
         &user.tenant,
         &req,
         &body.0,
         state.clock.now(),
+        free_batch,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, it) in input.items.iter().enumerate() {

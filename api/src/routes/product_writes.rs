@@ -66,13 +66,18 @@ pub struct PricesIn {
     pub skus: Vec<SkuPriceIn>,
 }
 
-/// TikTok unreachable or its answer lost: the outcome is unknown, and these writes are safe to send
-/// again (a create is deduplicated by TikTok's `idempotency_key`), so the key is not bound to it.
+/// TikTok unreachable or its answer lost: what happened is unknown, and these writes are safe to send
+/// again (a create is deduplicated by TikTok's `idempotency_key`, the others set a state).
 pub(crate) fn outcome_unknown(e: &ApiError) -> bool {
     matches!(
         e.status,
         StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
     )
+}
+
+/// Such an outcome is not bound to the `Idempotency-Key`: the same request with the same key runs again.
+pub(crate) fn free_unknown(o: &idempotency::Outcome) -> bool {
+    o.as_ref().err().is_some_and(outcome_unknown)
 }
 
 pub(crate) async fn writable_shop(
@@ -118,7 +123,7 @@ async fn one_status(
         &req,
         &body.0,
         state.clock.now(),
-        outcome_unknown,
+        free_unknown,
         || async {
             let mut results =
                 writes::change_status(&state, &user, &shop, op, std::slice::from_ref(&product_id))
@@ -169,7 +174,7 @@ pub async fn create_product(
         &req,
         &body.0,
         state.clock.now(),
-        outcome_unknown,
+        free_unknown,
         || async {
             let w = writes::create(&state, &user, &shop, &input, key).await?;
             json_of(StatusCode::CREATED, ProductWriteOut::from(w))
@@ -195,7 +200,7 @@ async fn edit(
         &req,
         &body.0,
         state.clock.now(),
-        outcome_unknown,
+        free_unknown,
         || async {
             let w = writes::edit(&state, &user, &shop, &product_id, &input, full).await?;
             json_of(StatusCode::OK, ProductWriteOut::from(w))
@@ -397,7 +402,7 @@ pub async fn update_prices(
         &req,
         &body.0,
         state.clock.now(),
-        outcome_unknown,
+        free_unknown,
         || async {
             let w = writes::update_prices(&state, &user, &shop, &product_id, &input.skus).await?;
             json_of(StatusCode::OK, ProductWriteOut::from(w))
