@@ -94,10 +94,15 @@ pub(crate) async fn new_product(env: &SandboxEnv, leaf: &Leaf, title: &str) -> V
             "inventory": [{"warehouse_id": warehouse, "quantity": 10 + n}],
         })
     };
+    let brand = env
+        .sandbox
+        .state()
+        .with_world(|w| w.brands.keys().next().unwrap().to_string());
     json!({
         "title": title,
         "description": "<p>Soft.</p>",
         "category_id": leaf.id,
+        "brand_id": brand,
         "main_images": [{"uri": "img/front"}, {"uri": "img/back"}],
         "video": {"id": "v0001"},
         "package_weight": {"value": "0.3", "unit": "KILOGRAM"},
@@ -245,6 +250,33 @@ async fn the_category_tree_is_cached_browsed_searched_and_refreshed() {
     assert_eq!(status, 200, "{body}");
     assert!(body["count"].as_i64().unwrap() > roots.len() as i64);
     assert_eq!(env.count_requests(TREE), before + 3);
+
+    // Brands, from TikTok, by name.
+    let brand = env
+        .sandbox
+        .state()
+        .with_world(|w| w.brands.values().next().unwrap().name.clone());
+    let (status, body) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/brands?name={}", &brand[..3])),
+            &viewer,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["name"] == brand.as_str()),
+        "{body}"
+    );
+    let (status, body) = env
+        .app
+        .get(&env.shop_path("/brands?limit=0"), &viewer)
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
 
     // Another tenant's shop does not exist; a disabled area is refused.
     let (status, body) = env

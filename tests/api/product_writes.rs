@@ -92,6 +92,14 @@ async fn each_product_write_changes_tiktok_and_our_rows_at_once() {
     let id = made["product_id"].as_str().unwrap().to_owned();
     assert_eq!(made["skus"].as_array().unwrap().len(), 2);
     assert_eq!(tiktok_product(&env, &id).0, "PENDING");
+    let (brand, images, video) = env.sandbox.state().with_world(|w| {
+        let p = &w.products[&id.parse().unwrap()];
+        (p.brand_id, p.main_images.len(), p.video.is_some())
+    });
+    assert!(
+        brand.is_some() && images == 2 && video,
+        "brand, images and video reach TikTok"
+    );
     assert_eq!(made["product"]["status"], "PENDING");
     assert_eq!(made["product"]["audit_status"], "AUDITING");
     assert_eq!(made["product"]["category_id"], l.id.as_str());

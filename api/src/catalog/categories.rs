@@ -370,3 +370,69 @@ mod tests {
         assert_eq!(r.certifications[0].id, "9");
     }
 }
+
+/// A page of TikTok's brands.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "7000000000000000001", "name": "Ocean Basics", "authorized_status": "AUTHORIZED", "brand_status": "AVAILABLE", "is_t1_brand": true}], "total_count": 1, "next_page_token": null}))]
+pub struct BrandPage {
+    pub items: Vec<Brand>,
+    pub total_count: Option<u64>,
+    /// Pass as `page_token` for the next page; null on the last.
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Brand {
+    pub id: String,
+    pub name: String,
+    /// AUTHORIZED · UNAUTHORIZED: whether the seller may sell this brand.
+    pub authorized_status: String,
+    /// AVAILABLE · UNAVAILABLE
+    pub brand_status: String,
+    pub is_t1_brand: bool,
+}
+
+/// TikTok's brands (not cached: the list is long and changes), optionally by name or for a category.
+pub async fn brands(
+    state: &AppState,
+    shop: &shop::Model,
+    name: Option<&str>,
+    category_id: Option<&str>,
+    page_size: u32,
+    page_token: Option<&str>,
+) -> ApiResult<BrandPage> {
+    let mut query = vec![("page_size".to_owned(), page_size.to_string())];
+    for (k, v) in [
+        ("brand_name", name),
+        ("category_id", category_id),
+        ("page_token", page_token),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            query.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let answer = session
+        .call::<Value>(state, Method::GET, "/product/202309/brands", query, None)
+        .await?;
+    let d = answer.data;
+    Ok(BrandPage {
+        items: d["brands"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|b| Brand {
+                id: text(&b["id"]),
+                name: text(&b["name"]),
+                authorized_status: text(&b["authorized_status"]),
+                brand_status: text(&b["brand_status"]),
+                is_t1_brand: b["is_t1_brand"].as_bool().unwrap_or(false),
+            })
+            .collect(),
+        total_count: d["total_count"].as_u64(),
+        next_page_token: d["next_page_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned),
+    })
+}

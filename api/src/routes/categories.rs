@@ -11,7 +11,7 @@ use entity::tiktok_category;
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::catalog::categories::{self, Attribute, Rules, TTL};
+use crate::catalog::categories::{self, Attribute, BrandPage, Rules, TTL};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::shops::Feature;
 use crate::shops::service::find_for_tenant;
@@ -214,4 +214,60 @@ pub async fn refresh_categories(
         fetched_at: tree.fetched_at,
         expires_at: tree.fetched_at + TTL,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BrandQuery {
+    /// Brands whose name contains this.
+    pub name: Option<String>,
+    /// Brands usable in this category.
+    pub category_id: Option<String>,
+    /// 1 to 100 (default 50).
+    pub limit: Option<u32>,
+    /// The `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}
+
+/// TikTok's brands, for a product's `brand_id` (read from TikTok each time, page by page).
+#[utoipa::path(
+    tag = "catalog",
+    params(("id" = String, Path, description = "Our shop id"), BrandQuery),
+    responses(
+        (status = 200, description = "A page of brands", body = BrandPage),
+        (status = 400, description = "A bad limit", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
+        (status = 422, description = "TikTok refused (e.g. a stale page_token)", body = ErrorEnvelope),
+        (status = 502, description = "TikTok was unavailable", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/brands")]
+pub async fn list_brands(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<BrandQuery>,
+) -> ApiResult<web::Json<BrandPage>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Products)?;
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "use 1 to 100"));
+    }
+    Ok(web::Json(
+        categories::brands(
+            &state,
+            &shop,
+            q.name.as_deref().map(str::trim),
+            q.category_id.as_deref(),
+            limit,
+            q.page_token.as_deref(),
+        )
+        .await?,
+    ))
 }
