@@ -383,3 +383,55 @@ async fn a_product_that_breaks_the_category_is_refused_before_tiktok_is_called()
     let (_, audit) = env.app.get(&env.shop_path("/audit"), &operator).await;
     assert_eq!(audit["items"], json!([]), "nothing was written");
 }
+
+#[tokio::test]
+async fn a_sync_shows_each_products_audit_and_why_a_failed_one_failed() {
+    let env = crate::sync::connected_with(|c| {
+        c.orders = 0;
+        c.products = 60;
+    })
+    .await;
+    crate::sync::drive_by_hand(&env);
+    let shop = sandbox_shop(&env).await;
+    // One product surely FAILED (with the sandbox's reasons).
+    let failed = env.sandbox.state().with_world(|w| {
+        w.products
+            .values()
+            .find(|p| p.shop_id == shop && p.status.as_str() == "ACTIVATE")
+            .unwrap()
+            .id
+            .to_string()
+    });
+    let res = reqwest::Client::new()
+        .patch(format!(
+            "{}/_sandbox/products/{failed}",
+            env.sandbox.base_url()
+        ))
+        .json(&json!({"status": "FAILED"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    crate::sync::sync(&env, json!({"resources": ["products"], "mode": "full"})).await;
+    crate::sync::drain(&env).await;
+    let products = crate::sync::all_pages(&env, "/products").await;
+    assert!(!products.is_empty());
+    for p in &products {
+        let want = match p["status"].as_str().unwrap() {
+            "PENDING" => "AUDITING",
+            "FAILED" => "REJECTED",
+            "DRAFT" => "NONE",
+            _ => "APPROVED",
+        };
+        assert_eq!(p["audit_status"], want, "{p}");
+        if p["status"] == "FAILED" {
+            assert!(
+                !p["audit_failed_reasons"].as_array().unwrap().is_empty(),
+                "{p}"
+            );
+        } else {
+            assert_eq!(p["audit_failed_reasons"], Value::Null, "{p}");
+        }
+    }
+    assert!(products.iter().any(|p| p["id"] == failed.as_str()));
+}

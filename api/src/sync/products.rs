@@ -2,7 +2,8 @@
 //! 10,000 results per search). A search that hits the cap is continued in the next older window of
 //! `update_time`. Each page is saved in one transaction: the product, its SKUs (SKUs TikTok no longer
 //! lists are removed) and stock per warehouse, with a stock-history row for every change. Deleted
-//! products are read by a second search with `status: DELETED`. The high-water mark moves only after
+//! products are read by a second search with `status: DELETED`. A product whose audit FAILED is read
+//! one by one as well, for the reasons (the search does not carry them). The high-water mark moves only after
 //! the whole walk (the search runs newest first, so no earlier point is safe).
 
 use std::collections::HashSet;
@@ -342,6 +343,7 @@ async fn walk(
                 ctx.progress.total = page.total_count;
             }
             let now = state.clock.now();
+            let mut failed_audits = Vec::new();
             let txn = super::begin_write(&state.db).await?;
             for raw in page.products {
                 served += 1;
@@ -356,7 +358,11 @@ async fn walk(
                     .to_owned();
                 match convert(&shop_id, raw, now) {
                     Ok(rows) => {
+                        let failed = rows.product.status == "FAILED";
                         let saved = save(&txn, rows, "sync", now).await?;
+                        if failed && saved.is_news() {
+                            failed_audits.push(id);
+                        }
                         ctx.progress.count(saved);
                     }
                     Err(e) => {
@@ -366,6 +372,25 @@ async fn walk(
                 }
             }
             txn.commit().await?;
+            // The search does not say why an audit failed; the product's own read does.
+            for id in failed_audits {
+                let detail = ctx
+                    .session
+                    .call::<Value>(
+                        state,
+                        Method::GET,
+                        &format!("/product/202309/products/{id}"),
+                        vec![],
+                        None,
+                    )
+                    .await?
+                    .data;
+                if let Ok(rows) = convert(&shop_id, detail, now) {
+                    let txn = super::begin_write(&state.db).await?;
+                    save(&txn, rows, "sync", now).await?;
+                    txn.commit().await?;
+                }
+            }
             ctx.progress.pages += 1;
             ctx.checkpoint().await?;
             match page.next_page_token.filter(|t| !t.is_empty()) {
