@@ -504,7 +504,22 @@ async fn bulk_writes_answer_one_result_per_item_and_report_failures() {
     assert_eq!(body["succeeded"], 2);
     assert_eq!(tiktok_product(&env, &made[0]).0, "DELETED");
 
-    // Over 100 items is refused whole.
+    // Not an id, or over 100 of them: refused whole.
+    let (status, body) = env
+        .app
+        .post(
+            &env.shop_path("/products/batch/activate"),
+            &op,
+            json!({"product_ids": [made[0], "x1"]}),
+        )
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
+    assert_eq!(body["error"]["details"][0]["field"], "product_ids[1]");
+    let (status, body) = env
+        .app
+        .patch(&env.shop_path("/products/abc"), &op, json!({"title": "x"}))
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
     let (status, body) = env
         .app
         .post(

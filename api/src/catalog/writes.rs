@@ -55,6 +55,11 @@ pub fn tiktok_idempotency_key(
     }
 }
 
+/// A product id as TikTok writes them (digits); anything else is refused before TikTok is called.
+pub fn check_product_id(field: &str, id: &str) -> ApiResult<()> {
+    views::parse_tiktok_id(field, Some(id)).map(|_| ())
+}
+
 /// TikTok's refusal of one item in a batch answer (`data.errors[]`).
 fn item_refusal(what: &str, e: &Value, request_id: &str) -> ApiError {
     let message = e["message"].as_str().unwrap_or("refused").to_owned();
@@ -251,6 +256,7 @@ pub async fn edit(
     p: &ProductIn,
     full: bool,
 ) -> ApiResult<Written> {
+    check_product_id("product_id", product_id)?;
     check(state, shop, p, full, Some(product_id)).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let (method, path, action) = if full {
@@ -315,6 +321,7 @@ pub async fn update_prices(
     product_id: &str,
     skus: &[SkuPriceIn],
 ) -> ApiResult<Written> {
+    check_product_id("product_id", product_id)?;
     if skus.is_empty() || skus.len() > input::MAX_SKUS {
         return Err(ApiError::invalid_field(
             "skus",
@@ -450,6 +457,9 @@ pub async fn change_status(
     ids: &[String],
 ) -> ApiResult<Vec<ApiResult<Written>>> {
     let (method, path, action, verb) = op.call();
+    for (i, id) in ids.iter().enumerate() {
+        check_product_id(&format!("product_ids[{i}]"), id)?;
+    }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let mut results = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(STATUS_CHUNK) {

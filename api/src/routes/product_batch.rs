@@ -310,11 +310,8 @@ async fn batch_status(
             format!("send 1 to {MAX_ITEMS} ids (got {n})"),
         ));
     }
-    if let Some(i) = input.product_ids.iter().position(|p| p.trim().is_empty()) {
-        return Err(ApiError::invalid_field(
-            &format!("product_ids[{i}]"),
-            "must not be empty",
-        ));
+    for (i, p) in input.product_ids.iter().enumerate() {
+        writes::check_product_id(&format!("product_ids[{i}]"), p)?;
     }
     idempotency::run_freeing(
         &state.db,

@@ -117,6 +117,7 @@ async fn one_status(
 ) -> ApiResult<HttpResponse> {
     let (id, product_id) = path.into_inner();
     let shop = writable_shop(&state, &user, &id).await?;
+    writes::check_product_id("product_id", &product_id)?;
     idempotency::run_freeing(
         &state.db,
         &user.tenant,
