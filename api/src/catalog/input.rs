@@ -554,6 +554,87 @@ mod tests {
         }
     }
 
+    fn category(leaf: bool, permission: &str) -> entity::tiktok_category::Model {
+        entity::tiktok_category::Model {
+            shop_id: "s".into(),
+            id: "7".into(),
+            parent_id: "0".into(),
+            local_name: "Tees".into(),
+            is_leaf: leaf,
+            permission_statuses: format!("[\"{permission}\"]"),
+            attributes: None,
+            rules: None,
+            details_fetched_at: None,
+        }
+    }
+
+    #[test]
+    fn only_a_permitted_leaf_takes_products() {
+        check_category(&category(true, "AVAILABLE")).unwrap();
+        let e = check_category(&category(false, "AVAILABLE")).unwrap_err();
+        assert!(e.message.contains("not a leaf"), "{}", e.message);
+        let e = check_category(&category(true, "INVITE_ONLY")).unwrap_err();
+        assert!(e.message.contains("may not list"), "{}", e.message);
+    }
+
+    #[test]
+    fn required_attributes_and_certifications_are_asked_for() {
+        let d = Details {
+            category: category(true, "AVAILABLE"),
+            attributes: vec![Attribute {
+                id: "50".into(),
+                name: "Fabric".into(),
+                kind: "PRODUCT_PROPERTY".into(),
+                is_required: true,
+                is_customizable: true,
+                is_multiple_selection: false,
+                values: vec![],
+            }],
+            rules: categories::Rules {
+                certifications: vec![categories::Certification {
+                    id: "90".into(),
+                    name: "CE".into(),
+                    is_required: true,
+                }],
+                ..Default::default()
+            },
+        };
+        let mut p = ProductIn::default();
+        let e = check_against(&p, &d, true).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("product_attributes: category 7 requires: 50 (Fabric)"),
+            "{}",
+            e.message
+        );
+        assert!(
+            check_against(&p, &d, false).is_ok(),
+            "a partial edit need not repeat them"
+        );
+        p.product_attributes = Some(vec![ProductAttributeIn {
+            id: "50".into(),
+            values: vec![AttributeValueIn {
+                id: None,
+                name: Some("Linen".into()),
+            }],
+        }]);
+        let e = check_against(&p, &d, true).unwrap_err();
+        assert!(e.message.starts_with("certifications:"), "{}", e.message);
+        p.certifications = Some(vec![CertificationIn {
+            id: "90".into(),
+            images: vec![],
+        }]);
+        check_against(&p, &d, true).unwrap();
+        p.product_attributes.as_mut().unwrap()[0]
+            .values
+            .push(AttributeValueIn {
+                id: None,
+                name: Some("Silk".into()),
+            });
+        let e = check_against(&p, &d, true).unwrap_err();
+        assert!(e.message.contains("takes one value"), "{}", e.message);
+    }
+
     #[test]
     fn the_shape_is_checked_field_by_field() {
         let mut p = ProductIn {
