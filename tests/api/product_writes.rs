@@ -583,3 +583,31 @@ async fn product_writes_need_the_operator_the_tenant_and_the_area() {
     assert_eq!(env.count_requests(CREATE), 0);
     assert_eq!(titled(&env, "Guarded tee"), 0);
 }
+
+#[tokio::test]
+async fn tiktoks_audit_of_a_created_product_reaches_our_rows_by_webhook() {
+    let env = connected(2).await;
+    let l = leaf(&env, false);
+    let (status, made) = env
+        .app
+        .post(
+            &env.shop_path("/products"),
+            &operator(&env),
+            new_product(&env, &l, "Audited tee").await,
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["product_id"].as_str().unwrap().to_owned();
+    assert_eq!(local(&env, &id).await["audit_status"], "AUDITING");
+    // TikTok finishes the audit a minute later and pushes the status change.
+    crate::sync::advance_both(&env, chrono::Duration::seconds(61)).await;
+    assert_eq!(tiktok_product(&env, &id).0, "ACTIVATE");
+    env.control("/_sandbox/webhooks/flush", json!({})).await;
+    crate::webhooks::settle(&env).await;
+    let row = local(&env, &id).await;
+    assert_eq!(
+        (&row["status"], &row["audit_status"]),
+        (&json!("ACTIVATE"), &json!("APPROVED")),
+        "{row}"
+    );
+}
