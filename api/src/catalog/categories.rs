@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;
 use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -322,11 +322,29 @@ pub async fn details(
         .await?;
     let attributes = parse_attributes(&attributes.data);
     let rules = parse_rules(&rules.data);
-    let mut row: tiktok_category::ActiveModel = category.clone().into();
-    row.attributes = Set(Some(json(&attributes)));
-    row.rules = Set(Some(json(&rules)));
-    row.details_fetched_at = Set(Some(now));
-    let category = row.update(&state.db).await?;
+    let mut category = category;
+    category.attributes = Some(json(&attributes));
+    category.rules = Some(json(&rules));
+    category.details_fetched_at = Some(now);
+    // An UPDATE by key, not of the model: a refresh may have replaced the row meanwhile (then the
+    // details are fetched again next time).
+    tiktok_category::Entity::update_many()
+        .col_expr(
+            tiktok_category::Column::Attributes,
+            Expr::value(category.attributes.clone()),
+        )
+        .col_expr(
+            tiktok_category::Column::Rules,
+            Expr::value(category.rules.clone()),
+        )
+        .col_expr(
+            tiktok_category::Column::DetailsFetchedAt,
+            Expr::value(category.details_fetched_at),
+        )
+        .filter(tiktok_category::Column::ShopId.eq(&shop.id))
+        .filter(tiktok_category::Column::Id.eq(&category.id))
+        .exec(&state.db)
+        .await?;
     Ok(Details {
         category,
         attributes,
