@@ -18,6 +18,8 @@ use crate::error::ApiError;
 use crate::shops::quota::DbQuotaGate;
 use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
 use crate::vault::Vault;
+use crate::webhooks::signers::SignerCache;
+use crate::webhooks::writer::EventWriter;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -33,6 +35,10 @@ pub struct AppState {
     pub tiktok: TikTokClient,
     /// This process's id, as the owner of leases in the database.
     pub instance_id: String,
+    /// Who may sign each shop's webhooks, cached briefly (forget it when a shop's credentials change).
+    pub signers: SignerCache,
+    /// Stores received webhooks in group commits.
+    pub webhook_writer: EventWriter,
 }
 
 impl AppState {
@@ -40,6 +46,7 @@ impl AppState {
         settings: Settings,
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
+        webhook_writer: EventWriter,
     ) -> anyhow::Result<Self> {
         let openapi_json = crate::openapi::build()
             .to_pretty_json()
@@ -67,6 +74,8 @@ impl AppState {
         Ok(Self {
             tiktok,
             instance_id: uuid::Uuid::new_v4().to_string(),
+            signers: SignerCache::default(),
+            webhook_writer,
             vault: Vault::new(&settings.master_key),
             jwt: JwtKeys::new(&settings.jwt),
             db,
@@ -121,6 +130,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     state: web::Data<AppState>,
     workers: CancellationToken,
+    writer_stop: CancellationToken,
 }
 
 impl Application {
@@ -142,7 +152,12 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(settings, db, clock)?);
+        let workers = CancellationToken::new();
+        // The webhook writer serves the receiver, not the background work: it stops after the server
+        // (and its in-flight requests), and stopping the workers leaves deliveries stored.
+        let writer_stop = CancellationToken::new();
+        let writer = EventWriter::spawn(db.clone(), writer_stop.clone());
+        let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -152,7 +167,6 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        let workers = CancellationToken::new();
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
         crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
         crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
@@ -162,6 +176,7 @@ impl Application {
             server,
             state,
             workers,
+            writer_stop,
         })
     }
 
@@ -177,6 +192,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.workers.cancel();
+        self.writer_stop.cancel();
         result
     }
 

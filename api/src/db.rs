@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     if let Some(path) = sqlite_file(url) {
@@ -21,23 +22,27 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    // Ping only a connection idle long enough to have been dropped, not one in use a moment ago:
+    // a ping on every checkout is a round trip more for every query.
+    options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+    // Set on every pooled connection (a PRAGMA run once would reach only one of them). WAL lets
+    // readers and the writer work at once; a busy timeout waits for the write lock instead of failing.
+    // In WAL, synchronous=NORMAL syncs at checkpoints, not at every commit: a commit survives the
+    // process crashing, and only an OS crash or power loss can take back the last few.
+    options.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
     if url.contains(":memory:") {
         options.max_connections(1);
     } else {
         options.max_connections(if url.starts_with("sqlite") { 8 } else { 16 });
     }
-    let db = Database::connect(options)
+    Database::connect(options)
         .await
-        .with_context(|| format!("connecting to the database ({})", redact(url)))?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers and the writer work at once; a busy timeout instead of instant "locked" errors.
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
-        )
-        .await
-        .context("setting SQLite pragmas")?;
-    }
-    Ok(db)
+        .with_context(|| format!("connecting to the database ({})", redact(url)))
 }
 
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {

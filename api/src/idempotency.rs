@@ -17,6 +17,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub const HEADER: &str = "idempotency-key";
 pub const MAX_KEY_LEN: usize = 255;
+/// The error code of a write whose outcome at TikTok is unknown (its answer was lost): like an
+/// internal error, it frees the key, so the same request can be sent again and settle it.
+pub const OUTCOME_UNKNOWN: &str = "tiktok_outcome_unknown";
 
 /// A key this request holds until its answer is stored.
 pub struct Claim {
@@ -155,8 +158,8 @@ async fn release(db: &DatabaseConnection, claim: Claim) -> Result<(), DbErr> {
 }
 
 /// Runs `work` under the request's `Idempotency-Key` (when it has one) and answers its result as JSON.
-/// Every answer is stored, refusals included, except an internal error: then nothing is known to
-/// have been done, and the key is freed for another try.
+/// Every answer is stored, refusals included, except an internal error or an unknown outcome
+/// ([`OUTCOME_UNKNOWN`]): then the key is freed for another try.
 pub async fn run<F, Fut>(
     db: &DatabaseConnection,
     tenant: &str,
@@ -169,15 +172,57 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
-    run_freeing(db, tenant, req, body, now, |_| false, work).await
+    run_with(
+        db,
+        tenant,
+        req,
+        body,
+        now,
+        work,
+        |o| matches!(o, Err(e) if frees_by_default(e)),
+    )
+    .await
+}
+
+/// An internal error or an unknown outcome: nothing is known to have been done.
+fn frees_by_default(e: &ApiError) -> bool {
+    e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
+}
+
+/// [`run`] for writes that are safe to run again after any server-side failure (a ship is settled
+/// by reading the package back, a shipping info update sets the same values): every 5xx frees the
+/// key, so a retry with the same key after "TikTok unavailable" tries again instead of replaying it.
+pub async fn run_rerunnable<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    run_with(
+        db,
+        tenant,
+        req,
+        body,
+        now,
+        work,
+        |o| matches!(o, Err(e) if e.status.is_server_error()),
+    )
+    .await
 }
 
 /// What [`run_freeing`] hands its `free` predicate: the answer (or error) about to be stored.
 pub type Outcome = ApiResult<(StatusCode, serde_json::Value)>;
 
 /// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an outcome
-/// for which `free` says yes (e.g. TikTok unreachable, so what happened is unknown) is not stored
-/// either, so the same request with the same key runs again instead of answering that forever.
+/// for which `free` says yes (e.g. a batch answer with an item whose outcome at TikTok is unknown) is
+/// not stored either, so the same request with the same key runs again instead of answering that
+/// forever.
 pub async fn run_freeing<F, Fut>(
     db: &DatabaseConnection,
     tenant: &str,
@@ -191,6 +236,25 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
+    run_with(db, tenant, req, body, now, work, |o| {
+        free(o) || matches!(o, Err(e) if frees_by_default(e))
+    })
+    .await
+}
+
+async fn run_with<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    work: F,
+    frees_key: impl Fn(&Outcome) -> bool,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
     let claim = match start(db, tenant, req, body, now).await? {
         Start::Replay(answer) => return Ok(answer),
         Start::Run(claim) => claim,
@@ -198,9 +262,8 @@ where
     let outcome = work().await;
     if let Some(claim) = claim {
         match &outcome {
-            _ if free(&outcome) => release(db, claim).await?,
+            _ if frees_key(&outcome) => release(db, claim).await?,
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => release(db, claim).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;

@@ -17,6 +17,7 @@ use utoipa_actix_web::AppExt;
         (name = "shops", description = "Configure TikTok shops: credentials, region, features, sync interval"),
         (name = "connection", description = "Authorize a shop on TikTok (OAuth), its tokens and status"),
         (name = "orders", description = "The shop's TikTok orders as synced: filters, lines, packages, status history"),
+        (name = "fulfillment", description = "Ship orders (one or a batch), shipping options, labels, tracking, shipping info, seller cancel; writes take an Idempotency-Key and are audited"),
         (name = "products", description = "The shop's TikTok products as synced: SKUs, prices, stock per warehouse"),
         (name = "catalog", description = "The shop's TikTok category tree (cached), and the ERP's product writes: create, edit, delete, activate, deactivate, prices, single and bulk"),
         (name = "inventory", description = "Stock per SKU and warehouse, and its history"),

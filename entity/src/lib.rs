@@ -8,6 +8,7 @@ pub mod oauth_state;
 pub mod order_status_history;
 pub mod quota_window;
 pub mod shop;
+pub mod sku_mapping;
 pub mod sku_stock;
 pub mod sku_stock_threshold;
 pub mod stock_history;

@@ -26,6 +26,8 @@ pub struct Model {
     pub next_attempt_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,
+    /// The claim of the processor holding the event (a token per claimed batch).
+    pub claim_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -575,3 +575,50 @@ async fn random_concurrent_adjustments_end_at_the_right_totals() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_answer_lost_after_tiktok_applied_the_push_moves_the_count_once() {
+    let (env, t) = stock_env().await;
+    let operator = env.app.token("acme", Role::Operator);
+    let reserved = sandbox_reserved(&env, &t).await;
+    env.app
+        .put(
+            &stock_path(&env, &t),
+            &operator,
+            json!({"warehouse_id": t.warehouse_id, "on_hand": 100}),
+        )
+        .await;
+    // TikTok applies the update but the answer never reaches us; the client sends it again.
+    env.control("/_sandbox/faults", json!({"drop_rate": 0.5, "seed": 5}))
+        .await;
+    let pushes_before = env.count_requests(&format!(
+        "/product/202309/products/{}/inventory/update",
+        t.product_id
+    ));
+    let adjust = env.shop_path(&format!("/inventory/{}/stock/adjust", t.sku_id));
+    let mut moved = 0;
+    for _ in 0..4 {
+        let (status, body) = env
+            .app
+            .post(
+                &adjust,
+                &operator,
+                json!({"warehouse_id": t.warehouse_id, "delta": 3}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        moved += 3;
+        assert_eq!(body["on_hand"], 100 + moved, "each adjustment counted once");
+    }
+    env.control("/_sandbox/faults", json!({"drop_rate": 0.0}))
+        .await;
+    let pushes = env.count_requests(&format!(
+        "/product/202309/products/{}/inventory/update",
+        t.product_id
+    )) - pushes_before;
+    assert!(
+        pushes > 4,
+        "some answers were lost and sent again: {pushes}"
+    );
+    assert_eq!(tiktok_stock(&env, &t).await, 100 + moved - reserved);
+}

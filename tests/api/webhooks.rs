@@ -367,3 +367,100 @@ async fn a_burst_of_ten_thousand_deliveries_loses_nothing() {
         "every delivery stored, none twice"
     );
 }
+
+#[tokio::test]
+async fn processors_claim_by_the_batch_and_process_each_event_once() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    // Only the processors below work on the events.
+    env.app.workers.cancel();
+    let shop = env.tiktok_shop_id().await;
+    for i in 0..240 {
+        let body = event_body(
+            &shop,
+            7,
+            &format!("9{i:018}"),
+            json!({"message": "expiring", "expiration_time": 1_900_000_000}),
+        );
+        let sig = sign(APP_KEY, APP_SECRET_TT, &body);
+        assert_eq!(deliver(&env, &body, Some(sig)).await.0, 200);
+    }
+    // Four processors at once on one database: claims never overlap.
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let state = env.app.state.clone();
+            tokio::spawn(async move {
+                let mut done = 0;
+                loop {
+                    let n = process::process_due(&state, 25).await.unwrap();
+                    if n == 0 {
+                        return done;
+                    }
+                    done += n;
+                }
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for w in workers {
+        total += w.await.unwrap();
+    }
+    assert_eq!(total, 240, "every event finished once, by one processor");
+    let events = entity::webhook_event::Entity::find()
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 240);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.state == "processed" && e.attempts == 1),
+        "each processed once"
+    );
+}
+
+#[tokio::test]
+async fn an_event_whose_claim_ran_out_is_taken_over_by_another_processor() {
+    let env = sandbox_env_manual_clock(|_| {}, |_| {}).await;
+    env.connect().await;
+    env.app.workers.cancel();
+    let shop = env.tiktok_shop_id().await;
+    let body = event_body(
+        &shop,
+        7,
+        "8000000000000000001",
+        json!({"message": "expiring", "expiration_time": 1_900_000_000}),
+    );
+    assert_eq!(
+        deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body)))
+            .await
+            .0,
+        200
+    );
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    // A processor claimed it and died: its claim is the token "dead" with a deadline.
+    let event = entity::webhook_event::Entity::find()
+        .one(&env.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = env.app.state.clock.now();
+    let mut held: entity::webhook_event::ActiveModel = event.into();
+    held.claim_token = Set(Some("dead".into()));
+    held.next_attempt_at = Set(now + chrono::Duration::seconds(120));
+    held.update(&env.app.state.db).await.unwrap();
+    assert_eq!(
+        process::process_due(&env.app.state, 10).await.unwrap(),
+        0,
+        "not while the claim holds"
+    );
+    env.app.clock.advance(chrono::Duration::seconds(121));
+    assert_eq!(process::process_due(&env.app.state, 10).await.unwrap(), 1);
+    let taken = entity::webhook_event::Entity::find()
+        .one(&env.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.state, "processed");
+    assert_ne!(taken.claim_token.as_deref(), Some("dead"));
+}

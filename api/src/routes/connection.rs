@@ -107,6 +107,8 @@ pub async fn callback(
         },
     )
     .await;
+    // A connection may set or move a shop's TikTok shop id: who signs for which shop changed.
+    state.signers.forget_all();
     let mut target = state.settings.ui_url.clone();
     {
         let mut q = target.query_pairs_mut();
@@ -162,6 +164,7 @@ pub async fn disconnect_shop(
 ) -> ApiResult<web::Json<ShopOut>> {
     user.require(Role::Admin)?;
     let shop = connect::disconnect(&state.db, state.clock.now(), &user.tenant, &id).await?;
+    state.signers.forget_all();
     Ok(web::Json(shop.into()))
 }
 

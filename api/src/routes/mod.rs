@@ -4,15 +4,18 @@
 
 pub mod categories;
 pub mod connection;
+pub mod fulfillment;
 pub mod health;
 pub mod inventory;
 pub mod json;
+pub mod order_actions;
 pub mod orders;
 pub mod product_batch;
 pub mod product_writes;
 pub mod products;
 pub mod returns;
 pub mod shops;
+pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
 pub mod webhooks;
@@ -20,7 +23,9 @@ pub mod webhooks;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::health)
+    // TikTok's deliveries first: actix tries routes in order, and this is the busiest one.
+    cfg.service(webhooks::receive_webhook)
+        .service(health::health)
         .service(health::ready)
         .service(health::metrics)
         .service(health::openapi_json)
@@ -39,6 +44,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sync::list_jobs)
         .service(sync::get_job)
         .service(sync::retry_job)
+        .service(fulfillment::ship_batch)
+        .service(fulfillment::ship_order)
+        .service(fulfillment::shipping_options)
+        .service(order_actions::label)
+        .service(order_actions::order_tracking)
+        .service(order_actions::update_shipping_info)
+        .service(order_actions::cancel_order)
         .service(orders::list_orders)
         .service(orders::get_order)
         .service(products::list_products)
@@ -72,11 +84,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stock::adjust_stock)
         .service(stock::batch_stock)
         .service(stock::list_audit)
+        .service(sku_mapping::list_mappings)
+        .service(sku_mapping::mapping_report)
+        .service(sku_mapping::put_mapping)
+        .service(sku_mapping::delete_mapping)
         .service(returns::list_returns)
         .service(returns::get_return)
         .service(returns::list_cancellations)
         .service(returns::get_cancellation)
-        .service(webhooks::receive_webhook)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)
         .service(webhooks::list_subscriptions)

@@ -69,10 +69,11 @@ pub struct PricesIn {
 /// TikTok unreachable or its answer lost: what happened is unknown, and these writes are safe to send
 /// again (a create is deduplicated by TikTok's `idempotency_key`, the others set a state).
 pub(crate) fn outcome_unknown(e: &ApiError) -> bool {
-    matches!(
-        e.status,
-        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
-    )
+    e.code == idempotency::OUTCOME_UNKNOWN
+        || matches!(
+            e.status,
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        )
 }
 
 /// Such an outcome is not bound to the `Idempotency-Key`: the same request with the same key runs again.

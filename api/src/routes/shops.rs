@@ -339,6 +339,7 @@ pub async fn patch_shop(
         edit,
     )
     .await?;
+    state.signers.forget_all();
     Ok(web::Json(shop.into()))
 }
 
@@ -363,6 +364,7 @@ pub async fn delete_shop(
     user.require(Role::Admin)?;
     record_shop(&id);
     service::delete(&state.db, state.clock.now(), &user.tenant, &id).await?;
+    state.signers.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -23,7 +23,7 @@ use crate::webhooks::{EventType, process, receive};
 ///
 /// The `Authorization` header must be TikTok's signature: lowercase hex of HMAC-SHA256 keyed by the
 /// app secret over the app key followed by the raw body. The event is stored (once per
-/// `tts_notification_id`) before the empty 200 answer; processing happens afterwards.
+/// `tts_notification_id`) and committed before the empty 200 answer; processing happens afterwards.
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = Object, description = "TikTok's webhook body", example = json!({
@@ -37,6 +37,7 @@ use crate::webhooks::{EventType, process, receive};
         (status = 401, description = "Missing or wrong signature", body = ErrorEnvelope),
         (status = 404, description = "No configured shop has this shop_id", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
+        (status = 503, description = "Not stored (too many deliveries waiting, shutting down, or a storage failure); TikTok retries", body = ErrorEnvelope),
     )
 )]
 #[post("/api/webhooks/tiktok")]
@@ -49,14 +50,7 @@ pub async fn receive_webhook(
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    receive::receive(
-        &state.db,
-        &state.vault,
-        state.clock.now(),
-        signature,
-        &body.0,
-    )
-    .await?;
+    receive::receive(&state, signature, &body.0).await?;
     Ok(HttpResponse::Ok().finish())
 }
 

@@ -1,10 +1,13 @@
-//! TikTok's webhooks: `receive` verifies a delivery's signature over the raw body and stores it
-//! (deduplicated) before it is answered; `process` handles stored events in the background, with
+//! TikTok's webhooks: `receive` verifies a delivery's signature over the raw body (`signers` caches
+//! who may sign for a shop) and stores it (deduplicated, group-committed by `writer`) before it is
+//! answered; `process` handles stored events in the background, with
 //! retries; `subscriptions` registers our URL with TikTok's event API.
 
 pub mod process;
 pub mod receive;
+pub mod signers;
 pub mod subscriptions;
+pub mod writer;
 
 use crate::shops::Feature;
 

@@ -1,4 +1,4 @@
-//! Processing stored webhook events in the background: claimed one at a time with a short lease (so
+//! Processing stored webhook events in the background: claimed by the batch with a short lease (so
 //! several server processes share the work), in the order they were received, retried with back-off,
 //! and dead-lettered with their error after the last attempt. Events of a disabled area are kept and
 //! marked `skipped`.
@@ -7,8 +7,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::Expr;
-use sea_orm::{QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::{DatabaseBackend, QueryOrder};
 
 use entity::{shop, tiktok_grant, webhook_event};
 
@@ -39,36 +39,55 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 /// Processes every due event (up to `limit`); returns how many it finished (in any final state or retry).
+///
+/// The batch is claimed in one statement: the due events (oldest due first, read along the
+/// `(state, next_attempt_at)` index, so a long backlog costs no sort) get this claim's token and a
+/// deadline; one that outlives its deadline (its processor died) is due again and another claim takes
+/// it. Each event is then finished only if this claim still holds it. Processing is idempotent (a
+/// refetch of TikTok's current state, saved through upserts that never go back in time), so an event
+/// processed twice after a lost claim does no harm.
 pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
     let now = state.clock.now();
-    let due = webhook_event::Entity::find()
+    let token = uuid::Uuid::new_v4().to_string();
+    let mut due = Query::select()
+        .column(webhook_event::Column::Id)
+        .from(webhook_event::Entity)
+        .and_where(webhook_event::Column::State.eq(STATE_RECEIVED))
+        .and_where(webhook_event::Column::NextAttemptAt.lte(now))
+        .order_by(webhook_event::Column::NextAttemptAt, sea_orm::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    webhook_event::Entity::update_many()
+        .col_expr(
+            webhook_event::Column::NextAttemptAt,
+            Expr::value(now + Duration::seconds(CLAIM)),
+        )
+        .col_expr(
+            webhook_event::Column::ClaimToken,
+            Expr::value(Some(token.clone())),
+        )
+        .filter(webhook_event::Column::Id.in_subquery(due))
         .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
         .filter(webhook_event::Column::NextAttemptAt.lte(now))
+        .exec(&state.db)
+        .await?;
+    let claimed = webhook_event::Entity::find()
+        .filter(webhook_event::Column::ClaimToken.eq(&token))
+        .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
         .order_by_asc(webhook_event::Column::ReceivedAt)
         .order_by_asc(webhook_event::Column::EventTime)
-        .limit(limit)
         .all(&state.db)
         .await?;
     let mut done = 0;
-    for event in due {
-        // Claim: one UPDATE only one processor can win; the claim expires if this process dies.
-        let claimed = webhook_event::Entity::update_many()
-            .col_expr(
-                webhook_event::Column::NextAttemptAt,
-                Expr::value(now + Duration::seconds(CLAIM)),
-            )
-            .filter(webhook_event::Column::Id.eq(event.id.clone()))
-            .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-            .filter(webhook_event::Column::NextAttemptAt.eq(event.next_attempt_at))
-            .exec(&state.db)
-            .await?;
-        if claimed.rows_affected != 1 {
-            continue;
-        }
+    for event in claimed {
         let outcome = dispatch(state, &event).await;
         let finished_at = state.clock.now();
         let update = webhook_event::Entity::update_many()
             .filter(webhook_event::Column::Id.eq(event.id.clone()))
+            .filter(webhook_event::Column::ClaimToken.eq(&token))
             .col_expr(
                 webhook_event::Column::Attempts,
                 Expr::value(event.attempts + 1),

@@ -1,23 +1,20 @@
 //! The receiver's work: find the shop from the body's `shop_id`, check the `Authorization` signature
 //! over the raw bytes (HMAC-SHA256 of app_key + body, keyed by the app secret; compared in constant
-//! time) against each app that shop is configured with, then store the event once. Nothing that fails
-//! a check is stored. No TikTok call happens here: the answer never waits on TikTok.
+//! time) against each app that shop is configured with (`signers`, cached briefly), then store the
+//! event once through the group-commit `writer` and answer only after it is committed. Nothing that
+//! fails a check is stored. No TikTok call happens here: the answer never waits on TikTok.
 
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use sea_orm::ActiveValue::Set;
-use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use entity::{shop, webhook_event};
+use entity::webhook_event;
 
 use super::EventType;
+use super::signers::{self, Signers};
+use super::writer::{StoreError, Stored};
+use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::shops::service::app_secret_at;
-use crate::vault::Vault;
 
 pub const STATE_RECEIVED: &str = "received";
 
@@ -66,7 +63,6 @@ pub fn signature_matches(app_key: &str, app_secret: &str, body: &[u8], signature
 }
 
 pub struct Received {
-    pub event_id: String,
     pub duplicate: bool,
 }
 
@@ -78,11 +74,60 @@ fn unauthorized(message: &str) -> ApiError {
     )
 }
 
-/// Verifies and stores one delivery.
+fn not_stored(error: StoreError) -> ApiError {
+    let message = match error {
+        StoreError::QueueFull => {
+            "too many deliveries are waiting to be stored; the event was not stored, retry it"
+        }
+        StoreError::Stopped => "the server is shutting down; the event was not stored, retry it",
+        StoreError::Failed => "the event could not be stored; retry it",
+    };
+    ApiError::new(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        "webhook_not_stored",
+        message,
+    )
+}
+
+/// The app that signed `body` for this TikTok shop: from the cache, else (or when no cached app
+/// matches, in case the shop was added or re-keyed since) from a fresh read.
+async fn signer(
+    state: &AppState,
+    tiktok_shop_id: &str,
+    body: &[u8],
+    signature: &str,
+) -> ApiResult<(String, String)> {
+    let now = state.clock.now();
+    let found = |signers: &Signers| {
+        signers
+            .iter()
+            .find(|s| s.signed(body, signature))
+            .map(|s| (s.shop_id.clone(), s.tenant_id.clone()))
+    };
+    if let Some(cached) = state.signers.get(tiktok_shop_id, now)
+        && let Some(signer) = found(&cached)
+    {
+        return Ok(signer);
+    }
+    let fresh: Signers = signers::load(&state.db, &state.vault, tiktok_shop_id)
+        .await
+        .map_err(ApiError::internal)?
+        .into();
+    if fresh.is_empty() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "unknown_shop",
+            "no configured shop has this shop_id",
+        ));
+    }
+    state.signers.put(tiktok_shop_id, fresh.clone(), now);
+    found(&fresh)
+        .ok_or_else(|| unauthorized("the signature does not match the body for this shop's app"))
+}
+
+/// Verifies and stores one delivery; returns once it is committed.
 pub async fn receive(
-    db: &DatabaseConnection,
-    vault: &Vault,
-    now: DateTime<Utc>,
+    state: &AppState,
     signature: Option<&str>,
     body: &[u8],
 ) -> ApiResult<Received> {
@@ -95,35 +140,8 @@ pub async fn receive(
             format!("the body is not a TikTok webhook (shop_id): {e}"),
         )
     })?;
-    let tiktok_shop_id = addressed.shop_id.into_string();
-    let candidates = shop::Entity::find()
-        .filter(shop::Column::ShopId.eq(tiktok_shop_id.clone()))
-        .filter(shop::Column::DeletedAt.is_null())
-        .filter(shop::Column::AppSecretSealed.is_not_null())
-        .all(db)
-        .await?;
-    if candidates.is_empty() {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_shop",
-            "no configured shop has this shop_id",
-        ));
-    }
-    let mut signer = None;
-    for candidate in candidates {
-        let Some(sealed) = candidate.app_secret_sealed.as_deref() else {
-            continue;
-        };
-        let secret = vault
-            .open(app_secret_at(&candidate.id), sealed)
-            .map_err(ApiError::internal)?;
-        if signature_matches(&candidate.app_key, secret.expose_secret(), body, signature) {
-            signer = Some(candidate);
-            break;
-        }
-    }
-    let shop = signer
-        .ok_or_else(|| unauthorized("the signature does not match the body for this shop's app"))?;
+    let (shop_id, tenant_id) =
+        signer(state, &addressed.shop_id.into_string(), body, signature).await?;
 
     let delivery: Delivery = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
@@ -136,54 +154,39 @@ pub async fn receive(
         _ => format!("sha256:{}", hex::encode(Sha256::digest(body))),
     };
     let event_name = EventType::from_code(delivery.event_type).map_or("UNKNOWN", EventType::name);
-    let id = uuid::Uuid::new_v4().to_string();
-    let row = webhook_event::ActiveModel {
-        id: Set(id.clone()),
-        tenant_id: Set(shop.tenant_id.clone()),
-        shop_id: Set(shop.id.clone()),
-        notification_id: Set(notification_id.clone()),
-        event_type: Set(i32::try_from(delivery.event_type).unwrap_or(0)),
-        event_name: Set(event_name.to_owned()),
-        event_time: Set(delivery.timestamp.unwrap_or_else(|| now.timestamp())),
-        payload: Set(String::from_utf8_lossy(body).into_owned()),
-        state: Set(STATE_RECEIVED.to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        next_attempt_at: Set(now),
-        received_at: Set(now),
-        processed_at: Set(None),
+    let now = state.clock.now();
+    let event = webhook_event::Model {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id,
+        shop_id,
+        notification_id,
+        event_type: i32::try_from(delivery.event_type).unwrap_or(0),
+        event_name: event_name.to_owned(),
+        event_time: delivery.timestamp.unwrap_or_else(|| now.timestamp()),
+        payload: String::from_utf8_lossy(body).into_owned(),
+        state: STATE_RECEIVED.to_owned(),
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: now,
+        received_at: now,
+        processed_at: None,
+        claim_token: None,
     };
-    let inserted = webhook_event::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([
-                webhook_event::Column::ShopId,
-                webhook_event::Column::NotificationId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    metrics::counter!("webhooks_received_total", "type" => event_name, "duplicate" => (inserted == 0).to_string())
+    let shop = event.shop_id.clone();
+    let stored = state
+        .webhook_writer
+        .store(event)
+        .await
+        .map_err(not_stored)?;
+    let duplicate = stored == Stored::Duplicate;
+    metrics::counter!("webhooks_received_total", "type" => event_name, "duplicate" => if duplicate { "true" } else { "false" })
         .increment(1);
-    if inserted == 0 {
-        let existing = webhook_event::Entity::find()
-            .filter(webhook_event::Column::ShopId.eq(shop.id.clone()))
-            .filter(webhook_event::Column::NotificationId.eq(notification_id))
-            .one(db)
-            .await?
-            .map_or(id, |e| e.id);
-        tracing::info!(shop = %shop.id, event = event_name, "duplicate webhook delivery ignored");
-        return Ok(Received {
-            event_id: existing,
-            duplicate: true,
-        });
+    if duplicate {
+        tracing::info!(%shop, event = event_name, "duplicate webhook delivery ignored");
+    } else {
+        tracing::info!(%shop, event = event_name, "webhook stored");
     }
-    tracing::info!(shop = %shop.id, event = event_name, "webhook stored");
-    Ok(Received {
-        event_id: id,
-        duplicate: false,
-    })
+    Ok(Received { duplicate })
 }
 
 #[cfg(test)]

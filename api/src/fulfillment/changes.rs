@@ -1,0 +1,193 @@
+//! Writes on an order that are not a ship: the seller's shipping info update and cancel.
+
+use super::*;
+
+const SELLER_CANCEL: &str = "/return_refund/202602/cancellations";
+
+/// Changes a seller-shipped order's tracking number and provider (after shipping, before delivery).
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
+pub async fn update_shipping_info(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    order_id: &str,
+    tracking_number: &str,
+    provider: &str,
+    audit_request: Value,
+) -> ApiResult<OrderAfter> {
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let order = fetch_order(state, &mut session, order_id).await?;
+    if order["shipping_type"].as_str() != Some("SELLER") {
+        return Err(ApiError::conflict(
+            "not_seller_shipped",
+            "only a seller-shipped order has shipping info to update; TikTok's carrier sets it for this one",
+        ));
+    }
+    if let Some(option) = text(&order["delivery_option_id"]) {
+        let valid = providers(state, &mut session, &option).await?;
+        check_provider("shipping_provider_id", provider, &option, &valid)?;
+    }
+    let answer = session
+        .call::<Value>(
+            state,
+            Method::POST,
+            &format!("/fulfillment/202309/orders/{order_id}/shipping_info/update"),
+            vec![],
+            Some(json!({"tracking_number": tracking_number, "shipping_provider_id": provider})),
+        )
+        .await;
+    let outcome = after(state, &mut session, order_id, answer, |_| Value::Null).await;
+    record(
+        state,
+        user,
+        shop,
+        "order.shipping_info",
+        order_id,
+        None,
+        audit_request,
+        &outcome,
+    )
+    .await?;
+    outcome
+}
+
+/// The seller cancels the order (or some of its units) with a reason; TikTok refuses once shipped.
+#[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
+pub async fn cancel(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    order_id: &str,
+    reason: &str,
+    line_item_ids: &[String],
+    audit_request: Value,
+) -> ApiResult<OrderAfter> {
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let order = fetch_order(state, &mut session, order_id).await?;
+    let lines: Vec<String> = order["line_items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| text(&l["id"]))
+        .collect();
+    if let Some(bad) = line_item_ids.iter().find(|l| !lines.contains(l)) {
+        return Err(ApiError::invalid_field(
+            "line_item_ids",
+            format!("{bad} is not a line item of this order"),
+        ));
+    }
+    let mut body = json!({"order_id": order_id, "cancel_reason": reason});
+    if !line_item_ids.is_empty() {
+        body["order_line_item_ids"] = json!(line_item_ids);
+    }
+    let answer = session
+        .call::<Value>(state, Method::POST, SELLER_CANCEL, vec![], Some(body))
+        .await;
+    let outcome = match answer {
+        Ok(a) => {
+            after(
+                state,
+                &mut session,
+                order_id,
+                Ok(a),
+                |d| json!({"cancel_id": d["cancel_id"], "cancel_status": d["cancel_status"]}),
+            )
+            .await
+        }
+        Err(e) if line_item_ids.is_empty() => settle_cancel(state, &mut session, order_id, e).await,
+        Err(e) => Err(cancel_refused(e)),
+    };
+    // The cancellation itself is the returns area's record: saved now when that area is on.
+    if let Ok(done) = &outcome
+        && crate::shops::Features::from_json(&shop.features)
+            .is_enabled(crate::shops::Feature::Returns)
+    {
+        use crate::sync::returns::{Kind, refetch_named};
+        if let Err(e) = refetch_named(state, shop, Kind::Cancellation, &done.tiktok).await {
+            tracing::warn!(error = %e, "refetching the cancellation failed; sync will catch up");
+        }
+    }
+    record(
+        state,
+        user,
+        shop,
+        "order.cancel",
+        order_id,
+        None,
+        audit_request,
+        &outcome,
+    )
+    .await?;
+    outcome
+}
+
+/// TikTok's business refusal (shipped, already cancelled): the order's state forbids it.
+fn cancel_refused(e: ApiError) -> ApiError {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+        return e;
+    }
+    let message = e
+        .details
+        .first()
+        .and_then(|d| d["tiktok_message"].as_str())
+        .unwrap_or("refused")
+        .to_owned();
+    let mut c = ApiError::conflict(
+        "cancel_refused",
+        format!("TikTok refused to cancel the order: {message}"),
+    );
+    c.details = e.details;
+    c
+}
+
+/// Settles a whole-order cancel TikTok did not confirm (a lost answer, or "already cancelled" to a
+/// retry) by reading the order back: cancelled by the seller is a success, never a second try.
+async fn settle_cancel(
+    state: &AppState,
+    session: &mut ShopSession,
+    order_id: &str,
+    failure: ApiError,
+) -> ApiResult<OrderAfter> {
+    let order = match fetch_order(state, session, order_id).await {
+        Ok(o) => o,
+        Err(_) if failure.status.is_server_error() => {
+            let mut e = ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                crate::idempotency::OUTCOME_UNKNOWN,
+                "TikTok did not answer, so whether the order was cancelled is unknown; send the same request again (same Idempotency-Key)",
+            );
+            e.details = failure.details;
+            return Err(e);
+        }
+        Err(_) => return Err(cancel_refused(failure)),
+    };
+    if order["status"].as_str() == Some("CANCELLED")
+        && order["cancellation_initiator"].as_str() == Some("SELLER")
+    {
+        return Ok(OrderAfter {
+            order_id: order_id.to_owned(),
+            order_status: Some("CANCELLED".into()),
+            tiktok_request_id: failure.tiktok_request_id(),
+            tiktok: json!({"already_cancelled": true}),
+        });
+    }
+    Err(cancel_refused(failure))
+}
+
+/// After a write on one order: on success, refetch and save the order.
+async fn after(
+    state: &AppState,
+    session: &mut ShopSession,
+    order_id: &str,
+    answer: ApiResult<crate::tiktok::ApiResponse<Value>>,
+    facts: impl Fn(&Value) -> Value,
+) -> ApiResult<OrderAfter> {
+    let answer = answer?;
+    let statuses = follow(state, session, &[order_id.to_owned()]).await;
+    Ok(OrderAfter {
+        order_id: order_id.to_owned(),
+        order_status: statuses.get(order_id).cloned(),
+        tiktok_request_id: Some(answer.request_id),
+        tiktok: facts(&answer.data),
+    })
+}

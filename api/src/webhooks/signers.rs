@@ -1,0 +1,152 @@
+//! Who may sign a shop's webhooks, cached for a short while: TikTok shop id → the apps configured for
+//! it (our shop, its tenant, the app key and the opened app secret). It keeps the receiver's hot path
+//! free of a database read and an AES-GCM open per delivery.
+//!
+//! How stale it can be: this process forgets everything whenever a shop's credentials or connection
+//! change (`forget_all`, called by the routes that change them); an entry lives at most `TTL`; and a
+//! signature that no cached app matches is checked again against a fresh read before it is refused,
+//! so a shop added or re-keyed elsewhere (another server process, the CLI) is never refused because
+//! of the cache. The TTL bounds the other direction: after a change made in *another* process, this
+//! one may still accept the old secret for up to `TTL`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+
+use entity::shop;
+
+use super::receive::signature_matches;
+use crate::shops::service::app_secret_at;
+use crate::vault::Vault;
+
+pub const TTL: Duration = Duration::seconds(30);
+
+/// One app that may sign deliveries for a TikTok shop.
+pub struct Signer {
+    pub shop_id: String,
+    pub tenant_id: String,
+    app_key: String,
+    app_secret: SecretString,
+}
+
+impl Signer {
+    pub fn signed(&self, body: &[u8], signature: &str) -> bool {
+        signature_matches(
+            &self.app_key,
+            self.app_secret.expose_secret(),
+            body,
+            signature,
+        )
+    }
+}
+
+pub type Signers = Arc<[Signer]>;
+
+struct Entry {
+    loaded_at: DateTime<Utc>,
+    signers: Signers,
+}
+
+#[derive(Default)]
+pub struct SignerCache {
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+impl SignerCache {
+    /// The cached signers of a TikTok shop, unless older than `TTL` at `now`.
+    pub fn get(&self, tiktok_shop_id: &str, now: DateTime<Utc>) -> Option<Signers> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(tiktok_shop_id)
+            .filter(|e| now - e.loaded_at < TTL && e.loaded_at <= now)
+            .map(|e| e.signers.clone())
+    }
+
+    /// Remembers a fresh read. An unknown shop (no signers) is not remembered: it may be added at
+    /// any time, and remembering misses would let anyone fill the cache with made-up shop ids.
+    pub fn put(&self, tiktok_shop_id: &str, signers: Signers, now: DateTime<Utc>) {
+        if signers.is_empty() {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.insert(
+            tiktok_shop_id.to_owned(),
+            Entry {
+                loaded_at: now,
+                signers,
+            },
+        );
+    }
+
+    /// Drops every entry; called whenever a shop's credentials, TikTok shop id or connection change.
+    /// Such changes are rare, and forgetting everything cannot miss an entry.
+    pub fn forget_all(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+/// Reads the apps configured for a TikTok shop and opens their secrets.
+pub async fn load(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    tiktok_shop_id: &str,
+) -> Result<Vec<Signer>, anyhow::Error> {
+    let shops = shop::Entity::find()
+        .filter(shop::Column::ShopId.eq(tiktok_shop_id))
+        .filter(shop::Column::DeletedAt.is_null())
+        .filter(shop::Column::AppSecretSealed.is_not_null())
+        .all(db)
+        .await?;
+    let mut signers = Vec::with_capacity(shops.len());
+    for s in shops {
+        let Some(sealed) = s.app_secret_sealed.as_deref() else {
+            continue;
+        };
+        let app_secret = vault.open(app_secret_at(&s.id), sealed)?;
+        signers.push(Signer {
+            shop_id: s.id,
+            tenant_id: s.tenant_id,
+            app_key: s.app_key,
+            app_secret,
+        });
+    }
+    Ok(signers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(shop: &str) -> Signer {
+        Signer {
+            shop_id: shop.into(),
+            tenant_id: "t".into(),
+            app_key: "k".into(),
+            app_secret: SecretString::from("s"),
+        }
+    }
+
+    #[test]
+    fn entries_expire_after_the_ttl_and_are_forgotten_on_demand() {
+        let cache = SignerCache::default();
+        let t0 = Utc::now();
+        cache.put("7494", Arc::from(vec![signer("a")]), t0);
+        assert_eq!(cache.get("7494", t0).map(|s| s.len()), Some(1));
+        assert!(cache.get("7494", t0 + TTL - Duration::seconds(1)).is_some());
+        assert!(cache.get("7494", t0 + TTL).is_none(), "expired");
+        assert!(cache.get("other", t0).is_none());
+
+        cache.put("7494", Arc::from(vec![signer("a")]), t0);
+        cache.forget_all();
+        assert!(cache.get("7494", t0).is_none(), "forgotten");
+
+        cache.put("empty", Arc::from(Vec::new()), t0);
+        assert!(cache.get("empty", t0).is_none(), "misses are not cached");
+    }
+}

@@ -1,0 +1,168 @@
+//! Group commit for received webhooks. Each delivery's handler hands its verified row to the writer
+//! (one task on SQLite, a few on PostgreSQL) and waits; a writer inserts whatever is queued (up to `MAX_BATCH` rows, with no artificial
+//! wait) in one INSERT, deduplicated by (shop, notification id), and answers every waiting handler
+//! only after that statement committed. So a 200 still means "stored", for one commit (one fsync)
+//! per batch instead of one per delivery.
+//!
+//! Nothing is dropped silently: a failed batch stores nothing and answers each of its handlers with
+//! an error (a 503, so TikTok retries); a full queue is refused at once rather than growing memory;
+//! on shutdown the writer takes no more rows and stores what was already queued.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DbBackend, IntoActiveModel};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use entity::webhook_event;
+
+/// Rows per INSERT: 14 parameters each stays far below SQLite's and PostgreSQL's limits.
+pub const MAX_BATCH: usize = 512;
+/// Deliveries waiting for the writer; more are refused with a 503 until it catches up.
+pub const QUEUE: usize = 4 * MAX_BATCH;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the webhook queue is full")]
+    QueueFull,
+    #[error("the webhook writer has stopped")]
+    Stopped,
+    #[error("the batch holding the event could not be stored")]
+    Failed,
+}
+
+/// What became of one stored row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    /// The (shop, notification id) was already stored; nothing changed.
+    Duplicate,
+}
+
+struct Pending {
+    event: webhook_event::Model,
+    answer: oneshot::Sender<Result<Stored, StoreError>>,
+}
+
+/// The handlers' side of the writer task.
+#[derive(Clone)]
+pub struct EventWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl EventWriter {
+    /// Starts the writer tasks; they stop when `stop` is cancelled, after storing what is queued.
+    ///
+    /// SQLite takes one writer at a time, so one task; PostgreSQL commits several transactions at
+    /// once (and flushes their WAL together), so a few tasks overlap their commits.
+    pub fn spawn(db: DatabaseConnection, stop: CancellationToken) -> Self {
+        let writers = match db.get_database_backend() {
+            DbBackend::Postgres => 4,
+            _ => 1,
+        };
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(run(db.clone(), rx.clone(), stop.clone()));
+        }
+        Self { queue }
+    }
+
+    /// Queues the event and waits until the batch holding it has committed.
+    pub async fn store(&self, event: webhook_event::Model) -> Result<Stored, StoreError> {
+        let (answer, stored) = oneshot::channel();
+        self.queue
+            .try_send(Pending { event, answer })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => StoreError::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => StoreError::Stopped,
+            })?;
+        // The writer answers every row it took; a dropped answer means it died.
+        stored.await.unwrap_or(Err(StoreError::Stopped))
+    }
+}
+
+/// One writer: takes whatever is queued (holding the queue only while taking), stores it, repeats.
+/// After `stop`, the queue is closed to new rows and the writers store what it still holds.
+async fn run(
+    db: DatabaseConnection,
+    queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    stop: CancellationToken,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let received = {
+            let mut rx = queue.lock().await;
+            // `recv_many` is cancel-safe: when `stop` wins, nothing was taken from the queue.
+            tokio::select! {
+                n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+                () = stop.cancelled() => {
+                    rx.close();
+                    rx.recv_many(&mut batch, MAX_BATCH).await
+                }
+            }
+        };
+        if received == 0 {
+            return;
+        }
+        write(&db, &mut batch).await;
+    }
+}
+
+/// Stores the batch and answers each of its rows; empties `batch`.
+async fn write(db: &DatabaseConnection, batch: &mut Vec<Pending>) {
+    let (events, waiting): (Vec<_>, Vec<_>) = batch
+        .drain(..)
+        .map(|p| {
+            let id = p.event.id.clone();
+            (p.event, (id, p.answer))
+        })
+        .unzip();
+    let count = events.len();
+    match insert(db, events).await {
+        Ok(inserted) => {
+            for (id, answer) in waiting {
+                let stored = if inserted.contains(&id) {
+                    Stored::New
+                } else {
+                    Stored::Duplicate
+                };
+                // A handler that is gone (client hung up) needs no answer; its row is stored.
+                let _ = answer.send(Ok(stored));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, rows = count, "storing a batch of webhook events failed; each delivery is answered 503");
+            for (_, answer) in waiting {
+                let _ = answer.send(Err(StoreError::Failed));
+            }
+        }
+    }
+    metrics::histogram!("webhook_write_batch_rows").record(count as f64);
+}
+
+/// One INSERT, so one transaction: all rows or none. Repeats (also two in the same batch) are skipped
+/// by the unique (shop, notification id) index; RETURNING names the rows actually inserted.
+pub async fn insert(
+    db: &DatabaseConnection,
+    events: Vec<webhook_event::Model>,
+) -> Result<HashSet<String>, DbErr> {
+    let rows = events
+        .into_iter()
+        .map(|e| e.into_active_model().reset_all());
+    let ids = webhook_event::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                webhook_event::Column::ShopId,
+                webhook_event::Column::NotificationId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_with_returning_keys(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
