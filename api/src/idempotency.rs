@@ -172,10 +172,21 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
-    run_with(db, tenant, req, body, now, work, |e| {
-        e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
-    })
+    run_with(
+        db,
+        tenant,
+        req,
+        body,
+        now,
+        work,
+        |o| matches!(o, Err(e) if frees_by_default(e)),
+    )
     .await
+}
+
+/// An internal error or an unknown outcome: nothing is known to have been done.
+fn frees_by_default(e: &ApiError) -> bool {
+    e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
 }
 
 /// [`run`] for writes that are safe to run again after any server-side failure (a ship is settled
@@ -193,8 +204,40 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
-    run_with(db, tenant, req, body, now, work, |e| {
-        e.status.is_server_error()
+    run_with(
+        db,
+        tenant,
+        req,
+        body,
+        now,
+        work,
+        |o| matches!(o, Err(e) if e.status.is_server_error()),
+    )
+    .await
+}
+
+/// What [`run_freeing`] hands its `free` predicate: the answer (or error) about to be stored.
+pub type Outcome = ApiResult<(StatusCode, serde_json::Value)>;
+
+/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an outcome
+/// for which `free` says yes (e.g. a batch answer with an item whose outcome at TikTok is unknown) is
+/// not stored either, so the same request with the same key runs again instead of answering that
+/// forever.
+pub async fn run_freeing<F, Fut>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    now: DateTime<Utc>,
+    free: fn(&Outcome) -> bool,
+    work: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+{
+    run_with(db, tenant, req, body, now, work, |o| {
+        free(o) || matches!(o, Err(e) if frees_by_default(e))
     })
     .await
 }
@@ -206,7 +249,7 @@ async fn run_with<F, Fut>(
     body: &[u8],
     now: DateTime<Utc>,
     work: F,
-    frees_key: impl Fn(&ApiError) -> bool,
+    frees_key: impl Fn(&Outcome) -> bool,
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
@@ -219,8 +262,8 @@ where
     let outcome = work().await;
     if let Some(claim) = claim {
         match &outcome {
+            _ if frees_key(&outcome) => release(db, claim).await?,
             Ok((status, json)) => store(db, &claim, *status, json).await?,
-            Err(e) if frees_key(e) => release(db, claim).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;

@@ -19,6 +19,7 @@ use utoipa_actix_web::AppExt;
         (name = "orders", description = "The shop's TikTok orders as synced: filters, lines, packages, status history"),
         (name = "fulfillment", description = "Ship orders (one or a batch), shipping options, labels, tracking, shipping info, seller cancel; writes take an Idempotency-Key and are audited"),
         (name = "products", description = "The shop's TikTok products as synced: SKUs, prices, stock per warehouse"),
+        (name = "catalog", description = "The shop's TikTok category tree (cached), and the ERP's product writes: create, edit, delete, activate, deactivate, prices, single and bulk"),
         (name = "inventory", description = "Stock per SKU and warehouse, and its history"),
         (name = "returns", description = "The shop's TikTok returns and cancellation requests as synced, each with its order (the returns area)"),
         (name = "sync", description = "Sync a shop's orders, products, warehouses, returns and cancellations from TikTok: jobs, progress, retries"),

@@ -15,6 +15,8 @@ pub mod stock_history;
 pub mod sync_cursor;
 pub mod sync_job;
 pub mod tiktok_cancellation;
+pub mod tiktok_category;
+pub mod tiktok_category_tree;
 pub mod tiktok_grant;
 pub mod tiktok_order;
 pub mod tiktok_order_line;

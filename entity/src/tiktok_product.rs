@@ -14,6 +14,12 @@ pub struct Model {
     pub create_time: DateTimeUtc,
     pub update_time: DateTimeUtc,
     pub synced_at: DateTimeUtc,
+    /// TikTok's audit status (AUDITING, REJECTED, APPROVED, NONE) when it told us.
+    pub audit_status: Option<String>,
+    /// JSON array of `{position, reasons[], suggestions[]}` while the audit has FAILED.
+    pub audit_failed_reasons: Option<String>,
+    /// The leaf category (known once the product was read one by one).
+    pub category_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

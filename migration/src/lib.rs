@@ -10,6 +10,7 @@ mod m20261124_000004_create_webhook_events;
 mod m20261124_000005_create_returns;
 mod m20261124_000006_create_stock_thresholds;
 mod m20261124_000007_create_erp_writes;
+mod m20261124_000009_create_catalog;
 mod m20261124_000010_create_sku_mappings;
 mod m20261124_000011_add_webhook_claims;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_returns::Migration),
             Box::new(m20261124_000006_create_stock_thresholds::Migration),
             Box::new(m20261124_000007_create_erp_writes::Migration),
+            Box::new(m20261124_000009_create_catalog::Migration),
             Box::new(m20261124_000010_create_sku_mappings::Migration),
             Box::new(m20261124_000011_add_webhook_claims::Migration),
         ]

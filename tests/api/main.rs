@@ -5,6 +5,7 @@ mod helpers;
 mod sandbox_env;
 
 mod auth;
+mod catalog;
 mod cli;
 mod connect;
 mod errors;
@@ -13,6 +14,7 @@ mod fulfillment_safety;
 mod inventory;
 mod openapi;
 mod operations;
+mod product_writes;
 mod reconcile;
 mod returns;
 mod secrets;

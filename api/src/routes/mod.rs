@@ -2,6 +2,7 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod categories;
 pub mod connection;
 pub mod fulfillment;
 pub mod health;
@@ -9,6 +10,8 @@ pub mod inventory;
 pub mod json;
 pub mod order_actions;
 pub mod orders;
+pub mod product_batch;
+pub mod product_writes;
 pub mod products;
 pub mod returns;
 pub mod shops;
@@ -52,6 +55,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::get_order)
         .service(products::list_products)
         .service(products::get_product)
+        // The batch routes before `…/products/{product_id}/…`, which would match them too.
+        .service(product_batch::batch_create)
+        .service(product_batch::batch_full_edit)
+        .service(product_batch::batch_partial_edit)
+        .service(product_batch::batch_activate)
+        .service(product_batch::batch_deactivate)
+        .service(product_batch::batch_delete)
+        .service(product_batch::batch_prices)
+        .service(product_writes::create_product)
+        .service(product_writes::edit_product)
+        .service(product_writes::partial_edit_product)
+        .service(product_writes::delete_product)
+        .service(product_writes::activate_product)
+        .service(product_writes::deactivate_product)
+        .service(product_writes::update_prices)
+        .service(categories::refresh_categories)
+        .service(categories::list_categories)
+        .service(categories::get_category)
+        .service(categories::list_brands)
         .service(inventory::list_inventory)
         .service(inventory::get_inventory_settings)
         .service(inventory::put_inventory_settings)

@@ -50,6 +50,7 @@ pub struct SkuOut {
 #[schema(example = json!({
     "id": "1729382476852855000", "title": "Ocean tee", "status": "ACTIVATE",
     "create_time": "2026-11-01T10:00:00Z", "update_time": "2026-11-24T21:00:00Z", "synced_at": "2026-11-24T21:00:05Z",
+    "audit_status": "APPROVED", "audit_failed_reasons": null, "category_id": "600001",
     "skus": [{"id": "1729382476852921560", "seller_sku": "TEE-BLU-M", "currency": "USD", "sale_price": "19.99", "tax_exclusive_price": "19.99", "stock": [{"warehouse_id": "7068517275539719942", "quantity": 120, "updated_at": "2026-11-24T21:00:05Z"}]}]
 }))]
 pub struct ProductOut {
@@ -60,6 +61,13 @@ pub struct ProductOut {
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     pub synced_at: DateTime<Utc>,
+    /// TikTok's audit of the product: AUDITING (status PENDING), REJECTED (status FAILED), APPROVED, NONE.
+    pub audit_status: Option<String>,
+    /// Why the audit failed, while status is FAILED: `[{position, reasons[], suggestions[]}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub audit_failed_reasons: Option<serde_json::Value>,
+    /// The leaf category, once the product was read one by one (after a write or a webhook).
+    pub category_id: Option<String>,
     pub skus: Vec<SkuOut>,
 }
 
@@ -73,6 +81,11 @@ impl From<ProductDetail> for ProductOut {
             create_time: p.create_time,
             update_time: p.update_time,
             synced_at: p.synced_at,
+            audit_status: p.audit_status,
+            audit_failed_reasons: p
+                .audit_failed_reasons
+                .and_then(|r| serde_json::from_str(&r).ok()),
+            category_id: p.category_id,
             skus: d
                 .skus
                 .into_iter()

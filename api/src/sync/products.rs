@@ -2,7 +2,8 @@
 //! 10,000 results per search). A search that hits the cap is continued in the next older window of
 //! `update_time`. Each page is saved in one transaction: the product, its SKUs (SKUs TikTok no longer
 //! lists are removed) and stock per warehouse, with a stock-history row for every change. Deleted
-//! products are read by a second search with `status: DELETED`. The high-water mark moves only after
+//! products are read by a second search with `status: DELETED`. A product whose audit FAILED is read
+//! one by one as well, for the reasons (the search does not carry them). The high-water mark moves only after
 //! the whole walk (the search runs newest first, so no earlier point is safe).
 
 use std::collections::HashSet;
@@ -45,6 +46,25 @@ pub struct WireProduct {
     pub update_time: i64,
     #[serde(default)]
     pub skus: Vec<WireSku>,
+    #[serde(default)]
+    pub audit: Option<WireAudit>,
+    /// Only in a product read one by one.
+    #[serde(default)]
+    pub audit_failed_reasons: Option<Vec<Value>>,
+    /// Only in a product read one by one: root first, the leaf last.
+    #[serde(default)]
+    pub category_chains: Option<Vec<WireCategory>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireAudit {
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireCategory {
+    pub id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +96,9 @@ pub struct WireStock {
 pub struct ProductRows {
     pub product: tiktok_product::Model,
     pub skus: Vec<(tiktok_sku::Model, Vec<WireStock>)>,
+    /// Fields this copy of the product did not carry (a search answer has no audit reasons and no
+    /// category): the stored values are kept.
+    pub keep: Vec<tiktok_product::Column>,
 }
 
 pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<ProductRows> {
@@ -104,6 +127,25 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
             s.inventory,
         ));
     }
+    let mut keep = Vec::new();
+    let failed = p.status == "FAILED";
+    let audit_failed_reasons = match p.audit_failed_reasons {
+        Some(r) if failed && !r.is_empty() => Some(Value::Array(r).to_string()),
+        Some(_) => None,
+        // Not carried: the stored reasons hold while the audit is still FAILED.
+        None if failed => {
+            keep.push(tiktok_product::Column::AuditFailedReasons);
+            None
+        }
+        None => None,
+    };
+    let category_id = match p.category_chains {
+        Some(chain) => chain.last().map(|c| c.id.clone()),
+        None => {
+            keep.push(tiktok_product::Column::CategoryId);
+            None
+        }
+    };
     Ok(ProductRows {
         product: tiktok_product::Model {
             shop_id: shop_id.to_owned(),
@@ -113,8 +155,12 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
             create_time: unix_time(p.create_time)?,
             update_time: unix_time(p.update_time)?,
             synced_at: now,
+            audit_status: p.audit.and_then(|a| non_empty(a.status)),
+            audit_failed_reasons,
+            category_id,
         },
         skus,
+        keep,
     })
 }
 
@@ -181,6 +227,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<Saved, DbErr> {
     let p = rows.product;
+    let keep = rows.keep;
     let (shop_id, product_id) = (p.shop_id.clone(), p.id.clone());
     let stored = tiktok_product::Entity::find_by_id((shop_id.clone(), product_id.clone()))
         .one(db)
@@ -197,7 +244,9 @@ pub async fn save(
                     !matches!(
                         c,
                         tiktok_product::Column::ShopId | tiktok_product::Column::Id
-                    )
+                    ) && !keep
+                        .iter()
+                        .any(|k| std::mem::discriminant(k) == std::mem::discriminant(c))
                 }))
                 .to_owned(),
         )
@@ -294,6 +343,7 @@ async fn walk(
                 ctx.progress.total = page.total_count;
             }
             let now = state.clock.now();
+            let mut failed_audits = Vec::new();
             let txn = super::begin_write(&state.db).await?;
             for raw in page.products {
                 served += 1;
@@ -308,7 +358,11 @@ async fn walk(
                     .to_owned();
                 match convert(&shop_id, raw, now) {
                     Ok(rows) => {
+                        let failed = rows.product.status == "FAILED";
                         let saved = save(&txn, rows, "sync", now).await?;
+                        if failed && saved.is_news() {
+                            failed_audits.push(id);
+                        }
                         ctx.progress.count(saved);
                     }
                     Err(e) => {
@@ -318,6 +372,25 @@ async fn walk(
                 }
             }
             txn.commit().await?;
+            // The search does not say why an audit failed; the product's own read does.
+            for id in failed_audits {
+                let detail = ctx
+                    .session
+                    .call::<Value>(
+                        state,
+                        Method::GET,
+                        &format!("/product/202309/products/{id}"),
+                        vec![],
+                        None,
+                    )
+                    .await?
+                    .data;
+                if let Ok(rows) = convert(&shop_id, detail, now) {
+                    let txn = super::begin_write(&state.db).await?;
+                    save(&txn, rows, "sync", now).await?;
+                    txn.commit().await?;
+                }
+            }
             ctx.progress.pages += 1;
             ctx.checkpoint().await?;
             match page.next_page_token.filter(|t| !t.is_empty()) {

@@ -1,0 +1,510 @@
+//! Product writes to TikTok: create, full and partial edit, delete, activate, deactivate and prices.
+//! Each is checked first (shape, then category, attributes and rules from the cache) and refused with a
+//! 400 before TikTok is called; each call is audited with TikTok's request id and outcome; after a
+//! successful write the product is read back from TikTok and saved, so local state follows at once.
+
+use actix_web::http::StatusCode;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use entity::{shop, tiktok_product};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::categories;
+use super::input::{self, ProductIn};
+use crate::app::AppState;
+use crate::audit::{self, Entry};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::shops::tokens::ShopSession;
+use crate::sync::views::{self, ProductDetail};
+
+pub const CREATE_PATH: &str = "/product/202309/products";
+/// TikTok's activate, deactivate and delete take at most this many ids per call.
+pub const STATUS_CHUNK: usize = 20;
+
+/// What a write did.
+pub struct Written {
+    pub product_id: String,
+    pub tiktok_request_id: Option<String>,
+    /// TikTok's `skus[{id, seller_sku, …}]` of a create or edit.
+    pub skus: Vec<Value>,
+    pub warnings: Vec<Value>,
+    /// The product as read back from TikTok and saved (`None` if that read failed: the next sync or
+    /// webhook brings it).
+    pub product: Option<ProductDetail>,
+}
+
+/// The key TikTok dedups a create by: derived from the ERP's `Idempotency-Key` (so a resent request
+/// after a lost answer finds the product made the first time), else new for this request.
+pub fn tiktok_idempotency_key(
+    tenant: &str,
+    shop_id: &str,
+    our_key: Option<&str>,
+    item: usize,
+) -> String {
+    match our_key {
+        Some(k) => {
+            let digest = Sha256::digest(format!("{tenant}\n{shop_id}\n{k}\n{item}").as_bytes());
+            hex::encode(&digest[..16])
+        }
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    }
+}
+
+/// A product id as TikTok writes them (digits); anything else is refused before TikTok is called.
+pub fn check_product_id(field: &str, id: &str) -> ApiResult<()> {
+    views::parse_tiktok_id(field, Some(id)).map(|_| ())
+}
+
+/// TikTok's refusal of one item in a batch answer (`data.errors[]`).
+fn item_refusal(what: &str, e: &Value, request_id: &str) -> ApiError {
+    let message = e["message"].as_str().unwrap_or("refused").to_owned();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tiktok_refused",
+        format!("TikTok refused to {what} the product: {message}"),
+    )
+    .with_detail(json!({
+        "tiktok_code": e["code"],
+        "tiktok_message": message,
+        "tiktok_request_id": request_id,
+    }))
+}
+
+/// The product's category: the one sent, else the one stored for it.
+async fn check(
+    state: &AppState,
+    shop: &shop::Model,
+    p: &ProductIn,
+    full: bool,
+    product_id: Option<&str>,
+) -> ApiResult<()> {
+    input::check_shape(p, full)?;
+    let stored = match (product_id, &p.category_id) {
+        (Some(id), None) => tiktok_product::Entity::find_by_id((shop.id.clone(), id.to_owned()))
+            .one(&state.db)
+            .await?
+            .and_then(|r| r.category_id),
+        _ => None,
+    };
+    let touches_category = p.category_id.is_some()
+        || p.product_attributes.is_some()
+        || p.skus
+            .iter()
+            .flatten()
+            .any(|s| s.sales_attributes.is_some());
+    let Some(category_id) = p.category_id.clone().or(stored) else {
+        return Ok(());
+    };
+    if !touches_category {
+        return Ok(());
+    }
+    let category = categories::find(state, shop, &category_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "category_id",
+                format!(
+                    "{category_id} is not in the shop's category tree; browse GET …/categories (or refresh it: POST …/categories/refresh)"
+                ),
+            )
+        })?;
+    if p.category_id.is_some() {
+        input::check_category(&category)?;
+    }
+    let details = categories::details(state, shop, category).await?;
+    input::check_against(p, &details, full)
+}
+
+/// Reads the product back from TikTok and saves it (never over a newer copy); a failure is logged, not
+/// answered: the write itself is done.
+pub async fn refetch(
+    state: &AppState,
+    session: &mut ShopSession,
+    shop_id: &str,
+    product_id: &str,
+) -> Option<ProductDetail> {
+    let read = async {
+        let answer = session
+            .call::<Value>(
+                state,
+                Method::GET,
+                &format!("/product/202309/products/{product_id}"),
+                vec![],
+                None,
+            )
+            .await?;
+        let now = state.clock.now();
+        let rows = crate::sync::products::convert(shop_id, answer.data, now)
+            .map_err(ApiError::internal)?;
+        let txn = crate::sync::begin_write(&state.db).await?;
+        crate::sync::products::save(&txn, rows, "erp", now).await?;
+        txn.commit().await?;
+        views::product_detail(&state.db, shop_id, product_id).await
+    };
+    match read.await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(product = %product_id, error = %e, "could not read a product back after writing it");
+            None
+        }
+    }
+}
+
+async fn record(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    action: &'static str,
+    target: String,
+    request: Value,
+    outcome: &ApiResult<Option<String>>,
+) -> ApiResult<()> {
+    audit::record(
+        &state.db,
+        user,
+        Entry {
+            shop_id: &shop.id,
+            action,
+            target,
+            request,
+            tiktok_request_id: match outcome {
+                Ok(r) => r.clone(),
+                Err(e) => e.tiktok_request_id(),
+            },
+            error: outcome.as_ref().err().map(ToString::to_string),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates a product on TikTok (`idempotency_key` passed, see [`tiktok_idempotency_key`]).
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    p: &ProductIn,
+    tiktok_key: String,
+) -> ApiResult<Written> {
+    check(state, shop, p, true, None).await?;
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+    body["idempotency_key"] = tiktok_key.into();
+    let answer = session
+        .call::<Value>(state, Method::POST, CREATE_PATH, vec![], Some(body))
+        .await;
+    let product_id = answer
+        .as_ref()
+        .ok()
+        .and_then(|a| a.data["product_id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let outcome = answer
+        .as_ref()
+        .map(|a| Some(a.request_id.clone()))
+        .map_err(clone_err);
+    record(
+        state,
+        user,
+        shop,
+        "product.create",
+        if product_id.is_empty() {
+            format!("new product \"{}\"", p.title.as_deref().unwrap_or_default())
+        } else {
+            format!("product {product_id}")
+        },
+        serde_json::to_value(p).unwrap_or_default(),
+        &outcome,
+    )
+    .await?;
+    let answer = answer?;
+    if product_id.is_empty() {
+        return Err(ApiError::unavailable(
+            "TikTok accepted the product but named no product_id; sync products to see it",
+        ));
+    }
+    let product = refetch(state, &mut session, &shop.id, &product_id).await;
+    Ok(Written {
+        product_id,
+        tiktok_request_id: Some(answer.request_id),
+        skus: answer.data["skus"].as_array().cloned().unwrap_or_default(),
+        warnings: answer.data["warnings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        product,
+    })
+}
+
+fn clone_err(e: &ApiError) -> ApiError {
+    let mut c = ApiError::new(e.status, e.code, e.message.clone());
+    c.details = e.details.clone();
+    c
+}
+
+/// A full edit (SKUs left out are deleted, as on TikTok) or a partial one (only the fields sent).
+pub async fn edit(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    product_id: &str,
+    p: &ProductIn,
+    full: bool,
+) -> ApiResult<Written> {
+    check_product_id("product_id", product_id)?;
+    check(state, shop, p, full, Some(product_id)).await?;
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let (method, path, action) = if full {
+        (
+            Method::PUT,
+            format!("/product/202509/products/{product_id}"),
+            "product.edit",
+        )
+    } else {
+        (
+            Method::POST,
+            format!("/product/202509/products/{product_id}/partial_edit"),
+            "product.partial_edit",
+        )
+    };
+    let body = serde_json::to_value(p).map_err(ApiError::internal)?;
+    let answer = session
+        .call::<Value>(state, method, &path, vec![], Some(body.clone()))
+        .await;
+    let outcome = answer
+        .as_ref()
+        .map(|a| Some(a.request_id.clone()))
+        .map_err(clone_err);
+    record(
+        state,
+        user,
+        shop,
+        action,
+        format!("product {product_id}"),
+        body,
+        &outcome,
+    )
+    .await?;
+    let answer = answer?;
+    let product = refetch(state, &mut session, &shop.id, product_id).await;
+    Ok(Written {
+        product_id: product_id.to_owned(),
+        tiktok_request_id: Some(answer.request_id),
+        skus: answer.data["skus"].as_array().cloned().unwrap_or_default(),
+        warnings: answer.data["warnings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        product,
+    })
+}
+
+/// A SKU's new price.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkuPriceIn {
+    /// TikTok's SKU id.
+    pub id: String,
+    pub price: input::PriceIn,
+}
+
+/// Sets SKU prices of one product (all or none, as TikTok does).
+pub async fn update_prices(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    product_id: &str,
+    skus: &[SkuPriceIn],
+) -> ApiResult<Written> {
+    check_product_id("product_id", product_id)?;
+    if skus.is_empty() || skus.len() > input::MAX_SKUS {
+        return Err(ApiError::invalid_field(
+            "skus",
+            format!("give 1 to {} SKUs", input::MAX_SKUS),
+        ));
+    }
+    for (i, s) in skus.iter().enumerate() {
+        if s.id.trim().is_empty() {
+            return Err(ApiError::invalid_field(
+                &format!("skus[{i}].id"),
+                "must not be empty",
+            ));
+        }
+        let as_sku = input::SkuIn {
+            id: Some(s.id.clone()),
+            seller_sku: None,
+            sales_attributes: None,
+            price: Some(s.price.clone()),
+            inventory: None,
+        };
+        input::check_shape(
+            &ProductIn {
+                skus: Some(vec![as_sku]),
+                ..Default::default()
+            },
+            false,
+        )
+        .map_err(|e| {
+            ApiError::invalid_field(
+                &format!("skus[{i}].price"),
+                e.message
+                    .split_once(": ")
+                    .map_or(e.message.as_str(), |x| x.1),
+            )
+        })?;
+    }
+    // A synced product's SKUs are known: a SKU not among them is refused here (TikTok would too).
+    let known: Vec<String> = entity::tiktok_sku::Entity::find()
+        .filter(entity::tiktok_sku::Column::ShopId.eq(&shop.id))
+        .filter(entity::tiktok_sku::Column::ProductId.eq(product_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    if !known.is_empty()
+        && let Some(i) = skus.iter().position(|s| !known.contains(&s.id))
+    {
+        return Err(ApiError::invalid_field(
+            &format!("skus[{i}].id"),
+            format!(
+                "{} is not a SKU of product {product_id}; its SKUs are {}",
+                skus[i].id,
+                known.join(", ")
+            ),
+        ));
+    }
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let body = json!({"skus": skus});
+    let answer = session
+        .call::<Value>(
+            state,
+            Method::POST,
+            &format!("/product/202309/products/{product_id}/prices/update"),
+            vec![],
+            Some(body.clone()),
+        )
+        .await;
+    let outcome = answer
+        .as_ref()
+        .map(|a| Some(a.request_id.clone()))
+        .map_err(clone_err);
+    record(
+        state,
+        user,
+        shop,
+        "product.prices",
+        format!("product {product_id}"),
+        body,
+        &outcome,
+    )
+    .await?;
+    let answer = answer?;
+    let product = refetch(state, &mut session, &shop.id, product_id).await;
+    Ok(Written {
+        product_id: product_id.to_owned(),
+        tiktok_request_id: Some(answer.request_id),
+        skus: Vec::new(),
+        warnings: Vec::new(),
+        product,
+    })
+}
+
+/// A status change TikTok takes as a list of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOp {
+    Activate,
+    Deactivate,
+    Delete,
+}
+
+impl StatusOp {
+    fn call(self) -> (Method, &'static str, &'static str, &'static str) {
+        match self {
+            StatusOp::Activate => (
+                Method::POST,
+                "/product/202309/products/activate",
+                "product.activate",
+                "activate",
+            ),
+            StatusOp::Deactivate => (
+                Method::POST,
+                "/product/202309/products/deactivate",
+                "product.deactivate",
+                "deactivate",
+            ),
+            StatusOp::Delete => (
+                Method::DELETE,
+                "/product/202309/products",
+                "product.delete",
+                "delete",
+            ),
+        }
+    }
+}
+
+/// Activates, deactivates or deletes products, 20 per TikTok call; one result per id, in order.
+pub async fn change_status(
+    state: &AppState,
+    user: &AuthUser,
+    shop: &shop::Model,
+    op: StatusOp,
+    ids: &[String],
+) -> ApiResult<Vec<ApiResult<Written>>> {
+    let (method, path, action, verb) = op.call();
+    for (i, id) in ids.iter().enumerate() {
+        check_product_id(&format!("product_ids[{i}]"), id)?;
+    }
+    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut results = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(STATUS_CHUNK) {
+        let answer = session
+            .call::<Value>(
+                state,
+                method.clone(),
+                path,
+                vec![],
+                Some(json!({"product_ids": chunk})),
+            )
+            .await;
+        for id in chunk {
+            let outcome: ApiResult<Option<String>> = match &answer {
+                Err(e) => Err(clone_err(e)),
+                Ok(a) => match a.data["errors"].as_array().and_then(|errs| {
+                    errs.iter().find(|e| {
+                        crate::webhooks::id_text(&e["detail"]["product_id"]).as_deref() == Some(id)
+                    })
+                }) {
+                    Some(e) => Err(item_refusal(verb, e, &a.request_id)),
+                    None => Ok(Some(a.request_id.clone())),
+                },
+            };
+            record(
+                state,
+                user,
+                shop,
+                action,
+                format!("product {id}"),
+                json!({"product_id": id}),
+                &outcome,
+            )
+            .await?;
+            results.push(match outcome {
+                Err(e) => Err(e),
+                Ok(request_id) => Ok(Written {
+                    product_id: id.clone(),
+                    tiktok_request_id: request_id,
+                    skus: Vec::new(),
+                    warnings: Vec::new(),
+                    product: refetch(state, &mut session, &shop.id, id).await,
+                }),
+            });
+        }
+    }
+    Ok(results)
+}

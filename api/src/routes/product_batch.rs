@@ -1,0 +1,472 @@
+//! Bulk product writes: up to 100 items per request, each done (or refused) on its own; the answer
+//! lists one result per item in the order sent, failures included. Activate, deactivate and delete go
+//! to TikTok 20 ids per call.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::catalog::input::ProductIn;
+use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::idempotency;
+use crate::routes::json::{RawJson, parse_json};
+use crate::routes::product_writes::{
+    ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown, writable_shop,
+};
+
+pub const MAX_ITEMS: usize = 100;
+
+/// Up to 100 products to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCreateIn {
+    pub items: Vec<ProductIn>,
+}
+
+/// One product to edit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditItemIn {
+    pub product_id: String,
+    pub product: ProductIn,
+}
+
+/// Up to 100 products to edit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [{"product_id": "1729382476852855000", "product": {"title": "Ocean tee (organic)"}}]}))]
+pub struct BatchEditIn {
+    pub items: Vec<EditItemIn>,
+}
+
+/// Up to 100 product ids.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"product_ids": ["1729382476852855000", "1729382476852855001"]}))]
+pub struct BatchIdsIn {
+    pub product_ids: Vec<String>,
+}
+
+/// One product's new SKU prices.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceItemIn {
+    pub product_id: String,
+    pub skus: Vec<SkuPriceIn>,
+}
+
+/// Up to 100 products' new prices.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [{"product_id": "1729382476852855000", "skus": [{"id": "1729382476852921560", "price": {"amount": "17.99", "currency": "USD"}}]}]}))]
+pub struct BatchPricesIn {
+    pub items: Vec<PriceItemIn>,
+}
+
+/// One item's result: `result` when it was done, `error` (code, message, details) when not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemOut {
+    /// The item's position in the request.
+    pub index: usize,
+    /// TikTok's product id (known for every item but a refused create).
+    pub product_id: Option<String>,
+    pub ok: bool,
+    /// TikTok was unreachable or its answer was lost: whether it was done is unknown. The batch's
+    /// answer is then not kept under its `Idempotency-Key`: send the same batch with the same key again
+    /// (nothing is done twice: creates are deduplicated by TikTok, the other writes set a state).
+    pub outcome_unknown: bool,
+    pub result: Option<ProductWriteOut>,
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<serde_json::Value>,
+}
+
+/// Every item's result, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
+    {"index": 0, "product_id": "1729382476852855000", "ok": true, "outcome_unknown": false, "error": null,
+     "result": {"product_id": "1729382476852855000", "tiktok_request_id": "20261124210005000102030405060708", "skus": [], "warnings": [], "product": null}},
+    {"index": 1, "product_id": "1729382476852855001", "ok": false, "outcome_unknown": false, "result": null,
+     "error": {"code": "tiktok_refused", "message": "TikTok refused to activate the product: A product in status FREEZE cannot be activated.",
+       "details": [{"tiktok_code": 12052220, "tiktok_message": "A product in status FREEZE cannot be activated.", "tiktok_request_id": "20261124210005000102030405060708"}]}}
+]}))]
+pub struct BatchOut {
+    pub succeeded: usize,
+    pub failed: usize,
+    pub results: Vec<BatchItemOut>,
+}
+
+fn count_ok(n: usize) -> ApiResult<()> {
+    if n == 0 || n > MAX_ITEMS {
+        return Err(ApiError::invalid_field(
+            "items",
+            format!("send 1 to {MAX_ITEMS} items (got {n})"),
+        ));
+    }
+    Ok(())
+}
+
+fn item(index: usize, product_id: Option<String>, r: ApiResult<Written>) -> BatchItemOut {
+    match r {
+        Ok(w) => BatchItemOut {
+            index,
+            product_id: Some(w.product_id.clone()),
+            ok: true,
+            outcome_unknown: false,
+            result: Some(w.into()),
+            error: None,
+        },
+        Err(e) => BatchItemOut {
+            index,
+            product_id,
+            ok: false,
+            outcome_unknown: outcome_unknown(&e),
+            result: None,
+            error: Some(
+                serde_json::json!({"code": e.code, "message": e.message, "details": e.details}),
+            ),
+        },
+    }
+}
+
+/// A batch with an item whose outcome is unknown is run again when resent with the same key.
+fn free_batch(o: &crate::idempotency::Outcome) -> bool {
+    free_unknown(o)
+        || o.as_ref().is_ok_and(|(_, v)| {
+            v["results"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|i| i["outcome_unknown"] == true))
+        })
+}
+
+fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Value)> {
+    let succeeded = results.iter().filter(|r| r.ok).count();
+    json_of(
+        StatusCode::OK,
+        BatchOut {
+            succeeded,
+            failed: results.len() - succeeded,
+            results,
+        },
+    )
+}
+
+/// Create up to 100 products; each is checked and created on its own.
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; each item's TikTok idempotency_key is derived from it"),
+    ),
+    request_body = BatchCreateIn,
+    responses(
+        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 items, or a body that is not a list of products", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/create")]
+pub async fn batch_create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    let shop = writable_shop(&state, &user, &id).await?;
+    let input: BatchCreateIn = parse_json(&body.0)?;
+    count_ok(input.items.len())?;
+    let key = our_key(&req);
+    idempotency::run_freeing(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        free_batch,
+        || async {
+            let mut results = Vec::with_capacity(input.items.len());
+            for (i, p) in input.items.iter().enumerate() {
+                let tiktok_key =
+                    writes::tiktok_idempotency_key(&user.tenant, &shop.id, key.as_deref(), i);
+                let r = writes::create(&state, &user, &shop, p, tiktok_key).await;
+                results.push(item(i, None, r));
+            }
+            answer(results)
+        },
+    )
+    .await
+}
+
+async fn batch_edit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+    full: bool,
+) -> ApiResult<HttpResponse> {
+    let shop = writable_shop(&state, &user, &id).await?;
+    let input: BatchEditIn = parse_json(&body.0)?;
+    count_ok(input.items.len())?;
+    idempotency::run_freeing(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        free_batch,
+        || async {
+            let mut results = Vec::with_capacity(input.items.len());
+            for (i, it) in input.items.iter().enumerate() {
+                let r = writes::edit(&state, &user, &shop, &it.product_id, &it.product, full).await;
+                results.push(item(i, Some(it.product_id.clone()), r));
+            }
+            answer(results)
+        },
+    )
+    .await
+}
+
+/// Replace up to 100 products (each a full edit).
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchEditIn,
+    responses(
+        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/edit")]
+pub async fn batch_full_edit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    batch_edit(state, user, id, req, body, true).await
+}
+
+/// Partially edit up to 100 products (only the fields sent change).
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchEditIn,
+    responses(
+        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/partial-edit")]
+pub async fn batch_partial_edit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    batch_edit(state, user, id, req, body, false).await
+}
+
+async fn batch_status(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+    op: StatusOp,
+) -> ApiResult<HttpResponse> {
+    let shop = writable_shop(&state, &user, &id).await?;
+    let input: BatchIdsIn = parse_json(&body.0)?;
+    let n = input.product_ids.len();
+    if n == 0 || n > MAX_ITEMS {
+        return Err(ApiError::invalid_field(
+            "product_ids",
+            format!("send 1 to {MAX_ITEMS} ids (got {n})"),
+        ));
+    }
+    for (i, p) in input.product_ids.iter().enumerate() {
+        writes::check_product_id(&format!("product_ids[{i}]"), p)?;
+    }
+    idempotency::run_freeing(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        free_batch,
+        || async {
+            let results =
+                writes::change_status(&state, &user, &shop, op, &input.product_ids).await?;
+            answer(
+                results
+                    .into_iter()
+                    .zip(&input.product_ids)
+                    .enumerate()
+                    .map(|(i, (r, pid))| item(i, Some(pid.clone()), r))
+                    .collect(),
+            )
+        },
+    )
+    .await
+}
+
+/// Activate up to 100 products (TikTok is called 20 ids at a time).
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchIdsIn,
+    responses(
+        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/activate")]
+pub async fn batch_activate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    batch_status(state, user, id, req, body, StatusOp::Activate).await
+}
+
+/// Deactivate up to 100 products (TikTok is called 20 ids at a time).
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchIdsIn,
+    responses(
+        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/deactivate")]
+pub async fn batch_deactivate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    batch_status(state, user, id, req, body, StatusOp::Deactivate).await
+}
+
+/// Delete up to 100 products (TikTok is called 20 ids at a time).
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchIdsIn,
+    responses(
+        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/delete")]
+pub async fn batch_delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    batch_status(state, user, id, req, body, StatusOp::Delete).await
+}
+
+/// Set SKU prices of up to 100 products.
+#[utoipa::path(
+    tag = "catalog",
+    params(
+        ("id" = String, Path, description = "Our shop id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again"),
+    ),
+    request_body = BatchPricesIn,
+    responses(
+        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/api/integrations/tiktok/shops/{id}/products/batch/prices")]
+pub async fn batch_prices(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: RawJson,
+) -> ApiResult<HttpResponse> {
+    let shop = writable_shop(&state, &user, &id).await?;
+    let input: BatchPricesIn = parse_json(&body.0)?;
+    count_ok(input.items.len())?;
+    idempotency::run_freeing(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        free_batch,
+        || async {
+            let mut results = Vec::with_capacity(input.items.len());
+            for (i, it) in input.items.iter().enumerate() {
+                let r = writes::update_prices(&state, &user, &shop, &it.product_id, &it.skus).await;
+                results.push(item(i, Some(it.product_id.clone()), r));
+            }
+            answer(results)
+        },
+    )
+    .await
+}
