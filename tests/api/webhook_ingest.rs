@@ -73,6 +73,7 @@ async fn a_failed_batch_answers_every_delivery_with_an_error_and_stores_none_of_
 async fn a_repeat_inside_one_batch_and_across_batches_is_stored_once() {
     let app = spawn_app().await;
     let writer = EventWriter::spawn(app.state.db.clone(), CancellationToken::new());
+    assert!(!writer.receiving(), "nothing stored yet");
     let answers = join_all([
         writer.store(event("a", "same")),
         writer.store(event("b", "same")),
@@ -88,6 +89,7 @@ async fn a_repeat_inside_one_batch_and_across_batches_is_stored_once() {
         Ok(Stored::Duplicate)
     );
     assert_eq!(stored(&app).await, 2);
+    assert!(writer.receiving(), "a batch was just stored: the processor gives way");
     let kept = webhook_event::Entity::find_by_id("a")
         .one(&app.state.db)
         .await

@@ -26,6 +26,8 @@ pub const STATE_DEAD: &str = "dead";
 pub const STATE_UNHANDLED: &str = "unhandled";
 
 pub const MAX_ATTEMPTS: i32 = 8;
+/// The processor's pause between batches while deliveries are arriving.
+const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
 /// How long a claimed event stays with its processor before another may take it over.
 const CLAIM: i64 = 120;
 
@@ -371,6 +373,12 @@ pub fn spawn_processor(
                 _ = tick.tick() => {
                     while let Ok(n) = process_due(&state, 100).await {
                         if n == 0 { break; }
+                        // Deliveries first: TikTok gives each 3 s. While the receiver is storing,
+                        // the processor leaves the database (SQLite's one write lock) and the
+                        // cores to it between batches; a backlog goes at full speed once it is quiet.
+                        if state.webhook_writer.receiving() {
+                            tokio::time::sleep(INGEST_FIRST_PAUSE).await;
+                        }
                     }
                 }
                 _ = stop.cancelled() => break,

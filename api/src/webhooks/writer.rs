@@ -10,6 +10,8 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
@@ -47,10 +49,28 @@ struct Pending {
     answer: oneshot::Sender<Result<Stored, StoreError>>,
 }
 
+/// How recently a batch must have been taken for the receiver to count as busy.
+const BUSY_WINDOW: Duration = Duration::from_millis(100);
+
+/// When the writers last took a batch (a scheduling hint for the processor, so wall time).
+struct Activity {
+    start: Instant,
+    /// Milliseconds after `start`, plus one; 0 = never.
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(now.saturating_add(1), Ordering::Relaxed);
+    }
+}
+
 /// The handlers' side of the writer task.
 #[derive(Clone)]
 pub struct EventWriter {
     queue: mpsc::Sender<Pending>,
+    activity: Arc<Activity>,
 }
 
 impl EventWriter {
@@ -65,10 +85,22 @@ impl EventWriter {
         };
         let (queue, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
+        let activity = Arc::new(Activity {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        });
         for _ in 0..writers {
-            tokio::spawn(run(db.clone(), rx.clone(), stop.clone()));
+            tokio::spawn(run(db.clone(), rx.clone(), stop.clone(), activity.clone()));
         }
-        Self { queue }
+        Self { queue, activity }
+    }
+
+    /// Whether deliveries are arriving now (a batch was taken for storing in the last 100 ms).
+    pub fn receiving(&self) -> bool {
+        let last = self.activity.last_ms.load(Ordering::Relaxed);
+        let now = u64::try_from(self.activity.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let window = u64::try_from(BUSY_WINDOW.as_millis()).unwrap_or(0);
+        last != 0 && now.saturating_add(1).saturating_sub(last) < window
     }
 
     /// Queues the event and waits until the batch holding it has committed.
@@ -91,6 +123,7 @@ async fn run(
     db: DatabaseConnection,
     queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
     stop: CancellationToken,
+    activity: Arc<Activity>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
@@ -108,6 +141,7 @@ async fn run(
         if received == 0 {
             return;
         }
+        activity.touch();
         write(&db, &mut batch).await;
     }
 }
