@@ -89,7 +89,10 @@ async fn a_repeat_inside_one_batch_and_across_batches_is_stored_once() {
         Ok(Stored::Duplicate)
     );
     assert_eq!(stored(&app).await, 2);
-    assert!(writer.receiving(), "a batch was just stored: the processor gives way");
+    assert!(
+        writer.receiving(),
+        "a batch was just stored: the processor gives way"
+    );
     let kept = webhook_event::Entity::find_by_id("a")
         .one(&app.state.db)
         .await
