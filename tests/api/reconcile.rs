@@ -308,3 +308,69 @@ async fn an_older_copy_of_an_order_or_product_never_overwrites_a_newer_one() {
         .unwrap();
     assert_eq!(kept.title, stored_product.title);
 }
+
+#[tokio::test]
+async fn an_older_copy_written_at_the_same_time_as_a_newer_one_waits_and_is_refused() {
+    let env = connected_with(|c| c.orders = 3).await;
+    drive_by_hand(&env);
+    synced(&env, json!(["orders"]), "full").await;
+    let state = env.app.state.clone();
+    let now = state.clock.now();
+    let order = tiktok_order::Entity::find()
+        .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+        .one(&state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut session = env.session().await;
+    let answer = session
+        .call::<Value>(
+            &state,
+            reqwest::Method::GET,
+            "/order/202507/orders",
+            vec![("ids".into(), order.id.clone())],
+            None,
+        )
+        .await
+        .unwrap();
+    let fresh = answer.data["orders"][0].clone();
+    let at = fresh["update_time"].as_i64().unwrap();
+    let mut newer = fresh.clone();
+    newer["update_time"] = json!(at + 60);
+    newer["status"] = json!("IN_TRANSIT");
+    let mut older = fresh;
+    older["update_time"] = json!(at + 30);
+    older["status"] = json!("AWAITING_COLLECTION");
+
+    // The newer copy's transaction is open when the older one starts.
+    let first = begin_write(&state.db).await.unwrap();
+    let rows = orders::convert(&env.shop_id, newer, now).unwrap();
+    assert_eq!(
+        orders::save(&first, rows, now).await.unwrap(),
+        Saved::Changed
+    );
+    let late = {
+        let state = state.clone();
+        let shop_id = env.shop_id.clone();
+        tokio::spawn(async move {
+            let txn = begin_write(&state.db).await.unwrap();
+            let rows = orders::convert(&shop_id, older, now).unwrap();
+            let saved = orders::save(&txn, rows, now).await.unwrap();
+            txn.commit().await.unwrap();
+            saved
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        !late.is_finished(),
+        "the older copy waits for the newer one"
+    );
+    first.commit().await.unwrap();
+    assert_eq!(late.await.unwrap(), Saved::Stale);
+    let kept = tiktok_order::Entity::find_by_id((env.shop_id.clone(), order.id.clone()))
+        .one(&state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.status, "IN_TRANSIT");
+}

@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use sea_orm::prelude::*;
+use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
+use sea_orm::{ActiveValue::Set, DatabaseBackend, Iterable, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -253,7 +254,7 @@ pub async fn save_page(
     };
     let shop_id = first.order.shop_id.clone();
     let ids: Vec<String> = page.iter().map(|r| r.order.id.clone()).collect();
-    let previous: HashMap<String, (String, DateTime<Utc>)> = tiktok_order::Entity::find()
+    let mut stored = tiktok_order::Entity::find()
         .select_only()
         .columns([
             tiktok_order::Column::Id,
@@ -262,6 +263,14 @@ pub async fn save_page(
         ])
         .filter(tiktok_order::Column::ShopId.eq(&shop_id))
         .filter(tiktok_order::Column::Id.is_in(ids))
+        .order_by_asc(tiktok_order::Column::Id);
+    // On PostgreSQL the rows stay locked until the transaction ends, so a concurrent writer of the
+    // same orders (a sync page and a webhook refetch) waits and then compares with what this one
+    // wrote; SQLite's write transaction (`begin_write`) already holds the whole database.
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        stored = stored.lock(LockType::Update);
+    }
+    let previous: HashMap<String, (String, DateTime<Utc>)> = stored
         .into_tuple::<(String, String, DateTime<Utc>)>()
         .all(db)
         .await?

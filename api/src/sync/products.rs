@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, Iterable};
+use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -229,10 +229,12 @@ pub async fn save(
     let p = rows.product;
     let keep = rows.keep;
     let (shop_id, product_id) = (p.shop_id.clone(), p.id.clone());
-    let stored = tiktok_product::Entity::find_by_id((shop_id.clone(), product_id.clone()))
-        .one(db)
-        .await?
-        .map(|s| s.update_time);
+    let mut stored = tiktok_product::Entity::find_by_id((shop_id.clone(), product_id.clone()));
+    // Locked until the transaction ends on PostgreSQL, as in `orders::save_page`.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        stored = stored.lock(sea_orm::sea_query::LockType::Update);
+    }
+    let stored = stored.one(db).await?.map(|s| s.update_time);
     let saved = Saved::compare(stored, p.update_time);
     if saved == Saved::Stale {
         return Ok(saved);
