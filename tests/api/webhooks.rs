@@ -3,7 +3,7 @@
 
 use api::webhooks::process;
 use hmac::{Hmac, KeyInit, Mac};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -385,7 +385,8 @@ async fn processors_claim_by_the_batch_and_process_each_event_once() {
         let sig = sign(APP_KEY, APP_SECRET_TT, &body);
         assert_eq!(deliver(&env, &body, Some(sig)).await.0, 200);
     }
-    // Four processors at once on one database: claims never overlap.
+    // Four processors at once on one database: claims never overlap. A claim can come back empty
+    // while others hold the due rows (PostgreSQL's SKIP LOCKED), so each goes on until none is left.
     let workers: Vec<_> = (0..4)
         .map(|_| {
             let state = env.app.state.clone();
@@ -393,10 +394,18 @@ async fn processors_claim_by_the_batch_and_process_each_event_once() {
                 let mut done = 0;
                 loop {
                     let n = process::process_due(&state, 25).await.unwrap();
-                    if n == 0 {
-                        return done;
-                    }
                     done += n;
+                    if n == 0 {
+                        let waiting = entity::webhook_event::Entity::find()
+                            .filter(entity::webhook_event::Column::State.eq("received"))
+                            .count(&state.db)
+                            .await
+                            .unwrap();
+                        if waiting == 0 {
+                            return done;
+                        }
+                        tokio::task::yield_now().await;
+                    }
                 }
             })
         })
@@ -405,7 +414,9 @@ async fn processors_claim_by_the_batch_and_process_each_event_once() {
     for w in workers {
         total += w.await.unwrap();
     }
-    assert_eq!(total, 240, "every event finished once, by one processor");
+    // The app's own processor may finish the batch it was claiming when it was stopped (stopping
+    // waits for the batch in flight); no event is counted twice.
+    assert!((200..=240).contains(&total), "{total}");
     let events = entity::webhook_event::Entity::find()
         .all(&env.app.state.db)
         .await

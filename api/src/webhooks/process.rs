@@ -8,8 +8,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
-use sea_orm::{DatabaseBackend, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{DatabaseBackend, QueryOrder, QuerySelect};
 
 use entity::{shop, tiktok_grant, webhook_event};
 
@@ -43,25 +43,32 @@ fn backoff(attempts: i32) -> Duration {
 
 /// Processes every due event (up to `limit`); returns how many it finished (in any final state or retry).
 ///
-/// The batch is claimed in one statement: the due events (oldest due first, read along the
-/// `(state, next_attempt_at)` index, so a long backlog costs no sort) get this claim's token and a
-/// deadline; one that outlives its deadline (its processor died) is due again and another claim takes
+/// The batch is claimed in one short transaction: the due events (oldest due first, read along the
+/// `(state, next_attempt_at)` index, so a long backlog costs no sort; `SKIP LOCKED` on PostgreSQL)
+/// get this claim's token and a deadline; one that outlives its deadline (its processor died) is due again and another claim takes
 /// it. Each event is then finished only if this claim still holds it. Processing is idempotent (a
 /// refetch of TikTok's current state, saved through upserts that never go back in time), so an event
 /// processed twice after a lost claim does no harm.
 pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
     let now = state.clock.now();
     let token = uuid::Uuid::new_v4().to_string();
-    let mut due = Query::select()
+    // Pick and mark in one transaction: on PostgreSQL the picked rows stay locked (and others'
+    // picks skip them) until the mark commits; SQLite's write transaction holds the database.
+    let txn = crate::sync::begin_write(&state.db).await?;
+    let mut due = webhook_event::Entity::find()
+        .select_only()
         .column(webhook_event::Column::Id)
-        .from(webhook_event::Entity)
-        .and_where(webhook_event::Column::State.eq(STATE_RECEIVED))
-        .and_where(webhook_event::Column::NextAttemptAt.lte(now))
-        .order_by(webhook_event::Column::NextAttemptAt, sea_orm::Order::Asc)
-        .limit(limit)
-        .to_owned();
+        .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
+        .filter(webhook_event::Column::NextAttemptAt.lte(now))
+        .order_by_asc(webhook_event::Column::NextAttemptAt)
+        .limit(limit);
     if state.db.get_database_backend() == DatabaseBackend::Postgres {
-        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let ids: Vec<String> = due.into_tuple().all(&txn).await?;
+    if ids.is_empty() {
+        txn.commit().await?;
+        return Ok(0);
     }
     webhook_event::Entity::update_many()
         .col_expr(
@@ -72,11 +79,10 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
             webhook_event::Column::ClaimToken,
             Expr::value(Some(token.clone())),
         )
-        .filter(webhook_event::Column::Id.in_subquery(due))
-        .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-        .filter(webhook_event::Column::NextAttemptAt.lte(now))
-        .exec(&state.db)
+        .filter(webhook_event::Column::Id.is_in(ids))
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     let claimed = webhook_event::Entity::find()
         .filter(webhook_event::Column::ClaimToken.eq(&token))
         .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
@@ -371,7 +377,10 @@ pub fn spawn_processor(
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    while let Ok(n) = process_due(&state, 100).await {
+                    // Drains what is due, but stops between batches when asked to: under a steady
+                    // flow of deliveries the due events never run out.
+                    while !stop.is_cancelled() {
+                        let Ok(n) = process_due(&state, 100).await else { break };
                         if n == 0 { break; }
                         // Deliveries first: TikTok gives each 3 s. While the receiver is storing,
                         // the processor leaves the database (SQLite's one write lock) and the
