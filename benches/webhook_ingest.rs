@@ -192,7 +192,10 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
     )
     .await
     .unwrap();
-    let (server, _workers) = app.into_parts();
+    let (server, workers) = app.into_parts();
+    if std::env::var("BENCH_NO_PROCESSOR").is_ok() {
+        workers.cancel();
+    }
     let handle = server.handle();
     tokio::spawn(server);
     let client = reqwest::Client::builder()
@@ -266,6 +269,18 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
             f.requests, f.per_second, f.p50_ms, f.p99_ms
         );
     }
+    let metrics = state.metrics.render();
+    let sum_count = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    println!(
+        "rows per commit (mean since the process started) = {:.1}",
+        sum_count("webhook_write_batch_rows_sum") / sum_count("webhook_write_batch_rows_count")
+    );
     println!(
         "ingest / ceiling = {:.2}",
         ingest.per_second / ceiling.per_second
@@ -283,6 +298,9 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
             + CONCURRENCY as u64 * WARM_UP_EACH
     );
     handle.stop(true).await;
+    // Stop the processor too: left running, it would go on working off this run's backlog during
+    // the next database's run and take its CPU.
+    workers.cancel();
 }
 
 fn main() {
