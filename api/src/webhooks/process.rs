@@ -8,8 +8,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
-use sea_orm::{DatabaseBackend, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use sea_orm::{DatabaseBackend, FromQueryResult};
 
 use entity::{shop, tiktok_grant, webhook_event};
 
@@ -43,53 +43,47 @@ fn backoff(attempts: i32) -> Duration {
 
 /// Processes every due event (up to `limit`); returns how many it finished (in any final state or retry).
 ///
-/// The batch is claimed in one short transaction: the due events (oldest due first, read along the
+/// The batch is claimed in one statement: the due events (oldest due first, read along the
 /// `(state, next_attempt_at)` index, so a long backlog costs no sort; `SKIP LOCKED` on PostgreSQL)
-/// get this claim's token and a deadline; one that outlives its deadline (its processor died) is due again and another claim takes
-/// it. Each event is then finished only if this claim still holds it. Processing is idempotent (a
-/// refetch of TikTok's current state, saved through upserts that never go back in time), so an event
-/// processed twice after a lost claim does no harm.
+/// get this claim's token and a deadline, and come back with `RETURNING`. One that outlives its
+/// deadline (its processor died) is due again and another claim takes it. Each event is then
+/// finished only if this claim still holds it. Processing is idempotent (a refetch of TikTok's
+/// current state, saved through upserts that never go back in time), so an event processed twice
+/// after a lost claim does no harm.
 pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
     let now = state.clock.now();
     let token = uuid::Uuid::new_v4().to_string();
-    // Pick and mark in one transaction: on PostgreSQL the picked rows stay locked (and others'
-    // picks skip them) until the mark commits; SQLite's write transaction holds the database.
-    let txn = crate::sync::begin_write(&state.db).await?;
-    let mut due = webhook_event::Entity::find()
-        .select_only()
+    let backend = state.db.get_database_backend();
+    let mut due = Query::select()
         .column(webhook_event::Column::Id)
-        .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-        .filter(webhook_event::Column::NextAttemptAt.lte(now))
-        .order_by_asc(webhook_event::Column::NextAttemptAt)
-        .limit(limit);
-    if state.db.get_database_backend() == DatabaseBackend::Postgres {
-        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        .from(webhook_event::Entity)
+        .and_where(webhook_event::Column::State.eq(STATE_RECEIVED))
+        .and_where(webhook_event::Column::NextAttemptAt.lte(now))
+        .order_by(webhook_event::Column::NextAttemptAt, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    if backend == DatabaseBackend::Postgres {
+        // Claims running at once skip each other's rows instead of waiting for them.
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let ids: Vec<String> = due.into_tuple().all(&txn).await?;
-    if ids.is_empty() {
-        txn.commit().await?;
-        return Ok(0);
-    }
-    webhook_event::Entity::update_many()
-        .col_expr(
+    // One statement, so one short write transaction on either database.
+    let claim = Query::update()
+        .table(webhook_event::Entity)
+        .value(
             webhook_event::Column::NextAttemptAt,
-            Expr::value(now + Duration::seconds(CLAIM)),
+            now + Duration::seconds(CLAIM),
         )
-        .col_expr(
-            webhook_event::Column::ClaimToken,
-            Expr::value(Some(token.clone())),
-        )
-        .filter(webhook_event::Column::Id.is_in(ids))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    let claimed = webhook_event::Entity::find()
-        .filter(webhook_event::Column::ClaimToken.eq(&token))
-        .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-        .order_by_asc(webhook_event::Column::ReceivedAt)
-        .order_by_asc(webhook_event::Column::EventTime)
+        .value(webhook_event::Column::ClaimToken, token.clone())
+        .and_where(Expr::col(webhook_event::Column::Id).in_subquery(due))
+        .returning_all()
+        .to_owned();
+    let mut claimed = webhook_event::Model::find_by_statement(backend.build(&claim))
         .all(&state.db)
         .await?;
+    // In the order they arrived (per order and product, the order TikTok sent them).
+    claimed.sort_by(|a, b| {
+        (a.received_at, a.event_time, &a.id).cmp(&(b.received_at, b.event_time, &b.id))
+    });
     // Events that end the same way are finished together, in one statement per outcome.
     let mut finished: BTreeMap<(&'static str, Option<String>), Vec<String>> = BTreeMap::new();
     let mut shops = HashMap::new();
