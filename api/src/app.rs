@@ -167,7 +167,13 @@ impl Application {
         // The webhook writer serves the receiver, not the background work: it stops after the server
         // (and its in-flight requests), and stopping the workers leaves deliveries stored.
         let writer_stop = CancellationToken::new();
-        let writer = EventWriter::spawn(db.clone(), writer_stop.clone());
+        let writer_db = crate::db::connect_webhook_writer(
+            &settings.database_url,
+            &db,
+            u32::try_from(crate::webhooks::writer::tasks(db.get_database_backend())).unwrap_or(1),
+        )
+        .await?;
+        let writer = EventWriter::spawn(writer_db, writer_stop.clone());
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         let server_state = state.clone();
         let server = HttpServer::new(move || {

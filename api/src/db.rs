@@ -17,6 +17,45 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .with_context(|| format!("creating the database folder {}", dir.display()))?;
         }
     }
+    let mut options = options(url);
+    // PostgreSQL plans each statement with its values. sqlx keeps prepared statements per
+    // connection, and a generic plan made while a table was near empty (a first sync) would go on
+    // scanning a whole shop's rows per lookup once the table is large, until an ANALYZE replans it
+    // (never, with autovacuum off): that made a full sync slow down quadratically.
+    options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+    if url.contains(":memory:") {
+        options.max_connections(1);
+    } else {
+        options.max_connections(if url.starts_with("sqlite") { 8 } else { 16 });
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(url)))
+}
+
+/// The webhook writer's own pool of `connections` (the database `connect` opened, for an in-memory
+/// SQLite, which a second pool would not see). Its own, so that a sync holding every connection of
+/// the main pool never keeps TikTok's delivery waiting for one. Its one statement, an INSERT, has no
+/// plan to get wrong, so PostgreSQL keeps the plan it made instead of planning every batch again.
+pub async fn connect_webhook_writer(
+    url: &str,
+    main: &DatabaseConnection,
+    connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    if url.contains(":memory:") {
+        return Ok(main.clone());
+    }
+    let mut options = options(url);
+    options
+        .min_connections(connections)
+        .max_connections(connections);
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(url)))
+}
+
+/// What every pool shares.
+fn options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(10))
@@ -34,21 +73,16 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
+            // Read pages through a memory map: in WAL every commit by another connection drops a
+            // connection's page cache, and re-reading each page with a read() call was a good part
+            // of the receiver's and the processor's time.
+            .pragma("mmap_size", MMAP_BYTES.to_string())
     });
-    // PostgreSQL plans each statement with its values. sqlx keeps prepared statements per
-    // connection, and a generic plan made while a table was near empty (a first sync) would go on
-    // scanning a whole shop's rows per lookup once the table is large, until an ANALYZE replans it
-    // (never, with autovacuum off): that made a full sync slow down quadratically.
-    options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
-    if url.contains(":memory:") {
-        options.max_connections(1);
-    } else {
-        options.max_connections(if url.starts_with("sqlite") { 8 } else { 16 });
-    }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("connecting to the database ({})", redact(url)))
+    options
 }
+
+/// Up to this much of a SQLite database file is read through a memory map.
+const MMAP_BYTES: u64 = 256 * 1024 * 1024;
 
 pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("applying migrations")

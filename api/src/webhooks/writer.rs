@@ -66,6 +66,15 @@ impl Activity {
     }
 }
 
+/// How many writer tasks (and connections) a database gets: SQLite takes one writer at a time;
+/// PostgreSQL commits several transactions at once and flushes their WAL together.
+pub fn tasks(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 4,
+        _ => 1,
+    }
+}
+
 /// The handlers' side of the writer task.
 #[derive(Clone)]
 pub struct EventWriter {
@@ -75,14 +84,9 @@ pub struct EventWriter {
 
 impl EventWriter {
     /// Starts the writer tasks; they stop when `stop` is cancelled, after storing what is queued.
-    ///
-    /// SQLite takes one writer at a time, so one task; PostgreSQL commits several transactions at
-    /// once (and flushes their WAL together), so a few tasks overlap their commits.
+    /// See [`tasks`] for how many.
     pub fn spawn(db: DatabaseConnection, stop: CancellationToken) -> Self {
-        let writers = match db.get_database_backend() {
-            DbBackend::Postgres => 4,
-            _ => 1,
-        };
+        let writers = tasks(db.get_database_backend());
         let (queue, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         let activity = Arc::new(Activity {
