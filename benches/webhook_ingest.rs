@@ -5,6 +5,7 @@
 //!
 //!   cargo bench --bench webhook_ingest                      # SQLite
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench webhook_ingest
+//!   BENCH_NO_PROCESSOR=1 cargo bench --bench webhook_ingest  # the receiver alone, no processing
 //!
 //! Figures are kept in docs/benchmarks.md.
 
@@ -193,6 +194,7 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
     .await
     .unwrap();
     let (server, workers) = app.into_parts();
+    // The receiver alone: the background workers (the processor among them) stopped from the start.
     if std::env::var("BENCH_NO_PROCESSOR").is_ok() {
         workers.cancel();
     }
