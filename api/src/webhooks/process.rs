@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
-use sea_orm::{DatabaseBackend, FromQueryResult};
+use sea_orm::{DatabaseBackend, FromQueryResult, TransactionTrait};
 
 use entity::{shop, tiktok_grant, webhook_event};
 
@@ -77,9 +77,25 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
         .and_where(Expr::col(webhook_event::Column::Id).in_subquery(due))
         .returning_all()
         .to_owned();
-    let mut claimed = webhook_event::Model::find_by_statement(backend.build(&claim))
-        .all(&state.db)
-        .await?;
+    let claim = backend.build(&claim);
+    let mut claimed = if backend == DatabaseBackend::Postgres {
+        // The due events must be read along the index, oldest first, stopping at the batch's
+        // end. Without fresh statistics (autovacuum off or not yet run after a burst) PostgreSQL
+        // guesses a handful of due rows and reads the whole backlog into a bitmap and sorts it
+        // instead: 18 ms rather than 1.5 ms per claim with 50,000 waiting, growing with the backlog.
+        let txn = state.db.begin().await?;
+        txn.execute_unprepared("SET LOCAL enable_bitmapscan = off")
+            .await?;
+        let claimed = webhook_event::Model::find_by_statement(claim)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        claimed
+    } else {
+        webhook_event::Model::find_by_statement(claim)
+            .all(&state.db)
+            .await?
+    };
     // In the order they arrived (per order and product, the order TikTok sent them).
     claimed.sort_by(|a, b| {
         (a.received_at, a.event_time, &a.id).cmp(&(b.received_at, b.event_time, &b.id))
