@@ -1,5 +1,5 @@
-//! The receiver's fast path: the group-commit writer (a batch is stored whole or not at all, and every
-//! waiting delivery hears the outcome) and the short-lived cache of who signs for a shop (dropped when
+//! The receiver's fast path: the group-commit writer (a batch is stored whole or not at all, every
+//! waiting delivery hears the outcome, and its connections are its own) and the short-lived cache of who signs for a shop (dropped when
 //! a shop's credentials change, so an old secret stops working at once).
 //!
 //! The writer tests run on the test's single-threaded runtime: every `store` below is queued before
@@ -250,4 +250,42 @@ async fn a_change_made_in_another_process_is_seen_at_once_for_a_new_secret_and_a
         "and that read replaced the cached apps"
     );
     assert_eq!(stored(&app).await, 4);
+}
+
+/// The writer has connections of its own: a sync (or anything else) holding every connection of the
+/// main pool does not keep TikTok's delivery waiting for one (it would wait up to the pool's 10 s
+/// acquire timeout and then get a 503).
+#[tokio::test]
+async fn a_delivery_is_stored_while_every_connection_of_the_main_pool_is_taken() {
+    use sea_orm::{DbBackend, TransactionTrait};
+    let app = spawn_app().await;
+    let admin = app.admin();
+    app.create_shop(&admin, json!({"shop_id": TIKTOK_SHOP}))
+        .await;
+    let secret = shop_body()["app_secret"].as_str().unwrap().to_owned();
+    // The first delivery reads who signs for the shop (a read on the main pool) and caches it.
+    assert_eq!(deliver(&app, &secret, "1").await, 200);
+
+    let db = &app.state.db;
+    let size = match db.get_database_backend() {
+        DbBackend::Postgres => db
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections(),
+        _ => db
+            .get_sqlite_connection_pool()
+            .options()
+            .get_max_connections(),
+    };
+    let mut held = Vec::new();
+    for _ in 0..size {
+        held.push(db.begin().await.unwrap());
+    }
+    assert_eq!(
+        deliver(&app, &secret, "2").await,
+        200,
+        "stored through the writer's own connection"
+    );
+    drop(held);
+    assert_eq!(stored(&app).await, 2);
 }
