@@ -78,6 +78,20 @@ fn options(url: &str) -> ConnectOptions {
             // of the receiver's and the processor's time.
             .pragma("mmap_size", MMAP_BYTES.to_string())
     });
+    if url.starts_with("postgres") {
+        // Until sqlx sets TCP_NODELAY again, each new connection of the pool sets it (`tcp_nodelay`).
+        let peers = std::sync::Arc::new(crate::tcp_nodelay::database_addresses(url));
+        options.map_sqlx_postgres_pool_opts(move |pool| {
+            let peers = peers.clone();
+            pool.after_connect(move |_, _| {
+                let peers = peers.clone();
+                Box::pin(async move {
+                    crate::tcp_nodelay::set_on_sockets_to(&peers);
+                    Ok(())
+                })
+            })
+        });
+    }
     options
 }
 

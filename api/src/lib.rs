@@ -20,6 +20,7 @@ pub mod shops;
 pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
+pub mod tcp_nodelay;
 pub mod telemetry;
 pub mod tiktok;
 pub mod vault;
