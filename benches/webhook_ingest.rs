@@ -27,7 +27,13 @@ use sha2::Sha256;
 const APP_KEY: &str = "bench_app_key";
 const APP_SECRET: &str = "bench-app-secret-0001";
 const TIKTOK_SHOP: &str = "7494049642642441621";
-const CONCURRENCY: usize = 32;
+/// Closed-loop clients; `BENCH_CLIENTS` changes it.
+fn concurrency() -> usize {
+    std::env::var("BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32)
+}
 const PHASE: Duration = Duration::from_secs(5);
 const MAX_REQUESTS: u64 = 200_000;
 const WARM_UP_EACH: u64 = 16;
@@ -91,7 +97,7 @@ async fn send(client: &reqwest::Client, base: &str, webhook: bool, n: u64) -> Op
     }
 }
 
-/// As fast as `CONCURRENCY` clients can go, for `PHASE`.
+/// As fast as `concurrency()` clients can go, for `PHASE`.
 async fn closed_loop(
     client: reqwest::Client,
     base: String,
@@ -100,7 +106,7 @@ async fn closed_loop(
 ) -> Figures {
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
+    for _ in 0..concurrency() {
         let client = client.clone();
         let base = base.clone();
         let counter = counter.clone();
@@ -201,13 +207,13 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
     let handle = server.handle();
     tokio::spawn(server);
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
+        .pool_max_idle_per_host(concurrency())
         .build()
         .unwrap();
     let counter = Arc::new(AtomicU64::new(0));
 
     // Warm-up, not counted: the pools open their connections and prepare their statements.
-    let warm_up = (0..CONCURRENCY as u64).map(|c| {
+    let warm_up = (0..concurrency() as u64).map(|c| {
         let (client, base) = (client.clone(), base.clone());
         async move {
             for i in 0..WARM_UP_EACH {
@@ -257,10 +263,14 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
     println!("\n{label}");
     println!("| load | requests | per second | p50 ms | p99 ms |");
     println!("| --- | ---: | ---: | ---: | ---: |");
+    let clients = concurrency();
     for (name, f) in [
         ("signed webhooks, steady 1,000/s", &steady),
-        ("/api/health, 32 clients (ceiling)", &ceiling),
-        ("signed webhooks, 32 clients", &ingest),
+        (
+            &format!("/api/health, {clients} clients (ceiling)"),
+            &ceiling,
+        ),
+        (&format!("signed webhooks, {clients} clients"), &ingest),
         (
             "signed webhooks, steady 1,000/s after the burst",
             &after_burst,
@@ -297,7 +307,7 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         steady.requests
             + ingest.requests
             + after_burst.requests
-            + CONCURRENCY as u64 * WARM_UP_EACH
+            + concurrency() as u64 * WARM_UP_EACH
     );
     handle.stop(true).await;
     // Stop the processor too: left running, it would go on working off this run's backlog during

@@ -21,10 +21,12 @@ use tokio_util::sync::CancellationToken;
 
 use entity::webhook_event;
 
-/// Rows per INSERT: 14 parameters each stays far below SQLite's and PostgreSQL's limits.
-pub const MAX_BATCH: usize = 512;
+/// Rows per INSERT. Each row count is a statement text of its own, prepared and cached per
+/// connection (sqlx keeps 100): with at most 64 sizes, every one of them stays cached on the
+/// writer's connections instead of being prepared (and, on PostgreSQL, planned) again.
+pub const MAX_BATCH: usize = 64;
 /// Deliveries waiting for the writer; more are refused with a 503 until it catches up.
-pub const QUEUE: usize = 4 * MAX_BATCH;
+pub const QUEUE: usize = 2048;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
