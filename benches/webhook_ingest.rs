@@ -6,6 +6,7 @@
 //!   cargo bench --bench webhook_ingest                      # SQLite
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench webhook_ingest
 //!   BENCH_NO_PROCESSOR=1 cargo bench --bench webhook_ingest  # the receiver alone, no processing
+//!   BENCH_CLIENTS=128 cargo bench --bench webhook_ingest     # closed-loop clients (default 32)
 //!
 //! Figures are kept in docs/benchmarks.md.
 
