@@ -12,6 +12,8 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// The addresses a PostgreSQL URL connects to over TCP (none for a Unix socket or an unparsable URL).
+/// Resolved once, when a pool is set up: should a host name later resolve elsewhere, connections to
+/// the new address keep sqlx's default (slower, still correct).
 pub fn database_addresses(url: &str) -> Vec<SocketAddr> {
     let Ok(parsed) = url::Url::parse(url) else {
         return Vec::new();
