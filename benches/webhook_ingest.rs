@@ -161,6 +161,39 @@ async fn open_loop(
     figures(all, started.elapsed())
 }
 
+/// The writer's commits so far, from the service's metrics.
+struct Commits {
+    commits: f64,
+    rows: f64,
+    seconds: f64,
+}
+
+impl Commits {
+    fn read(state: &api::app::AppState) -> Self {
+        let metrics = state.metrics.render();
+        let value = |name: &str| {
+            metrics
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Self {
+            commits: value("webhook_write_batch_rows_count"),
+            rows: value("webhook_write_batch_rows_sum"),
+            seconds: value("webhook_write_batch_seconds_sum"),
+        }
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            commits: self.commits - before.commits,
+            rows: self.rows - before.rows,
+            seconds: self.seconds - before.seconds,
+        }
+    }
+}
+
 /// The load generator runs on its own runtime (`load`), so its tasks never queue in front of the
 /// server's background tasks (the webhook writer, the processor) on the app's runtime.
 async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
@@ -213,7 +246,9 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         .unwrap();
     let counter = Arc::new(AtomicU64::new(0));
 
-    // Warm-up, not counted: the pools open their connections and prepare their statements.
+    // Warm-up, not counted: the pools open their connections and prepare their statements. It runs
+    // on the load runtime because the client's connections live where they were opened: hyper
+    // spawns each connection's task on the runtime that made it.
     let warm_up = (0..concurrency() as u64).map(|c| {
         let (client, base) = (client.clone(), base.clone());
         async move {
@@ -222,7 +257,9 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
             }
         }
     });
-    futures_util::future::join_all(warm_up).await;
+    load.spawn(futures_util::future::join_all(warm_up))
+        .await
+        .unwrap();
     // Steady 1,000/s first, on a fresh database where the processor keeps up (the issue's
     // target); again after the burst, while the processor works off the burst's backlog.
     let steady = load
@@ -243,6 +280,7 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         ))
         .await
         .unwrap();
+    let before = Commits::read(&state);
     let ingest = load
         .spawn(closed_loop(
             client.clone(),
@@ -252,6 +290,7 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         ))
         .await
         .unwrap();
+    let burst = Commits::read(&state).since(&before);
     let after_burst = load
         .spawn(open_loop(
             client.clone(),
@@ -282,17 +321,11 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
             f.requests, f.per_second, f.p50_ms, f.p99_ms
         );
     }
-    let metrics = state.metrics.render();
-    let sum_count = |name: &str| {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
     println!(
-        "rows per commit (mean since the process started) = {:.1}",
-        sum_count("webhook_write_batch_rows_sum") / sum_count("webhook_write_batch_rows_count")
+        "during the {clients}-client burst: {} commits, {:.1} rows per commit, {:.0} µs per INSERT",
+        burst.commits,
+        burst.rows / burst.commits,
+        burst.seconds / burst.commits * 1e6
     );
     println!(
         "ingest / ceiling = {:.2}",
