@@ -49,7 +49,7 @@ impl AppState {
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let writer = EventWriter::spawn(db.clone(), CancellationToken::new());
+        let writer = EventWriter::spawn(db.clone(), false, CancellationToken::new());
         Self::new(settings, db, clock, writer)
     }
 
@@ -173,7 +173,8 @@ impl Application {
             u32::try_from(crate::webhooks::writer::tasks(db.get_database_backend())).unwrap_or(1),
         )
         .await?;
-        let writer = EventWriter::spawn(writer_db, writer_stop.clone());
+        let dedicated = !crate::db::in_memory(&settings.database_url);
+        let writer = EventWriter::spawn(writer_db, dedicated, writer_stop.clone());
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         let server_state = state.clone();
         let server = HttpServer::new(move || {

@@ -23,7 +23,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     // scanning a whole shop's rows per lookup once the table is large, until an ANALYZE replans it
     // (never, with autovacuum off): that made a full sync slow down quadratically.
     options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
-    if url.contains(":memory:") {
+    if in_memory(url) {
         options.max_connections(1);
     } else {
         options.max_connections(if url.starts_with("sqlite") { 8 } else { 16 });
@@ -42,7 +42,7 @@ pub async fn connect_webhook_writer(
     main: &DatabaseConnection,
     connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
-    if url.contains(":memory:") {
+    if in_memory(url) {
         return Ok(main.clone());
     }
     let mut options = options(url);
@@ -52,6 +52,11 @@ pub async fn connect_webhook_writer(
     Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database ({})", redact(url)))
+}
+
+/// Whether the URL names an in-memory SQLite database, which only the pool that opened it sees.
+pub fn in_memory(url: &str) -> bool {
+    url.contains(":memory:")
 }
 
 /// What every pool shares.

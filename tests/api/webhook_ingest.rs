@@ -49,61 +49,83 @@ async fn stored(app: &TestApp) -> u64 {
         .unwrap()
 }
 
+/// Both ways a writer runs: on a pool of its own, where it keeps its connection between batches,
+/// and on the service's pool (an in-memory database), where it gives it back after each batch.
+async fn writers(app: &TestApp) -> [EventWriter; 2] {
+    let own = api::db::connect_webhook_writer(&app.env["DATABASE_URL"], &app.state.db, 1)
+        .await
+        .unwrap();
+    [
+        EventWriter::spawn(own, true, CancellationToken::new()),
+        EventWriter::spawn(app.state.db.clone(), false, CancellationToken::new()),
+    ]
+}
+
 #[tokio::test]
 async fn a_failed_batch_answers_every_delivery_with_an_error_and_stores_none_of_it() {
     let app = spawn_app().await;
-    let writer = EventWriter::spawn(app.state.db.clone(), CancellationToken::new());
-    // The third row reuses the first one's primary key: not a (shop, notification) repeat, which
-    // would be skipped, but a real failure of the whole INSERT.
-    let answers = join_all([
-        writer.store(event("id-1", "n-1")),
-        writer.store(event("id-2", "n-2")),
-        writer.store(event("id-1", "n-3")),
-    ])
-    .await;
-    assert_eq!(answers, vec![Err(StoreError::Failed); 3]);
-    assert_eq!(stored(&app).await, 0, "nothing of the batch is stored");
+    for (round, writer) in writers(&app).await.into_iter().enumerate() {
+        let id = |n: u32| format!("{round}-id-{n}");
+        let note = |n: u32| format!("{round}-n-{n}");
+        // The third row reuses the first one's primary key: not a (shop, notification) repeat,
+        // which would be skipped, but a real failure of the whole INSERT.
+        let answers = join_all([
+            writer.store(event(&id(1), &note(1))),
+            writer.store(event(&id(2), &note(2))),
+            writer.store(event(&id(1), &note(3))),
+        ])
+        .await;
+        assert_eq!(answers, vec![Err(StoreError::Failed); 3]);
+        assert_eq!(
+            stored(&app).await,
+            round as u64,
+            "nothing of the batch is stored"
+        );
 
-    // The writer carries on with the next batch.
-    assert_eq!(writer.store(event("id-4", "n-4")).await, Ok(Stored::New));
-    assert_eq!(stored(&app).await, 1);
+        // The writer carries on with the next batch.
+        assert_eq!(writer.store(event(&id(4), &note(4))).await, Ok(Stored::New));
+        assert_eq!(stored(&app).await, round as u64 + 1);
+    }
 }
 
 #[tokio::test]
 async fn a_repeat_inside_one_batch_and_across_batches_is_stored_once() {
     let app = spawn_app().await;
-    let writer = EventWriter::spawn(app.state.db.clone(), CancellationToken::new());
-    assert!(!writer.receiving(), "nothing stored yet");
-    let answers = join_all([
-        writer.store(event("a", "same")),
-        writer.store(event("b", "same")),
-        writer.store(event("c", "other")),
-    ])
-    .await;
-    assert_eq!(
-        answers,
-        vec![Ok(Stored::New), Ok(Stored::Duplicate), Ok(Stored::New)]
-    );
-    assert_eq!(
-        writer.store(event("d", "same")).await,
-        Ok(Stored::Duplicate)
-    );
-    assert_eq!(stored(&app).await, 2);
-    assert!(
-        writer.receiving(),
-        "a batch was just stored: the processor gives way"
-    );
-    let kept = webhook_event::Entity::find_by_id("a")
-        .one(&app.state.db)
-        .await
-        .unwrap();
-    assert!(kept.is_some(), "the first delivery's row is the one kept");
+    for (round, writer) in writers(&app).await.into_iter().enumerate() {
+        let id = |n: &str| format!("{round}-{n}");
+        let note = |n: &str| format!("{round}-{n}");
+        assert!(!writer.receiving(), "nothing stored yet");
+        let answers = join_all([
+            writer.store(event(&id("a"), &note("same"))),
+            writer.store(event(&id("b"), &note("same"))),
+            writer.store(event(&id("c"), &note("other"))),
+        ])
+        .await;
+        assert_eq!(
+            answers,
+            vec![Ok(Stored::New), Ok(Stored::Duplicate), Ok(Stored::New)]
+        );
+        assert_eq!(
+            writer.store(event(&id("d"), &note("same"))).await,
+            Ok(Stored::Duplicate)
+        );
+        assert_eq!(stored(&app).await, 2 * (round as u64 + 1));
+        assert!(
+            writer.receiving(),
+            "a batch was just stored: the processor gives way"
+        );
+        let kept = webhook_event::Entity::find_by_id(id("a"))
+            .one(&app.state.db)
+            .await
+            .unwrap();
+        assert!(kept.is_some(), "the first delivery's row is the one kept");
+    }
 }
 
 #[tokio::test]
 async fn a_full_queue_is_refused_at_once_and_what_was_queued_is_stored() {
     let app = spawn_app().await;
-    let writer = EventWriter::spawn(app.state.db.clone(), CancellationToken::new());
+    let writer = EventWriter::spawn(app.state.db.clone(), false, CancellationToken::new());
     let answers =
         join_all((0..=QUEUE).map(|i| writer.store(event(&format!("id-{i}"), &format!("n-{i}")))))
             .await;
@@ -120,7 +142,7 @@ async fn a_full_queue_is_refused_at_once_and_what_was_queued_is_stored() {
 async fn stopping_the_writer_stores_what_was_queued_and_refuses_the_rest() {
     let app = spawn_app().await;
     let stop = CancellationToken::new();
-    let writer = EventWriter::spawn(app.state.db.clone(), stop.clone());
+    let writer = EventWriter::spawn(app.state.db.clone(), false, stop.clone());
     let queued = join_all((0..10).map(|i| {
         let writer = writer.clone();
         let stop = stop.clone();
