@@ -167,12 +167,7 @@ impl Application {
         // The webhook writer serves the receiver, not the background work: it stops after the server
         // (and its in-flight requests), and stopping the workers leaves deliveries stored.
         let writer_stop = CancellationToken::new();
-        let writer_db = crate::db::connect_webhook_writer(
-            &settings.database_url,
-            &db,
-            u32::try_from(crate::webhooks::writer::tasks(db.get_database_backend())).unwrap_or(1),
-        )
-        .await?;
+        let writer_db = crate::db::connect_webhook_writer(&settings.database_url, &db).await?;
         let dedicated = !crate::db::in_memory(&settings.database_url);
         let writer = EventWriter::spawn(writer_db, dedicated, writer_stop.clone());
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);

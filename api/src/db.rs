@@ -33,22 +33,19 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("connecting to the database ({})", redact(url)))
 }
 
-/// The webhook writer's own pool of `connections` (the database `connect` opened, for an in-memory
+/// The webhook writer's own pool of one connection (the database `connect` opened, for an in-memory
 /// SQLite, which a second pool would not see). Its own, so that a sync holding every connection of
 /// the main pool never keeps TikTok's delivery waiting for one. Its one statement, an INSERT, has no
 /// plan to get wrong, so PostgreSQL keeps the plan it made instead of planning every batch again.
 pub async fn connect_webhook_writer(
     url: &str,
     main: &DatabaseConnection,
-    connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
     if in_memory(url) {
         return Ok(main.clone());
     }
     let mut options = options(url);
-    options
-        .min_connections(connections)
-        .max_connections(connections);
+    options.min_connections(1).max_connections(1);
     Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database ({})", redact(url)))

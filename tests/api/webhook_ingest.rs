@@ -52,7 +52,7 @@ async fn stored(app: &TestApp) -> u64 {
 /// Both ways a writer runs: on a pool of its own, where it keeps its connection between batches,
 /// and on the service's pool (an in-memory database), where it gives it back after each batch.
 async fn writers(app: &TestApp) -> [EventWriter; 2] {
-    let own = api::db::connect_webhook_writer(&app.env["DATABASE_URL"], &app.state.db, 1)
+    let own = api::db::connect_webhook_writer(&app.env["DATABASE_URL"], &app.state.db)
         .await
         .unwrap();
     [

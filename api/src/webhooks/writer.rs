@@ -1,5 +1,5 @@
 //! Group commit for received webhooks. Each delivery's handler hands its verified row to the writer
-//! (one task on SQLite, a few on PostgreSQL) and waits; a writer inserts whatever is queued (up to `MAX_BATCH` rows, with no artificial
+//! task and waits; the writer inserts whatever is queued (up to `MAX_BATCH` rows, with no artificial
 //! wait) in one INSERT, deduplicated by (shop, notification id), and answers every waiting handler
 //! only after that statement committed. So a 200 still means "stored", for one commit (one fsync)
 //! per batch instead of one per delivery.
@@ -19,7 +19,7 @@ use sea_orm::sea_query::Values;
 use sea_orm::sqlx::{self, Postgres, Sqlite, pool::PoolConnection};
 use sea_orm::{DbBackend, IntoActiveModel, Iterable, QuerySelect, QueryTrait, Statement};
 use sea_query_sqlx::SqlxValues;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use entity::webhook_event;
@@ -60,7 +60,7 @@ struct Pending {
 /// How recently a batch must have been taken for the receiver to count as busy.
 const BUSY_WINDOW: Duration = Duration::from_millis(100);
 
-/// When the writers last took a batch (a scheduling hint for the processor, so wall time).
+/// When the writer last took a batch (a scheduling hint for the processor, so wall time).
 struct Activity {
     start: Instant,
     /// Milliseconds after `start`, plus one; 0 = never.
@@ -74,17 +74,6 @@ impl Activity {
     }
 }
 
-/// How many writer tasks (and connections) a database gets: SQLite takes one writer at a time;
-/// PostgreSQL commits several transactions at once and flushes their WAL together, so two overlap
-/// their commits (four made smaller batches, hence more commits, and ingested less: 13.8k/s
-/// against 15.8k/s with two, docs/benchmarks.md).
-pub fn tasks(backend: DbBackend) -> usize {
-    match backend {
-        DbBackend::Postgres => 2,
-        _ => 1,
-    }
-}
-
 /// The handlers' side of the writer task.
 #[derive(Clone)]
 pub struct EventWriter {
@@ -93,26 +82,20 @@ pub struct EventWriter {
 }
 
 impl EventWriter {
-    /// Starts the writer tasks; they stop when `stop` is cancelled, after storing what is queued.
-    /// See [`tasks`] for how many. `dedicated`: the pool is the writer's own, so a writer may keep
-    /// its connection between batches while deliveries keep coming.
+    /// Starts the writer task; it stops when `stop` is cancelled, after storing what is queued.
+    /// `dedicated`: the pool is the writer's own, so it may keep its connection between batches
+    /// while deliveries keep coming.
+    ///
+    /// One writer on either database: SQLite takes one writer at a time, and on PostgreSQL a second
+    /// writer overlapped commits but made each batch smaller, and ingested 5-10% less
+    /// (docs/benchmarks.md).
     pub fn spawn(db: DatabaseConnection, dedicated: bool, stop: CancellationToken) -> Self {
-        let writers = tasks(db.get_database_backend());
         let (queue, rx) = mpsc::channel(QUEUE);
-        let rx = Arc::new(Mutex::new(rx));
         let activity = Arc::new(Activity {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
         });
-        for _ in 0..writers {
-            tokio::spawn(run(
-                db.clone(),
-                dedicated,
-                rx.clone(),
-                stop.clone(),
-                activity.clone(),
-            ));
-        }
+        tokio::spawn(run(db, dedicated, rx, stop, activity.clone()));
         Self { queue, activity }
     }
 
@@ -140,12 +123,12 @@ impl EventWriter {
     }
 }
 
-/// One writer: takes whatever is queued (holding the queue only while taking), stores it, repeats.
-/// After `stop`, the queue is closed to new rows and the writers store what it still holds.
+/// The writer: takes whatever is queued, stores it, repeats. After `stop`, the queue is closed to
+/// new rows and the writer stores what it still holds.
 async fn run(
     db: DatabaseConnection,
     dedicated: bool,
-    queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    mut rx: mpsc::Receiver<Pending>,
     stop: CancellationToken,
     activity: Arc<Activity>,
 ) {
@@ -153,21 +136,18 @@ async fn run(
     let mut statements = InsertStatements::new(db.get_database_backend());
     let mut held: Option<Held> = None;
     loop {
-        let (received, more_waiting) = {
-            let mut rx = queue.lock().await;
-            if rx.is_empty() {
-                // Idle: give the connection back, so the pool checks it and keeps it fresh.
-                held = None;
+        if rx.is_empty() || !dedicated {
+            // Idle, or a pool shared with the rest of the service: give the connection back (the
+            // pool checks it, and keeps it fresh while idle).
+            held = None;
+        }
+        // `recv_many` is cancel-safe: when `stop` wins, nothing was taken from the queue.
+        let received = tokio::select! {
+            n = rx.recv_many(&mut batch, MAX_BATCH) => n,
+            () = stop.cancelled() => {
+                rx.close();
+                rx.recv_many(&mut batch, MAX_BATCH).await
             }
-            // `recv_many` is cancel-safe: when `stop` wins, nothing was taken from the queue.
-            let received = tokio::select! {
-                n = rx.recv_many(&mut batch, MAX_BATCH) => n,
-                () = stop.cancelled() => {
-                    rx.close();
-                    rx.recv_many(&mut batch, MAX_BATCH).await
-                }
-            };
-            (received, !rx.is_empty())
         };
         if received == 0 {
             return;
@@ -186,10 +166,6 @@ async fn run(
                 None
             }
         };
-        // A pool shared with the rest of the service gets its connection back after each batch.
-        if !dedicated && !more_waiting {
-            held = None;
-        }
     }
 }
 
