@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::sea_query::Values;
+use sea_orm::sea_query::{OnConflict, Query, Values};
 use sea_orm::sqlx::{self, Postgres, Sqlite, pool::PoolConnection};
-use sea_orm::{DbBackend, IntoActiveModel, Iterable, QuerySelect, QueryTrait, Statement};
+use sea_orm::{DbBackend, Iterable, QuerySelect, QueryTrait, Statement};
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -171,7 +170,8 @@ async fn run(
 
 /// A connection the writer keeps from one batch to the next while deliveries keep coming. Given
 /// back to the pool after each statement, as sea-orm does, sqlx pings it on the way back (a round
-/// trip to the database) and the next batch waits for that: about a third of each batch's time.
+/// trip to the database) and the next batch waited for that: ingest rose by a fifth without it
+/// (docs/benchmarks.md).
 enum Held {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
@@ -236,7 +236,7 @@ async fn write(
     batch: &mut Vec<Pending>,
 ) -> bool {
     let count = batch.len();
-    let mut values = Vec::with_capacity(count * COLUMNS);
+    let mut values = Vec::with_capacity(batch.iter().map(|p| p.values.len()).sum());
     let mut ids = Vec::with_capacity(count);
     for pending in batch.iter_mut() {
         values.append(&mut pending.values);
@@ -274,18 +274,15 @@ fn fail(error: &sqlx::Error, batch: &mut Vec<Pending>) {
     }
 }
 
-/// Columns of `webhook_events`, in the order of the INSERT and of [`row_values`].
-const COLUMNS: usize = 15;
-
-/// One event's values, in `Column::iter()` order: the order sea-orm's `insert_many` writes them in.
+/// One event's values, in `Column::iter()` order: the INSERT's column order.
 fn row_values(event: &webhook_event::Model) -> Vec<Value> {
     webhook_event::Column::iter()
         .map(|c| event.get(c))
         .collect()
 }
 
-/// The INSERT's text for each row count, built once by sea-orm and then reused: building it again
-/// for every batch cost more than the database's own work for the batch.
+/// The INSERT's text for each row count, built once and then reused: building it again for every
+/// batch cost more than the database's own work for the batch.
 struct InsertStatements {
     backend: DbBackend,
     /// Index `n - 1` holds the statement for `n` rows.
@@ -302,33 +299,21 @@ impl InsertStatements {
 
     fn sql(&mut self, rows: usize) -> &str {
         let backend = self.backend;
-        self.sql[rows - 1].get_or_insert_with(|| insert_statement(backend, rows).sql)
+        self.sql[rows - 1].get_or_insert_with(|| insert_statement(backend, rows))
     }
 }
 
-/// sea-orm's INSERT of `rows` rows, skipping (shop, notification id) repeats; values are placeholders.
-fn insert_statement(backend: DbBackend, rows: usize) -> Statement {
-    let template = webhook_event::Model {
-        id: String::new(),
-        tenant_id: String::new(),
-        shop_id: String::new(),
-        notification_id: String::new(),
-        event_type: 0,
-        event_name: String::new(),
-        event_time: 0,
-        payload: String::new(),
-        state: String::new(),
-        attempts: 0,
-        last_error: None,
-        next_attempt_at: chrono::DateTime::UNIX_EPOCH,
-        received_at: chrono::DateTime::UNIX_EPOCH,
-        processed_at: None,
-        claim_token: None,
-    };
-    let models = std::iter::repeat_n(template, rows).map(|e| e.into_active_model().reset_all());
-    webhook_event::Entity::insert_many(models)
-        .on_conflict(skip_repeats())
-        .build(backend)
+/// The INSERT of `rows` rows, every value a placeholder, skipping (shop, notification id) repeats.
+fn insert_statement(backend: DbBackend, rows: usize) -> String {
+    let mut insert = Query::insert();
+    insert
+        .into_table(webhook_event::Entity)
+        .columns(webhook_event::Column::iter())
+        .on_conflict(skip_repeats());
+    for _ in 0..rows {
+        insert.values_panic(webhook_event::Column::iter().map(|_| Value::Int(None).into()));
+    }
+    backend.build(&insert).sql
 }
 
 /// A row whose (shop, notification id) is already stored is skipped, not an error.
@@ -374,6 +359,8 @@ async fn insert(
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::IntoActiveModel;
+
     use super::*;
 
     fn event(n: u32) -> webhook_event::Model {
@@ -411,7 +398,6 @@ mod tests {
             .build(backend);
             let mut statements = InsertStatements::new(backend);
             let values: Vec<Value> = events.iter().flat_map(row_values).collect();
-            assert_eq!(values.len(), events.len() * COLUMNS);
             assert_eq!(statements.sql(events.len()), expected.sql, "{backend:?}");
             assert_eq!(Some(values), expected.values.map(|v| v.0), "{backend:?}");
         }
