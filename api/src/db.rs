@@ -35,8 +35,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// The webhook writer's own pool of one connection (the database `connect` opened, for an in-memory
 /// SQLite, which a second pool would not see). Its own, so that a sync holding every connection of
-/// the main pool never keeps TikTok's delivery waiting for one. Its one statement, an INSERT, has no
-/// plan to get wrong, so PostgreSQL keeps the plan it made instead of planning every batch again.
+/// the main pool never keeps TikTok's delivery waiting for one. Its statements (the INSERT, and now
+/// and then a lookup by id) have no plan to get wrong, so PostgreSQL keeps the plans it made instead
+/// of planning every batch again.
 pub async fn connect_webhook_writer(
     url: &str,
     main: &DatabaseConnection,
