@@ -89,6 +89,23 @@ async fn a_failed_batch_answers_every_delivery_with_an_error_and_stores_none_of_
 }
 
 #[tokio::test]
+async fn a_writer_that_cannot_get_a_connection_answers_each_delivery_with_an_error() {
+    let app = spawn_app().await;
+    let own = api::db::connect_webhook_writer(&app.env["DATABASE_URL"], &app.state.db)
+        .await
+        .unwrap();
+    let writer = EventWriter::spawn(own.clone(), true, CancellationToken::new());
+    own.close().await.unwrap();
+    let answers = join_all([
+        writer.store(event("id-1", "n-1")),
+        writer.store(event("id-2", "n-2")),
+    ])
+    .await;
+    assert_eq!(answers, vec![Err(StoreError::Failed); 2]);
+    assert_eq!(stored(&app).await, 0);
+}
+
+#[tokio::test]
 async fn a_repeat_inside_one_batch_and_across_batches_is_stored_once() {
     let app = spawn_app().await;
     for (round, writer) in writers(&app).await.into_iter().enumerate() {
