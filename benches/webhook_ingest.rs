@@ -4,7 +4,7 @@
 //! on a runtime of its own, as a separate client would.
 //!
 //!   cargo bench --bench webhook_ingest                      # SQLite
-//!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench webhook_ingest
+//!   BENCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" cargo bench --bench webhook_ingest
 //!   BENCH_NO_PROCESSOR=1 cargo bench --bench webhook_ingest  # the receiver alone, no processing
 //!   BENCH_CLIENTS=128 cargo bench --bench webhook_ingest     # closed-loop clients (default 32)
 //!
@@ -40,6 +40,8 @@ const MAX_REQUESTS: u64 = 200_000;
 const WARM_UP_EACH: u64 = 16;
 
 struct Figures {
+    /// The machine's busy CPU during the phase (load generator included).
+    cpu_busy: String,
     requests: u64,
     per_second: f64,
     p50_ms: f64,
@@ -57,6 +59,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
     latencies.sort();
     Figures {
+        cpu_busy: String::new(),
         requests: latencies.len() as u64,
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50_ms: percentile(&latencies, 0.50),
@@ -161,6 +164,55 @@ async fn open_loop(
     figures(all, started.elapsed())
 }
 
+/// The whole machine's CPU time so far (Linux `/proc/stat`, in clock ticks): busy and all.
+#[derive(Clone, Copy)]
+struct CpuTimes {
+    busy: u64,
+    total: u64,
+}
+
+impl CpuTimes {
+    fn read() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal ...: idle and iowait are the idle time.
+        let idle = ticks.get(3)? + ticks.get(4).unwrap_or(&0);
+        let total: u64 = ticks.iter().take(8).sum();
+        Some(Self {
+            busy: total - idle,
+            total,
+        })
+    }
+
+    /// The share of the machine's CPU that was busy since `before`, as a percentage.
+    fn busy_since(before: Option<Self>) -> String {
+        match (before, Self::read()) {
+            (Some(b), Some(a)) if a.total > b.total => format!(
+                "{:.0}%",
+                (a.busy - b.busy) as f64 * 100.0 / (a.total - b.total) as f64
+            ),
+            _ => "—".to_owned(),
+        }
+    }
+}
+
+/// Runs one phase on the load runtime and notes the machine's busy CPU meanwhile.
+async fn phase(
+    load: &tokio::runtime::Handle,
+    run: impl std::future::Future<Output = Figures> + Send + 'static,
+) -> Figures {
+    let cpu = CpuTimes::read();
+    let mut figures = load.spawn(run).await.unwrap();
+    figures.cpu_busy = CpuTimes::busy_since(cpu);
+    figures
+}
+
 /// The writer's commits so far, from the service's metrics.
 struct Commits {
     commits: f64,
@@ -262,47 +314,31 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         .unwrap();
     // Steady 1,000/s first, on a fresh database where the processor keeps up (the issue's
     // target); again after the burst, while the processor works off the burst's backlog.
-    let steady = load
-        .spawn(open_loop(
-            client.clone(),
-            base.clone(),
-            1_000,
-            counter.clone(),
-        ))
-        .await
-        .unwrap();
-    let ceiling = load
-        .spawn(closed_loop(
-            client.clone(),
-            base.clone(),
-            false,
-            counter.clone(),
-        ))
-        .await
-        .unwrap();
+    let steady = phase(
+        load,
+        open_loop(client.clone(), base.clone(), 1_000, counter.clone()),
+    )
+    .await;
+    let ceiling = phase(
+        load,
+        closed_loop(client.clone(), base.clone(), false, counter.clone()),
+    )
+    .await;
     let before = Commits::read(&state);
-    let ingest = load
-        .spawn(closed_loop(
-            client.clone(),
-            base.clone(),
-            true,
-            counter.clone(),
-        ))
-        .await
-        .unwrap();
+    let ingest = phase(
+        load,
+        closed_loop(client.clone(), base.clone(), true, counter.clone()),
+    )
+    .await;
     let burst = Commits::read(&state).since(&before);
-    let after_burst = load
-        .spawn(open_loop(
-            client.clone(),
-            base.clone(),
-            1_000,
-            counter.clone(),
-        ))
-        .await
-        .unwrap();
+    let after_burst = phase(
+        load,
+        open_loop(client.clone(), base.clone(), 1_000, counter.clone()),
+    )
+    .await;
     println!("\n{label}");
-    println!("| load | requests | per second | p50 ms | p99 ms |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
+    println!("| load | requests | per second | p50 ms | p99 ms | CPU busy |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     let clients = concurrency();
     for (name, f) in [
         ("signed webhooks, steady 1,000/s", &steady),
@@ -317,8 +353,8 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         ),
     ] {
         println!(
-            "| {name} | {} | {:.0} | {:.2} | {:.2} |",
-            f.requests, f.per_second, f.p50_ms, f.p99_ms
+            "| {name} | {} | {:.0} | {:.2} | {:.2} | {} |",
+            f.requests, f.per_second, f.p50_ms, f.p99_ms, f.cpu_busy
         );
     }
     println!(
@@ -350,7 +386,9 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
 }
 
 fn main() {
+    // The server's runtime as `ocean-tiktok serve` builds it.
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(api::app::background_threads())
         .enable_all()
         .build()
         .unwrap();

@@ -21,6 +21,16 @@ use crate::vault::Vault;
 use crate::webhooks::signers::SignerCache;
 use crate::webhooks::writer::EventWriter;
 
+/// Worker threads for the runtime under `serve`: half the cores, at least one. HTTP requests run on
+/// actix's own workers (one per core), so this runtime carries only the background work: the webhook
+/// writer, the processor, sync jobs, token refreshes. With a thread per core on top of actix's, each
+/// hand-off between the writer and its database connection waited for a core more often: webhook
+/// ingest rose by about 15% on SQLite with one thread instead of two on 2 cores (docs/benchmarks.md).
+pub fn background_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores / 2).max(1)
+}
+
 /// What every handler can reach.
 pub struct AppState {
     pub db: DatabaseConnection,
