@@ -42,6 +42,8 @@ const WARM_UP_EACH: u64 = 16;
 struct Figures {
     /// The machine's busy CPU during the phase (load generator included).
     cpu_busy: String,
+    /// CPU time per answered request, by who spent it.
+    cpu_per_request: CpuByGroup,
     requests: u64,
     per_second: f64,
     p50_ms: f64,
@@ -60,6 +62,7 @@ fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
     latencies.sort();
     Figures {
         cpu_busy: String::new(),
+        cpu_per_request: CpuByGroup::default(),
         requests: latencies.len() as u64,
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50_ms: percentile(&latencies, 0.50),
@@ -202,14 +205,101 @@ impl CpuTimes {
     }
 }
 
-/// Runs one phase on the load runtime and notes the machine's busy CPU meanwhile.
+/// Who spends the CPU, by thread (this process) or process (PostgreSQL's backends).
+const GROUPS: [&str; 6] = [
+    "load generator",
+    "HTTP workers",
+    "background runtime",
+    "SQLite threads",
+    "PostgreSQL",
+    "other",
+];
+
+/// Linux counts `/proc` CPU times in USER_HZ ticks, 100 a second on x86 and ARM.
+const USER_HZ: f64 = 100.0;
+
+/// CPU time by group (`GROUPS`), in clock ticks while counting, then in µs per request.
+#[derive(Clone, Copy, Default)]
+struct CpuByGroup([f64; GROUPS.len()]);
+
+impl CpuByGroup {
+    /// This process's threads by name (the load runtime's are `bench-load`; actix names its
+    /// workers; the server's runtime keeps tokio's default; sqlx names SQLite's threads), and every
+    /// `postgres` process on the machine (the bench's backends, and PostgreSQL's own writers).
+    fn read() -> Self {
+        let mut ticks = Self::default();
+        let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten();
+        for task in tasks.flatten() {
+            if let Some((name, t)) = Self::stat(&task.path().join("stat")) {
+                let group = match name.as_str() {
+                    n if n.starts_with("bench-load") => 0,
+                    n if n.starts_with("actix-server") => 1,
+                    n if n.starts_with("tokio-rt-worker") => 2,
+                    n if n.starts_with("sqlx-sqlite") => 3,
+                    _ => 5,
+                };
+                ticks.0[group] += t;
+            }
+        }
+        let processes = std::fs::read_dir("/proc").into_iter().flatten();
+        for process in processes.flatten() {
+            if let Some(("postgres", t)) = Self::stat(&process.path().join("stat"))
+                .as_ref()
+                .map(|(n, t)| (n.as_str(), *t))
+            {
+                ticks.0[4] += t;
+            }
+        }
+        ticks
+    }
+
+    /// A task's name and its user + system CPU time (clock ticks) from `/proc/…/stat`.
+    fn stat(path: &std::path::Path) -> Option<(String, f64)> {
+        let stat = std::fs::read_to_string(path).ok()?;
+        let (head, rest) = stat.rsplit_once(')')?;
+        let name = head.split_once('(')?.1.to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // Fields 14 and 15 of stat(5) (utime, stime); `rest` starts at field 3.
+        let used: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some((name, used))
+    }
+
+    /// µs of CPU per request since `before`, for `requests` answered requests.
+    fn per_request(&self, before: &Self, requests: u64) -> Self {
+        let mut out = Self::default();
+        for (i, value) in out.0.iter_mut().enumerate() {
+            *value = (self.0[i] - before.0[i]) * 1e6 / USER_HZ / requests.max(1) as f64;
+        }
+        out
+    }
+
+    fn total(&self) -> f64 {
+        self.0.iter().sum()
+    }
+
+    /// `load generator 12 · HTTP workers 9 · …` (groups that spent nothing left out).
+    fn describe(&self) -> String {
+        GROUPS
+            .iter()
+            .zip(self.0)
+            .filter(|(_, us)| *us >= 0.5)
+            .map(|(name, us)| format!("{name} {us:.0}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+/// Runs one phase on the load runtime and notes the CPU spent meanwhile.
 async fn phase(
     load: &tokio::runtime::Handle,
     run: impl std::future::Future<Output = Figures> + Send + 'static,
 ) -> Figures {
     let cpu = CpuTimes::read();
+    let by_group = CpuByGroup::read();
     let mut figures = load.spawn(run).await.unwrap();
     figures.cpu_busy = CpuTimes::busy_since(cpu);
+    figures.cpu_per_request = CpuByGroup::read().per_request(&by_group, figures.requests);
     figures
 }
 
@@ -367,6 +457,22 @@ async fn run(label: &str, database_url: &str, load: &tokio::runtime::Handle) {
         "ingest / ceiling = {:.2}",
         ingest.per_second / ceiling.per_second
     );
+    println!(
+        "CPU µs per answered request (user + system, all threads and PostgreSQL's processes):"
+    );
+    for (name, f) in [("ceiling", &ceiling), ("webhooks", &ingest)] {
+        println!(
+            "  {name}: {:.0} ({})",
+            f.cpu_per_request.total(),
+            f.cpu_per_request.describe()
+        );
+    }
+    // With the cores fully used, a phase's rate is (cores × 1 s) / (CPU per request), so the ratio
+    // can reach at most the ceiling's CPU per request over the webhook's, whatever the waits.
+    println!(
+        "CPU-bound limit of ingest / ceiling = {:.2} (ceiling's CPU per request / webhook's)",
+        ceiling.cpu_per_request.total() / ingest.cpu_per_request.total()
+    );
     // Every 200 (the warm-up's too) must be a stored row: each delivery has its own id.
     let stored = entity::webhook_event::Entity::find()
         .count(&state.db)
@@ -393,6 +499,7 @@ fn main() {
         .build()
         .unwrap();
     let load_rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("bench-load")
         .enable_all()
         .build()
         .unwrap();
