@@ -218,6 +218,60 @@ async fn a_lost_answer_never_ships_twice_nor_reports_a_failure() {
     assert_eq!(rows[0]["outcome"], "succeeded");
 }
 
+/// A batch whose TikTok answers are all lost after the orders' read: the item's outcome is unknown,
+/// so the batch's answer is not kept under its key. The same batch with the same key runs again and
+/// reports what TikTok did (shipped), instead of replaying "unknown" forever; nothing ships twice.
+#[tokio::test]
+async fn a_batch_item_whose_answer_was_lost_is_settled_by_the_same_batch_sent_again() {
+    let env = ship_env().await;
+    let order = orders(&env, 1, "AWAITING_SHIPMENT", "TIKTOK")
+        .await
+        .remove(0);
+    let state = env.sandbox.state();
+    let path = env.shop_path("/orders/ship");
+    let batch = json!({"items": [{"order_id": order, "handover_method": "DROP_OFF"}]});
+
+    let (seed, rate) = seed_dropping(&env, |i| i > 0);
+    state.set_faults(
+        Faults {
+            drop_rate: rate,
+            ..Default::default()
+        },
+        Some(seed),
+    );
+    let (status, answer, _) = post_with_key(&env, &path, "batch-lost-1", batch.clone()).await;
+    state.set_faults(Faults::default(), None);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["results"][0]["error"]["code"], "tiktok_outcome_unknown",
+        "{answer}"
+    );
+    assert_eq!(
+        sandbox_order(&env, &order).2,
+        "FULFILLING",
+        "TikTok did ship it"
+    );
+
+    let (status, answer, replayed) =
+        post_with_key(&env, &path, "batch-lost-1", batch.clone()).await;
+    assert_eq!((status, replayed), (200, false), "{answer}");
+    assert_eq!(answer["succeeded"], 1, "{answer}");
+    assert_eq!(
+        answer["results"][0]["shipped"]["already_shipped"], true,
+        "{answer}"
+    );
+    assert_eq!(
+        answer["results"][0]["shipped"]["order_status"],
+        "AWAITING_COLLECTION"
+    );
+    assert_eq!(sandbox_order(&env, &order).3, "DROP_OFF");
+
+    // Settled now: this answer is kept, and the same key replays it.
+    let (status, again, replayed) = post_with_key(&env, &path, "batch-lost-1", batch).await;
+    assert_eq!((status, replayed), (200, true), "{again}");
+    assert_eq!(again, answer);
+}
+
 /// A fault seed and drop rate under which, of the next 20 TikTok calls, exactly those `dropped`
 /// picks lose their answer (the sandbox draws one number per call; a call is dropped below the rate).
 fn seed_dropping(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) -> (u64, f64) {

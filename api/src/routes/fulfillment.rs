@@ -356,7 +356,7 @@ pub async fn ship_order(
     tag = "fulfillment",
     params(
         ("id" = String, Path, description = "Our shop id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx the same key runs it again (settled against TikTok, never done twice)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body: the first answer again; same key, other body: 409; after a 5xx, or an answer with an item whose outcome is `tiktok_outcome_unknown`, the same key runs the batch again (settled against TikTok: what shipped is reported `already_shipped`, never shipped twice)"),
     ),
     request_body = BatchShipIn,
     responses(
@@ -408,7 +408,7 @@ pub async fn ship_batch(
         });
         audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
     }
-    idempotency::run_rerunnable(&state.db, &user.tenant, &req, &body.0, state.clock.now(), || async {
+    idempotency::run_freeing(&state.db, &user.tenant, &req, &body.0, state.clock.now(), unsettled_batch, || async {
         let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
         let results: Vec<BatchShipResultOut> = ships
             .iter()
@@ -425,6 +425,20 @@ pub async fn ship_batch(
         to_json(BatchShipOut { succeeded, failed: results.len() - succeeded, results })
     })
     .await
+}
+
+/// A batch ship whose answer is not kept under its `Idempotency-Key`, so that the same batch with the
+/// same key runs again: TikTok unreachable, or an item whose ship TikTok may or may not have done
+/// (its answer lost). Running again is safe: a package that did ship is settled as `already_shipped`.
+fn unsettled_batch(o: &idempotency::Outcome) -> bool {
+    match o {
+        Err(e) => e.status.is_server_error(),
+        Ok((_, answer)) => answer["results"].as_array().is_some_and(|items| {
+            items
+                .iter()
+                .any(|i| i["error"]["code"] == idempotency::OUTCOME_UNKNOWN)
+        }),
+    }
 }
 
 /// An order's packages and the shipping providers its delivery option allows, from TikTok now:
