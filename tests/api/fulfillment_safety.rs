@@ -8,7 +8,7 @@ use tiktok_sandbox::state::Faults;
 use crate::fulfillment::*;
 use crate::helpers::*;
 use crate::sandbox_env::*;
-use crate::sync::advance_both;
+use crate::sync::{advance_both, sandbox_shop};
 
 #[tokio::test]
 async fn the_orders_area_is_guarded_and_writes_are_idempotent() {
@@ -270,6 +270,79 @@ async fn a_batch_item_whose_answer_was_lost_is_settled_by_the_same_batch_sent_ag
     let (status, again, replayed) = post_with_key(&env, &path, "batch-lost-1", batch).await;
     assert_eq!((status, replayed), (200, true), "{again}");
     assert_eq!(again, answer);
+}
+
+/// A partial cancel (naming line items) whose answer was lost is settled by reading the order back:
+/// sent again, the named unit found cancelled is a success, not TikTok's "already cancelled".
+#[tokio::test]
+async fn a_partial_cancel_whose_answer_was_lost_is_settled_by_reading_the_order_back() {
+    let env = ship_env().await;
+    let shop = sandbox_shop(&env).await;
+    let state = env.sandbox.state();
+    let sku = state
+        .with_world(|w| {
+            w.products
+                .values()
+                .filter(|p| p.shop_id == shop)
+                .flat_map(|p| p.skus.iter())
+                .find(|s| s.inventory.iter().any(|i| i.quantity >= 2))
+                .map(|s| s.id.to_string())
+        })
+        .expect("an SKU with two units in stock");
+    // Two units of it: two line items.
+    let made = env
+        .control(
+            &format!("/_sandbox/shops/{shop}/orders"),
+            json!({"count": 1, "sku_ids": [sku, sku], "status": "AWAITING_SHIPMENT"}),
+        )
+        .await;
+    let order = made["orders"][0]["id"].as_str().unwrap().to_owned();
+    let lines: Vec<String> = made["orders"][0]["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let path = env.shop_path(&format!("/orders/{order}/cancel"));
+    let body = json!({"reason": "Out of stock", "line_item_ids": [lines[0]]});
+    let line_cancelled = |i: usize| {
+        state.with_world(|w| w.orders[&order.parse().unwrap()].line_items[i].is_cancelled)
+    };
+
+    // Every answer after the order's read lost: unknown, and the key is freed.
+    let (seed, rate) = seed_dropping(&env, |i| i > 0);
+    state.set_faults(
+        Faults {
+            drop_rate: rate,
+            ..Default::default()
+        },
+        Some(seed),
+    );
+    let (status, answer, _) = post_with_key(&env, &path, "partial-lost-1", body.clone()).await;
+    state.set_faults(Faults::default(), None);
+    assert_error(status, &answer, 502, "tiktok_outcome_unknown");
+    assert!(line_cancelled(0), "TikTok did cancel the unit");
+    assert!(!line_cancelled(1));
+
+    // The same request again: TikTok refuses ("already cancelled"), the order read back shows the
+    // unit cancelled, so it is a success; the other unit stays.
+    let (status, answer, replayed) =
+        post_with_key(&env, &path, "partial-lost-1", body.clone()).await;
+    assert_eq!((status, replayed), (200, false), "{answer}");
+    assert_eq!(answer["already_cancelled"], true, "{answer}");
+    assert_eq!(answer["order_status"], "AWAITING_SHIPMENT");
+    assert!(!line_cancelled(1));
+
+    // A unit someone else cancelled is still refused with TikTok's word.
+    let other = json!({"reason": "Out of stock", "line_item_ids": [lines[1]]});
+    state.with_world(|w| {
+        let o = w.orders.get_mut(&order.parse().unwrap()).unwrap();
+        o.line_items[1].is_cancelled = true;
+        o.cancellation_initiator = Some("BUYER".into());
+    });
+    let (status, answer) = env.app.post(&path, &op(&env), other).await;
+    assert_error(status, &answer, 409, "cancel_refused");
 }
 
 /// A fault seed and drop rate under which, of the next 20 TikTok calls, exactly those `dropped`

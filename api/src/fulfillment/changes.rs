@@ -94,8 +94,7 @@ pub async fn cancel(
             )
             .await
         }
-        Err(e) if line_item_ids.is_empty() => settle_cancel(state, &mut session, order_id, e).await,
-        Err(e) => Err(cancel_refused(e)),
+        Err(e) => settle_cancel(state, &mut session, order_id, line_item_ids, e).await,
     };
     // The cancellation itself is the returns area's record: saved now when that area is on.
     if let Ok(done) = &outcome
@@ -140,12 +139,14 @@ fn cancel_refused(e: ApiError) -> ApiError {
     c
 }
 
-/// Settles a whole-order cancel TikTok did not confirm (a lost answer, or "already cancelled" to a
-/// retry) by reading the order back: cancelled by the seller is a success, never a second try.
+/// Settles a cancel TikTok did not confirm (a lost answer, or "already cancelled" to a retry) by
+/// reading the order back: the whole order cancelled by the seller, or for a partial cancel every
+/// named line item cancelled (and not by someone else), is a success, never a second try.
 async fn settle_cancel(
     state: &AppState,
     session: &mut ShopSession,
     order_id: &str,
+    line_item_ids: &[String],
     failure: ApiError,
 ) -> ApiResult<OrderAfter> {
     let order = match fetch_order(state, session, order_id).await {
@@ -161,17 +162,40 @@ async fn settle_cancel(
         }
         Err(_) => return Err(cancel_refused(failure)),
     };
-    if order["status"].as_str() == Some("CANCELLED")
-        && order["cancellation_initiator"].as_str() == Some("SELLER")
-    {
+    if cancelled_by_seller(&order, line_item_ids) {
+        // Local state follows, as after a confirmed cancel.
+        let statuses = follow(state, session, &[order_id.to_owned()]).await;
         return Ok(OrderAfter {
             order_id: order_id.to_owned(),
-            order_status: Some("CANCELLED".into()),
+            order_status: statuses
+                .get(order_id)
+                .cloned()
+                .or_else(|| text(&order["status"])),
             tiktok_request_id: failure.tiktok_request_id(),
             tiktok: json!({"already_cancelled": true}),
         });
     }
     Err(cancel_refused(failure))
+}
+
+/// Whether the order as TikTok gives it shows the seller's cancel done: the whole order (no line
+/// items named) cancelled with the seller as initiator, or each named line item cancelled and not
+/// by someone else (`cancel_user`, where TikTok gives it).
+fn cancelled_by_seller(order: &Value, line_item_ids: &[String]) -> bool {
+    if line_item_ids.is_empty() {
+        return order["status"].as_str() == Some("CANCELLED")
+            && order["cancellation_initiator"].as_str() == Some("SELLER");
+    }
+    let lines = order["line_items"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    line_item_ids.iter().all(|id| {
+        lines.iter().any(|l| {
+            text(&l["id"]).as_deref() == Some(id.as_str())
+                && l["display_status"].as_str() == Some("CANCELLED")
+                && l["cancel_user"].as_str().is_none_or(|u| u == "SELLER")
+        })
+    })
 }
 
 /// After a write on one order: on success, refetch and save the order.
@@ -190,4 +214,35 @@ async fn after(
         tiktok_request_id: Some(answer.request_id),
         tiktok: facts(&answer.data),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancel_is_found_done_only_for_what_the_seller_asked() {
+        let order = json!({"status": "AWAITING_SHIPMENT", "line_items": [
+            {"id": "1", "display_status": "CANCELLED"},
+            {"id": "2", "display_status": "CANCELLED", "cancel_user": "BUYER"},
+            {"id": "3", "display_status": "AWAITING_SHIPMENT"},
+            {"id": "4", "display_status": "CANCELLED", "cancel_user": "SELLER"},
+        ]});
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(cancelled_by_seller(&order, &ids(&["1", "4"])));
+        assert!(!cancelled_by_seller(&order, &ids(&["1", "3"])), "3 is live");
+        assert!(
+            !cancelled_by_seller(&order, &ids(&["2"])),
+            "the buyer cancelled 2"
+        );
+        assert!(!cancelled_by_seller(&order, &ids(&["9"])), "no such line");
+        assert!(
+            !cancelled_by_seller(&order, &[]),
+            "the order is not cancelled"
+        );
+        let whole = json!({"status": "CANCELLED", "cancellation_initiator": "SELLER"});
+        assert!(cancelled_by_seller(&whole, &[]));
+        let by_buyer = json!({"status": "CANCELLED", "cancellation_initiator": "BUYER"});
+        assert!(!cancelled_by_seller(&by_buyer, &[]));
+    }
 }
