@@ -278,18 +278,38 @@ pub fn sellable(on_hand: i64, reserved: i64, buffer: i64) -> i64 {
     (on_hand - reserved - buffer).clamp(0, MAX_QUANTITY)
 }
 
-/// One lock per SKU of a shop in this process.
+/// One lock per SKU of a shop in this process, so that two pushes of the same SKU never cross.
 fn sku_lock(shop_id: &str, sku_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<StdMutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>> =
-        OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    locks
-        .entry((shop_id.to_owned(), sku_id.to_owned()))
-        .or_default()
-        .clone()
+    static LOCKS: OnceLock<SkuLocks> = OnceLock::new();
+    LOCKS.get_or_init(SkuLocks::default).get(shop_id, sku_id)
+}
+
+/// Above this many entries, the locks nobody holds or waits for are dropped: the map stays about
+/// as large as the SKUs being pushed at once, not every SKU ever pushed. Walking a few hundred
+/// entries costs little beside the TikTok call each lock guards.
+const SKU_LOCKS_KEPT: usize = 256;
+
+#[derive(Default)]
+struct SkuLocks(StdMutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>);
+
+impl SkuLocks {
+    fn get(&self, shop_id: &str, sku_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if locks.len() > SKU_LOCKS_KEPT {
+            // Only the map holds such a lock: no push has it or waits for it, and the next push of
+            // that SKU makes a new one.
+            locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        locks
+            .entry((shop_id.to_owned(), sku_id.to_owned()))
+            .or_default()
+            .clone()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
 }
 
 /// Pushes the count's current value until TikTok has the latest one.
@@ -422,5 +442,27 @@ mod tests {
         assert_eq!(sellable(4, 3, 2), 0);
         assert_eq!(sellable(0, 0, 0), 0);
         assert_eq!(sellable(MAX_QUANTITY + 5, 0, 0), MAX_QUANTITY);
+    }
+
+    #[test]
+    fn sku_locks_are_shared_while_held_and_forgotten_once_nobody_needs_them() {
+        let locks = SkuLocks::default();
+        let held = locks.get("shop", "sku-held");
+        assert!(
+            Arc::ptr_eq(&held, &locks.get("shop", "sku-held")),
+            "one lock per SKU"
+        );
+        assert!(
+            !Arc::ptr_eq(&held, &locks.get("other", "sku-held")),
+            "per shop"
+        );
+        for n in 0..1000 {
+            drop(locks.get("shop", &format!("sku-{n}")));
+        }
+        assert!(locks.len() <= SKU_LOCKS_KEPT + 1, "{} kept", locks.len());
+        assert!(
+            Arc::ptr_eq(&held, &locks.get("shop", "sku-held")),
+            "a held lock is never dropped, so its SKU's pushes still wait for it"
+        );
     }
 }
