@@ -950,7 +950,35 @@ async fn ship_cancel_and_stock() {
     }
     assert!(kinds.contains(&1) && kinds.contains(&4), "{kinds:?}");
 
-    // Seller cancel restores stock; then shipping the cancelled order is refused.
+    // The seller cancels one unit: that line is cancelled by the seller, the order goes on.
+    let first_line = order["line_items"][0]["id"].as_str().unwrap().to_string();
+    let a = c
+        .call(
+            "POST",
+            "/return_refund/202602/cancellations",
+            Some(&ci),
+            &[],
+            Some(&json!({"order_id": order_id, "cancel_reason": "x", "order_line_item_ids": [first_line]})),
+        )
+        .await;
+    assert_eq!(a.code(), 0, "{}", a.body);
+    let d = c
+        .call(
+            "GET",
+            "/order/202309/orders",
+            Some(&ci),
+            &[("ids", &order_id)],
+            None,
+        )
+        .await;
+    let o = &d.data()["orders"][0];
+    assert_eq!(o["status"], "AWAITING_SHIPMENT", "{o}");
+    assert_eq!(o["line_items"][0]["display_status"], "CANCELLED");
+    assert_eq!(o["line_items"][0]["cancel_user"], "SELLER");
+    assert_eq!(o["line_items"][1]["display_status"], "AWAITING_SHIPMENT");
+    assert!(o["line_items"][1]["cancel_user"].is_null());
+
+    // Seller cancel (of the rest) restores stock; then shipping the cancelled order is refused.
     let a = c
         .call(
             "POST",

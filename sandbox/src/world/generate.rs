@@ -723,6 +723,7 @@ fn generate_shop(
                 },
                 package_id: None,
                 is_cancelled: status == OrderStatus::Cancelled,
+                cancel_user: None,
             });
         }
         let sub_total: i64 = line_items.iter().map(|l| l.sale_price).sum();

@@ -289,7 +289,7 @@ pub fn order_json(w: &World, o: &Order) -> Value {
                 "tracking_number": pkg.and_then(|p| p.tracking_number.clone()).unwrap_or_default(),
                 "shipping_provider_id": pkg.and_then(|p| p.shipping_provider_id).map(|x| x.to_string()).unwrap_or_default(),
                 "shipping_provider_name": pkg.and_then(|p| p.shipping_provider_id).and_then(|x| w.shipping_providers.get(&x)).map(|x| x.name.clone()).unwrap_or_default(),
-                "cancel_user": if l.is_cancelled { o.cancellation_initiator.clone() } else { None },
+                "cancel_user": if l.is_cancelled { l.cancel_user.as_deref().map(str::to_owned).or_else(|| o.cancellation_initiator.clone()) } else { None },
                 "cancel_reason": if l.is_cancelled { o.cancel_reason.clone() } else { None },
                 "rts_time": o.rts_time,
             })

@@ -558,6 +558,9 @@ pub struct LineItem {
     pub package_id: Option<Id>,
     /// Set when this unit was cancelled (seller/buyer cancellation) or returned.
     pub is_cancelled: bool,
+    /// Who cancelled this unit alone (a partial cancel: "SELLER", "BUYER", "SYSTEM"); a unit cancelled
+    /// with its whole order answers the order's `cancellation_initiator`.
+    pub cancel_user: Option<Arc<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -143,6 +143,7 @@ impl World {
                     original_price: price,
                     package_id: None,
                     is_cancelled: false,
+                    cancel_user: None,
                 },
             )
             .collect();
@@ -476,9 +477,11 @@ impl World {
                 .filter(|l| targets.contains(&l.id))
                 .map(|l| l.sku_id)
                 .collect();
+            let by: Arc<str> = role.into();
             self.update_order(order_id, now, |o| {
                 for l in o.line_items.iter_mut().filter(|l| targets.contains(&l.id)) {
                     l.is_cancelled = true;
+                    l.cancel_user = Some(by.clone());
                 }
             });
             for sku in restock {
