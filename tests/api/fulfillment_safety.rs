@@ -155,14 +155,7 @@ async fn a_lost_answer_never_ships_twice_nor_reports_a_failure() {
     // Every answer after the order's read lost (the ship, the client's retries, the read-back):
     // TikTok shipped it and we cannot know; the key is freed for the same request.
     let (_, package, ..) = sandbox_order(&env, &both[0]);
-    let (seed, rate) = seed_dropping(&env, |i| i > 0);
-    state.set_faults(
-        Faults {
-            drop_rate: rate,
-            ..Default::default()
-        },
-        Some(seed),
-    );
+    lose_answers(&env, |i| i > 0);
     let body = json!({"handover_method": "DROP_OFF"});
     let (status, answer, _) =
         post_with_key(&env, &ship_path(&env, &both[0]), "lost-1", body.clone()).await;
@@ -189,14 +182,7 @@ async fn a_lost_answer_never_ships_twice_nor_reports_a_failure() {
     // client's own retry is refused as "already shipped", and that is settled as a success.
     let (_, package, ..) = sandbox_order(&env, &both[1]);
     advance_both(&env, chrono::Duration::seconds(1)).await;
-    let (seed, rate) = seed_dropping(&env, |i| i == 1);
-    state.set_faults(
-        Faults {
-            drop_rate: rate,
-            ..Default::default()
-        },
-        Some(seed),
-    );
+    lose_answers(&env, |i| i == 1);
     let (status, answer) = env
         .app
         .post(&ship_path(&env, &both[1]), &op(&env), body.clone())
@@ -231,14 +217,7 @@ async fn a_batch_item_whose_answer_was_lost_is_settled_by_the_same_batch_sent_ag
     let path = env.shop_path("/orders/ship");
     let batch = json!({"items": [{"order_id": order, "handover_method": "DROP_OFF"}]});
 
-    let (seed, rate) = seed_dropping(&env, |i| i > 0);
-    state.set_faults(
-        Faults {
-            drop_rate: rate,
-            ..Default::default()
-        },
-        Some(seed),
-    );
+    lose_answers(&env, |i| i > 0);
     let (status, answer, _) = post_with_key(&env, &path, "batch-lost-1", batch.clone()).await;
     state.set_faults(Faults::default(), None);
     assert_eq!(status, 200, "{answer}");
@@ -311,14 +290,7 @@ async fn a_partial_cancel_whose_answer_was_lost_is_settled_by_reading_the_order_
     };
 
     // Every answer after the order's read lost: unknown, and the key is freed.
-    let (seed, rate) = seed_dropping(&env, |i| i > 0);
-    state.set_faults(
-        Faults {
-            drop_rate: rate,
-            ..Default::default()
-        },
-        Some(seed),
-    );
+    lose_answers(&env, |i| i > 0);
     let (status, answer, _) = post_with_key(&env, &path, "partial-lost-1", body.clone()).await;
     state.set_faults(Faults::default(), None);
     assert_error(status, &answer, 502, "tiktok_outcome_unknown");
@@ -345,11 +317,12 @@ async fn a_partial_cancel_whose_answer_was_lost_is_settled_by_reading_the_order_
     assert_error(status, &answer, 409, "cancel_refused");
 }
 
-/// A fault seed and drop rate under which, of the next 20 TikTok calls, exactly those `dropped`
-/// picks lose their answer (the sandbox draws one number per call; a call is dropped below the rate).
-fn seed_dropping(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) -> (u64, f64) {
+/// Sets the sandbox's faults so that, of the next 20 TikTok calls, exactly those `dropped` picks lose
+/// their answer (the sandbox draws one number per call, and drops a call below the rate): finds a seed
+/// and a rate for that.
+fn lose_answers(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) {
     let state = env.sandbox.state();
-    (0..100_000u64)
+    let (seed, rate) = (0..100_000u64)
         .find_map(|seed| {
             state.set_faults(Faults::default(), Some(seed));
             let rolls: Vec<f64> = (0..20).map(|_| state.fault_roll()).collect();
@@ -363,5 +336,12 @@ fn seed_dropping(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) -> (u64, f64
             }
             (low < high).then_some((seed, (low + high) / 2.0))
         })
-        .expect("a seed that drops just those calls")
+        .expect("a seed that drops just those calls");
+    state.set_faults(
+        Faults {
+            drop_rate: rate,
+            ..Default::default()
+        },
+        Some(seed),
+    );
 }
