@@ -450,8 +450,15 @@ pub fn path_version(path: &str) -> String {
         .to_string()
 }
 
+/// Whether to cut this call's answer (`drop_rate`), for hosts that honour only that fault (the token
+/// host): one draw from the fault randomness, none when the rate is 0.
+pub fn roll_drop(state: &SandboxState) -> bool {
+    let rate = state.faults().drop_rate;
+    rate > 0.0 && state.fault_roll() < rate
+}
+
 /// A response whose body stops short of its announced length: the client sees a cut connection.
-fn dropped_response() -> HttpResponse {
+pub fn dropped_response() -> HttpResponse {
     use futures_util::stream;
     let chunks: Vec<Result<web::Bytes, std::io::Error>> = vec![
         Ok(web::Bytes::from_static(b"{\"code\":0,\"mess")),

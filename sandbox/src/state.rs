@@ -584,6 +584,12 @@ impl SandboxState {
         r
     }
 
+    /// A SKU's inventory books: `(warehouse_id, available, committed)` per warehouse (empty for an
+    /// unknown SKU). See [`World::stock_of`].
+    pub fn stock_of(&self, sku_id: Id) -> Vec<(Id, i64, i64)> {
+        self.with_world(|w| w.stock_of(sku_id))
+    }
+
     /// Publishes an event that did not come from a world change (deauthorization, expiry notice).
     pub fn emit(&self, event: SandboxEvent) {
         let _ = self.inner.events.send(event);

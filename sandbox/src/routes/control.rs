@@ -657,10 +657,7 @@ async fn create_product(
                 seller_sku: format!("SBX-{pid}-{}", i + 1),
                 sales_attributes,
                 price,
-                inventory: vec![Stock {
-                    warehouse_id: wh,
-                    quantity,
-                }],
+                inventory: vec![Stock::available(wh, quantity)],
             });
         }
         let product = Product {
@@ -692,7 +689,7 @@ async fn create_product(
             product_id: pid,
             update_time: now,
         });
-        Ok(product_json(w, &w.products[&pid]))
+        Ok(product_view(w, &w.products[&pid]))
     });
     match r {
         Ok(p) => ok(p),
@@ -700,12 +697,28 @@ async fn create_product(
     }
 }
 
+/// A product as the API renders it, plus the books the API shows only through inventory search: each
+/// `skus[].inventory[]` entry also carries `committed_quantity` (`quantity` is available).
+fn product_view(w: &crate::world::World, p: &Product) -> Value {
+    let mut v = product_json(w, p);
+    if let Some(skus) = v.get_mut("skus").and_then(Value::as_array_mut) {
+        for (sj, sku) in skus.iter_mut().zip(&p.skus) {
+            if let Some(inv) = sj.get_mut("inventory").and_then(Value::as_array_mut) {
+                for (e, stock) in inv.iter_mut().zip(&sku.inventory) {
+                    e["committed_quantity"] = json!(stock.committed);
+                }
+            }
+        }
+    }
+    v
+}
+
 async fn get_product(req: HttpRequest, state: web::Data<SandboxState>) -> HttpResponse {
     let id = match path_id(&req, "product_id") {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match state.with_world(|w| w.products.get(&id).map(|p| product_json(w, p))) {
+    match state.with_world(|w| w.products.get(&id).map(|p| product_view(w, p))) {
         Some(p) => ok(p),
         None => bad(404, "No such product."),
     }
@@ -718,7 +731,7 @@ struct ProductPatch {
     status: Option<String>,
     suspended_reason: Option<String>,
     title: Option<String>,
-    /// Sets stock: [{sku_id, warehouse_id, quantity}].
+    /// Sets available stock: [{sku_id, warehouse_id, quantity}] (the committed units stay).
     stock: Option<Vec<StockIn>>,
 }
 
@@ -791,12 +804,10 @@ async fn patch_product(
             }
             for (sku, wh, q) in &stock {
                 if let Some(s) = prod.skus.iter_mut().find(|s| s.id == *sku) {
+                    // Sets available; the warehouse's committed units stay.
                     match s.inventory.iter_mut().find(|x| x.warehouse_id == *wh) {
                         Some(slot) => slot.quantity = *q,
-                        None => s.inventory.push(Stock {
-                            warehouse_id: *wh,
-                            quantity: *q,
-                        }),
+                        None => s.inventory.push(Stock::available(*wh, *q)),
                     }
                 }
             }
@@ -833,7 +844,7 @@ async fn patch_product(
                 update_time: now,
             });
         }
-        Ok(product_json(w, &w.products[&id]))
+        Ok(product_view(w, &w.products[&id]))
     });
     match r {
         Ok(v) => ok(v),

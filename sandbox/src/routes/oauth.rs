@@ -1,12 +1,18 @@
 //! The seller's consent page (`/open/authorize`) and the token host's paths (`/api/v2/token/get`,
 //! `/api/v2/token/refresh`), as the real services answer them: codes live 30 minutes and work once,
 //! expiries are absolute unix timestamps, a refresh spends the old refresh token.
+//!
+//! Of the injected faults the token host honours `drop_rate` only: the call is done (the code or the
+//! refresh token spent, the new pair issued and stored) and then its answer is cut, which is what a
+//! lost answer looks like to a client.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use crate::protocol::{codes, envelope_response, log, new_request_id, parse_query};
+use crate::protocol::{
+    codes, dropped_response, envelope_response, log, new_request_id, parse_query, roll_drop,
+};
 use crate::state::{App, AuthCode, Authorization, GRANTED_SCOPES, SandboxState};
 use crate::world::{Id, parse_id};
 
@@ -353,18 +359,24 @@ async fn token_get(
     body: web::Bytes,
     state: web::Data<SandboxState>,
 ) -> HttpResponse {
-    let rid = new_request_id(&state);
-    let params = token_params(&req, &body);
+    let drop = roll_drop(&state);
+    let answer = token_get_answer(&req, &body, &state);
+    if drop { dropped_response() } else { answer }
+}
+
+fn token_get_answer(req: &HttpRequest, body: &[u8], state: &SandboxState) -> HttpResponse {
+    let rid = new_request_id(state);
+    let params = token_params(req, body);
     let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-    let app = match check_app(&params, &state) {
+    let app = match check_app(&params, state) {
         Ok(a) => a,
-        Err(m) => return token_error(&state, &req, &body, &rid, codes::INVALID_PARAMETER, m),
+        Err(m) => return token_error(state, req, body, &rid, codes::INVALID_PARAMETER, m),
     };
     if get("grant_type").as_deref() != Some("authorized_code") {
         return token_error(
-            &state,
-            &req,
-            &body,
+            state,
+            req,
+            body,
             &rid,
             codes::INVALID_PARAMETER,
             "grant_type must be authorized_code.",
@@ -408,16 +420,16 @@ async fn token_get(
     };
     let Some((a, pair)) = issued else {
         return token_error(
-            &state,
-            &req,
-            &body,
+            state,
+            req,
+            body,
             &rid,
             codes::AUTH_NOT_FOUND,
             "Authorization not found: the auth_code is invalid, expired or already used.",
         );
     };
-    let data = token_data(&state, &a, pair);
-    log(&state, &req, &body, 0, 200, &rid, Some(app.app_key), None);
+    let data = token_data(state, &a, pair);
+    log(state, req, body, 0, 200, &rid, Some(app.app_key), None);
     envelope_response(200, 0, "success", &rid, data)
 }
 
@@ -427,18 +439,24 @@ async fn token_refresh(
     body: web::Bytes,
     state: web::Data<SandboxState>,
 ) -> HttpResponse {
-    let rid = new_request_id(&state);
-    let params = token_params(&req, &body);
+    let drop = roll_drop(&state);
+    let answer = token_refresh_answer(&req, &body, &state);
+    if drop { dropped_response() } else { answer }
+}
+
+fn token_refresh_answer(req: &HttpRequest, body: &[u8], state: &SandboxState) -> HttpResponse {
+    let rid = new_request_id(state);
+    let params = token_params(req, body);
     let get = |k: &str| params.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-    let app = match check_app(&params, &state) {
+    let app = match check_app(&params, state) {
         Ok(a) => a,
-        Err(m) => return token_error(&state, &req, &body, &rid, codes::INVALID_PARAMETER, m),
+        Err(m) => return token_error(state, req, body, &rid, codes::INVALID_PARAMETER, m),
     };
     if get("grant_type").as_deref() != Some("refresh_token") {
         return token_error(
-            &state,
-            &req,
-            &body,
+            state,
+            req,
+            body,
             &rid,
             codes::INVALID_PARAMETER,
             "grant_type must be refresh_token.",
@@ -470,15 +488,15 @@ async fn token_refresh(
     };
     let Some((a, pair)) = issued else {
         return token_error(
-            &state,
-            &req,
-            &body,
+            state,
+            req,
+            body,
             &rid,
             codes::REFRESH_TOKEN_INVALID,
             "The refresh token is invalid or expired: the seller must authorize again.",
         );
     };
-    let data = token_data(&state, &a, pair);
-    log(&state, &req, &body, 0, 200, &rid, Some(app.app_key), None);
+    let data = token_data(state, &a, pair);
+    log(state, req, body, 0, 200, &rid, Some(app.app_key), None);
     envelope_response(200, 0, "success", &rid, data)
 }

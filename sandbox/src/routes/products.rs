@@ -10,9 +10,10 @@ use crate::protocol::{
 };
 use crate::state::SandboxEvent;
 use crate::world::json::{product_json, product_summary_json};
+use crate::world::stock::carry_committed;
 use crate::world::{
-    AUDIT_SECONDS, AttributeKind, Id, IdKind, OrderStatus, Product, ProductStatus, Region,
-    SalesAttribute, Sku, Stock, WarehouseType, World, parse_amount,
+    AUDIT_SECONDS, AttributeKind, Id, IdKind, Product, ProductStatus, Region, SalesAttribute, Sku,
+    Stock, WarehouseType, World, parse_amount,
 };
 
 /// Product search serves at most this many results; page by update-time windows beyond it.
@@ -595,10 +596,7 @@ fn parse_sku(
                         format!("skus[{i}]: quantity must be between 0 and {MAX_QUANTITY}."),
                     ));
                 }
-                inv.push(Stock {
-                    warehouse_id: wid,
-                    quantity: q,
-                });
+                inv.push(Stock::available(wid, q));
             }
             if inv.is_empty() {
                 return Err(at("inventory must not be empty."));
@@ -799,7 +797,11 @@ fn merge_skus(
                         .sales_attributes
                         .unwrap_or_else(|| old.sales_attributes.clone()),
                     price: s.price.unwrap_or(old.price),
-                    inventory: s.inventory.unwrap_or_else(|| old.inventory.clone()),
+                    // The units held for buyers stay in the books whatever the new list says.
+                    inventory: match s.inventory {
+                        Some(new) => carry_committed(&old.inventory, new),
+                        None => old.inventory.clone(),
+                    },
                 };
                 match out.iter_mut().find(|x| x.id == id) {
                     Some(slot) => *slot = merged,
@@ -1092,7 +1094,8 @@ fn prices(ctx: &mut Ctx) -> ApiResult {
 }
 
 /// `POST /product/202309/products/{id}/inventory/update`: every entry names its warehouse; bad entries
-/// are reported per item in `data.errors`, good ones applied.
+/// are reported per item in `data.errors`, good ones applied. `quantity` sets the available units; the
+/// committed ones (held by orders) are not touched.
 fn inventory(ctx: &mut Ctx) -> ApiResult {
     let shop = ctx.shop_id()?;
     let id = ctx.path_id("product_id")?;
@@ -1157,7 +1160,7 @@ fn inventory(ctx: &mut Ctx) -> ApiResult {
                     if let Some(s) = p.skus.iter_mut().find(|s| s.id == sid) {
                         match s.inventory.iter_mut().find(|x| x.warehouse_id == wid) {
                             Some(slot) => slot.quantity = q,
-                            None => s.inventory.push(Stock { warehouse_id: wid, quantity: q }),
+                            None => s.inventory.push(Stock::available(wid, q)),
                         }
                     }
                 }
@@ -1167,62 +1170,86 @@ fn inventory(ctx: &mut Ctx) -> ApiResult {
     })
 }
 
-/// `POST /product/202309/inventory/search` with `product_ids` or `sku_ids`: available and committed
-/// (sold, not yet shipped) units per warehouse.
+/// `POST /product/202309/inventory/search` with `product_ids` (≤ 100) or `sku_ids` (≤ 600; with both,
+/// `sku_ids` wins and `product_ids` is ignored): each SKU's books per warehouse, read from the world in
+/// O(SKUs asked). Unknown ids and other shops' products are left out.
 fn inventory_search(ctx: &mut Ctx) -> ApiResult {
     let shop = ctx.shop_id()?;
     let body = ctx.json_value()?;
-    let product_ids = id_list(&body, "product_ids")?;
     let sku_ids = id_list(&body, "sku_ids")?;
-    if product_ids.is_empty() == sku_ids.is_empty() {
-        return Err(ApiError::invalid("Give either product_ids or sku_ids."));
+    let product_ids = if sku_ids.is_empty() {
+        id_list(&body, "product_ids")?
+    } else {
+        Vec::new()
+    };
+    if product_ids.is_empty() && sku_ids.is_empty() {
+        return Err(ApiError::invalid("Give product_ids or sku_ids."));
     }
-    if product_ids.len() > 100 || sku_ids.len() > 600 {
-        return Err(ApiError::invalid("Too many ids."));
+    if product_ids.len() > 100 {
+        return Err(ApiError::invalid("At most 100 product_ids."));
+    }
+    if sku_ids.len() > 600 {
+        return Err(ApiError::invalid("At most 600 sku_ids."));
     }
     ctx.with_world(|w| {
-        let mut wanted: Vec<Id> = product_ids.clone();
-        for s in &sku_ids {
-            if let Some(p) = w.sku_owner.get(s)
-                && !wanted.contains(p)
-            {
-                wanted.push(*p);
+        // (product, the SKUs asked of it), in the order first asked.
+        let mut wanted: Vec<(&Product, Vec<&Sku>)> = Vec::new();
+        let mut at: std::collections::HashMap<Id, usize> = std::collections::HashMap::new();
+        if sku_ids.is_empty() {
+            for pid in &product_ids {
+                if let Some(p) = w.products.get(pid).filter(|p| p.shop_id == shop)
+                    && !at.contains_key(pid)
+                {
+                    at.insert(*pid, wanted.len());
+                    wanted.push((p, p.skus.iter().collect()));
+                }
             }
-        }
-        // Units sold and not yet shipped, by SKU.
-        let mut committed: std::collections::BTreeMap<Id, i64> = std::collections::BTreeMap::new();
-        for &(_, _, oid) in w.orders_by_create.range((shop, i64::MIN, 0)..=(shop, i64::MAX, Id::MAX)) {
-            let o = &w.orders[&oid];
-            if matches!(o.status, OrderStatus::OnHold | OrderStatus::AwaitingShipment | OrderStatus::PartiallyShipping) {
-                for l in o.line_items.iter().filter(|l| !l.is_cancelled) {
-                    *committed.entry(l.sku_id).or_default() += 1;
+        } else {
+            for sid in &sku_ids {
+                let Some((p, i)) = w.find_sku(*sid).filter(|(p, _)| p.shop_id == shop) else {
+                    continue;
+                };
+                let slot = *at.entry(p.id).or_insert_with(|| {
+                    wanted.push((p, Vec::new()));
+                    wanted.len() - 1
+                });
+                let sku = &p.skus[i];
+                if !wanted[slot].1.iter().any(|s| s.id == sku.id) {
+                    wanted[slot].1.push(sku);
                 }
             }
         }
         let out: Vec<Value> = wanted
             .iter()
-            .filter_map(|pid| w.products.get(pid).filter(|p| p.shop_id == shop))
-            .map(|p| {
+            .map(|(p, skus)| {
                 json!({
                     "product_id": p.id.to_string(),
-                    "skus": p.skus.iter().filter(|s| sku_ids.is_empty() || sku_ids.contains(&s.id)).map(|s| {
-                        let c = committed.get(&s.id).copied().unwrap_or(0);
-                        json!({
-                            "id": s.id.to_string(),
-                            "seller_sku": s.seller_sku,
-                            "total_available_quantity": s.total_stock(),
-                            "total_committed_quantity": c,
-                            "warehouse_inventory": s.inventory.iter().enumerate().map(|(i, x)| json!({
-                                "warehouse_id": x.warehouse_id.to_string(),
-                                "available_quantity": x.quantity,
-                                "committed_quantity": if i == 0 { c } else { 0 },
-                            })).collect::<Vec<_>>(),
-                        })
-                    }).collect::<Vec<_>>(),
+                    "skus": skus.iter().map(|s| inventory_sku_json(s)).collect::<Vec<_>>(),
                 })
             })
             .collect();
         Ok(json!({"inventory": out}))
+    })
+}
+
+/// One SKU of inventory search. Nothing is reserved for campaigns or creators in the sandbox, so all of
+/// the available total is in-shop (the empty campaign and creator lists are left out, as TikTok leaves
+/// out empty lists).
+fn inventory_sku_json(s: &Sku) -> Value {
+    let available = s.total_stock();
+    json!({
+        "id": s.id.to_string(),
+        "seller_sku": s.seller_sku,
+        "total_available_quantity": available,
+        "total_committed_quantity": s.total_committed(),
+        "total_available_inventory_distribution": {
+            "in_shop_inventory": {"quantity": available},
+        },
+        "warehouse_inventory": s.inventory.iter().map(|x| json!({
+            "warehouse_id": x.warehouse_id.to_string(),
+            "available_quantity": x.quantity,
+            "committed_quantity": x.committed,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -495,15 +495,9 @@ fn generate_products(
                 .iter()
                 .map(|a| a.value_name.to_uppercase().replace(' ', ""))
                 .collect();
-            let mut inventory = vec![Stock {
-                warehouse_id: sales_wh[0],
-                quantity: rng.random_range(0..250),
-            }];
+            let mut inventory = vec![Stock::available(sales_wh[0], rng.random_range(0..250))];
             if sales_wh.len() > 1 && rng.random_bool(0.4) {
-                inventory.push(Stock {
-                    warehouse_id: sales_wh[1],
-                    quantity: rng.random_range(0..60),
-                });
+                inventory.push(Stock::available(sales_wh[1], rng.random_range(0..60)));
             }
             skus.push(Sku {
                 id: sid,
@@ -981,6 +975,8 @@ fn generate_shop(
             );
         }
         w.insert_order(order);
+        // Its units not shipped and not cancelled are committed in the books (available as generated).
+        w.hold_open_lines(id);
     }
 
     // Promotions and coupons (data; their endpoints live elsewhere).

@@ -13,6 +13,9 @@
 pub mod generate;
 pub mod json;
 pub mod ops;
+pub mod stock;
+
+pub use stock::{CommittedUnit, Stock};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -385,26 +388,14 @@ pub struct SalesAttribute {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stock {
-    pub warehouse_id: Id,
-    /// Available units; never negative.
-    pub quantity: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sku {
     pub id: Id,
     pub seller_sku: String,
     pub sales_attributes: Vec<SalesAttribute>,
     /// Sale price in minor units of the shop's currency.
     pub price: i64,
+    /// Available and committed units per warehouse (see [`stock`]).
     pub inventory: Vec<Stock>,
-}
-
-impl Sku {
-    pub fn total_stock(&self) -> i64 {
-        self.inventory.iter().map(|s| s.quantity).sum()
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -911,6 +902,9 @@ pub struct World {
     pub hold_timers: BTreeSet<(i64, Id)>,
     /// (due time, product id): products in audit.
     pub audit_timers: BTreeSet<(i64, Id)>,
+    /// line item id → where its unit is held: the units counted in some warehouse's `committed`
+    /// (placed, not shipped, not cancelled). Kept by [`stock`].
+    pub committed_lines: HashMap<Id, CommittedUnit>,
     pub ids: IdGen,
     /// The world's own randomness (runtime-created ids, generated names); seeded from `seed`.
     pub rng: ChaCha8Rng,
@@ -950,6 +944,7 @@ impl World {
             idempotency: HashMap::new(),
             hold_timers: BTreeSet::new(),
             audit_timers: BTreeSet::new(),
+            committed_lines: HashMap::new(),
             ids: IdGen::new(),
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_3011d),
             outbox: Vec::new(),
@@ -993,8 +988,9 @@ impl World {
         self.orders.insert(order.id, order);
     }
 
-    /// Changes an order, stamps `update_time = now` and keeps the indexes right.
-    /// Returns `None` when there is no such order.
+    /// Changes an order, stamps `update_time = now`, keeps the indexes right and settles the inventory
+    /// books for it (units shipped or cancelled leave committed). Returns `None` when there is no
+    /// such order.
     pub fn update_order<R>(
         &mut self,
         id: Id,
@@ -1016,6 +1012,7 @@ impl World {
         {
             self.hold_timers.insert((due, id));
         }
+        self.settle_committed(id, now);
         Some(r)
     }
 
@@ -1080,54 +1077,9 @@ impl World {
         Some((p, i))
     }
 
-    /// Takes `n` units of a SKU from a warehouse (the order's), or from any warehouse that has them.
-    /// Returns false (and changes nothing) when stock is short: stock is never negative.
-    pub fn take_stock(&mut self, sku_id: Id, warehouse_id: Id, n: i64, now: i64) -> bool {
-        let Some(&pid) = self.sku_owner.get(&sku_id) else {
-            return false;
-        };
-        self.update_product(pid, now, |p| {
-            let Some(sku) = p.skus.iter_mut().find(|s| s.id == sku_id) else {
-                return false;
-            };
-            let idx = sku
-                .inventory
-                .iter()
-                .position(|s| s.warehouse_id == warehouse_id && s.quantity >= n)
-                .or_else(|| sku.inventory.iter().position(|s| s.quantity >= n));
-            match idx {
-                Some(i) => {
-                    sku.inventory[i].quantity -= n;
-                    true
-                }
-                None => false,
-            }
-        })
-        .unwrap_or(false)
-    }
-
-    /// Puts `n` units back (a cancellation), into the given warehouse when the SKU stocks there.
-    pub fn restore_stock(&mut self, sku_id: Id, warehouse_id: Id, n: i64, now: i64) {
-        let Some(&pid) = self.sku_owner.get(&sku_id) else {
-            return;
-        };
-        self.update_product(pid, now, |p| {
-            if let Some(sku) = p.skus.iter_mut().find(|s| s.id == sku_id) {
-                if let Some(s) = sku
-                    .inventory
-                    .iter_mut()
-                    .find(|s| s.warehouse_id == warehouse_id)
-                {
-                    s.quantity += n;
-                } else if let Some(s) = sku.inventory.first_mut() {
-                    s.quantity += n;
-                }
-            }
-        });
-    }
-
-    /// Moves an order to `status` with the side effects the real service has (timestamps, stock back on
-    /// cancel, package status), and emits ORDER_STATUS_CHANGE. Does not check the transition is allowed.
+    /// Moves an order to `status` with the side effects the real service has (timestamps, package
+    /// status; `update_order` settles the stock: committed units back to available on cancel, out of
+    /// committed once shipped), and emits ORDER_STATUS_CHANGE. Does not check the transition is allowed.
     pub fn set_order_status(&mut self, id: Id, status: OrderStatus, now: i64) -> bool {
         let Some(order) = self.orders.get(&id) else {
             return false;
@@ -1136,16 +1088,6 @@ impl World {
         if before == status {
             return true;
         }
-        let restock: Vec<(Id, Id)> = if status == OrderStatus::Cancelled {
-            order
-                .line_items
-                .iter()
-                .filter(|l| !l.is_cancelled)
-                .map(|l| (l.sku_id, order.warehouse_id))
-                .collect()
-        } else {
-            Vec::new()
-        };
         let shop_id = order.shop_id;
         let package_ids = order.package_ids.clone();
         self.update_order(id, now, |o| {
@@ -1180,9 +1122,6 @@ impl World {
                 }
             }
         });
-        for (sku, wh) in restock {
-            self.restore_stock(sku, wh, 1, now);
-        }
         if status == OrderStatus::AwaitingShipment {
             self.ensure_package(id, now);
         }

@@ -1,5 +1,5 @@
 //! State changes with the real service's rules, shared by the API routes, the control plane and the
-//! living shop: placing an order (stock taken), shipping a package, cancelling, advancing an order
+//! living shop: placing an order (stock committed), shipping a package, cancelling, advancing an order
 //! through its lifecycle, changing a recipient address. Each emits its webhook events.
 
 use std::sync::Arc;
@@ -62,8 +62,9 @@ pub enum Handover {
 }
 
 impl World {
-    /// Places an order in a shop: takes one unit of stock per line item (refused when short: stock is
-    /// never negative), creates the order UNPAID (or ON_HOLD when `paid`), emits ORDER_STATUS_CHANGE.
+    /// Places an order in a shop: moves one unit per line item from available to committed (refused
+    /// when short: available is never negative), creates the order UNPAID (or ON_HOLD when `paid`),
+    /// emits ORDER_STATUS_CHANGE.
     pub fn create_order(&mut self, shop_id: Id, now: i64, spec: NewOrder) -> Result<Id, OpError> {
         let shop = self
             .shops
@@ -123,9 +124,20 @@ impl World {
                 s.price,
             ));
         }
+        // Each unit: available → committed, where it was taken from (the order's warehouse first).
+        let mut held: Vec<CommittedUnit> = Vec::with_capacity(lines.len());
         for (_, sku, _, _, _, _) in &lines {
-            if !self.take_stock(*sku, warehouse_id, 1, now) {
-                return Err(OpError::OutOfStock(*sku));
+            match self.reserve_unit(*sku, warehouse_id, now) {
+                Some(wh) => held.push(CommittedUnit {
+                    sku_id: *sku,
+                    warehouse_id: wh,
+                }),
+                None => {
+                    for unit in held {
+                        self.release_unit(unit, now);
+                    }
+                    return Err(OpError::OutOfStock(*sku));
+                }
             }
         }
         let id = self.new_id(IdKind::Order);
@@ -147,6 +159,9 @@ impl World {
                 },
             )
             .collect();
+        for (l, unit) in line_items.iter().zip(held) {
+            self.hold_line(l.id, unit);
+        }
         let sub_total: i64 = line_items.iter().map(|l| l.sale_price).sum();
         let shipping_fee = region.price_scale() * 3;
         let tax = if region == Region::Us {
@@ -410,7 +425,8 @@ impl World {
     }
 
     /// Cancels an order (or some of its units) for `role` ("SELLER", "BUYER", "SYSTEM"): refused once
-    /// shipped. Units go back to stock; a cancellation record is kept. Returns the cancellation id.
+    /// shipped. Units go back to available stock (auto-restock); a cancellation record is kept.
+    /// Returns the cancellation id.
     pub fn cancel_order(
         &mut self,
         order_id: Id,
@@ -471,22 +487,14 @@ impl World {
             });
             self.set_order_status(order_id, OrderStatus::Cancelled, now);
         } else {
-            let restock: Vec<Id> = o
-                .line_items
-                .iter()
-                .filter(|l| targets.contains(&l.id))
-                .map(|l| l.sku_id)
-                .collect();
             let by: Arc<str> = role.into();
+            // `update_order` puts the cancelled units back (committed → available).
             self.update_order(order_id, now, |o| {
                 for l in o.line_items.iter_mut().filter(|l| targets.contains(&l.id)) {
                     l.is_cancelled = true;
                     l.cancel_user = Some(by.clone());
                 }
             });
-            for sku in restock {
-                self.restore_stock(sku, o.warehouse_id, 1, now);
-            }
         }
         self.cancellations.insert(
             cid,
