@@ -181,6 +181,7 @@ impl Application {
         let dedicated = !crate::db::in_memory(&settings.database_url);
         let writer = EventWriter::spawn(writer_db, dedicated, writer_stop.clone());
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
+        crate::shops::service::backfill_fingerprints(&state.db, &state.vault).await?;
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -194,6 +195,7 @@ impl Application {
         crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
         crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
         crate::webhooks::process::spawn_processor(state.clone(), workers.child_token());
+        crate::retention::spawn_pruner(state.clone(), workers.child_token());
         Ok(Self {
             port,
             server,

@@ -95,6 +95,35 @@ pub struct TikTokTuning {
     pub timeout: std::time::Duration,
 }
 
+/// How long finished records are kept before the background pruner deletes them. The audit log is
+/// never pruned: it is the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Idempotency keys, from their first request (default 24 h).
+    pub idempotency_keys: std::time::Duration,
+    /// Webhook events that are done (processed, skipped, unhandled or dead), from receipt (30 days).
+    pub webhook_events: std::time::Duration,
+    /// OAuth states, from when they were spent or expired (1 day).
+    pub oauth_states: std::time::Duration,
+    /// Finished sync jobs (succeeded, failed, cancelled), from when they finished (30 days).
+    pub sync_jobs: std::time::Duration,
+    /// Stock history rows, from when the change happened (400 days).
+    pub stock_history: std::time::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        Self {
+            idempotency_keys: std::time::Duration::from_secs(DAY),
+            webhook_events: std::time::Duration::from_secs(30 * DAY),
+            oauth_states: std::time::Duration::from_secs(DAY),
+            sync_jobs: std::time::Duration::from_secs(30 * DAY),
+            stock_history: std::time::Duration::from_secs(400 * DAY),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -109,6 +138,7 @@ pub struct Settings {
     pub tiktok_tuning: TikTokTuning,
     pub log_filter: String,
     pub log_file: Option<String>,
+    pub retention: Retention,
 }
 
 /// Loads `.env` from the working directory when there is one (it never overrides the environment).
@@ -221,7 +251,40 @@ impl Settings {
             timeout: std::time::Duration::from_secs(timeout_secs),
         };
 
+        let period = |name: &'static str,
+                      default: std::time::Duration|
+         -> Result<std::time::Duration, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match humantime::parse_duration(v) {
+                    Ok(d) if d >= std::time::Duration::from_secs(3600) => Ok(d),
+                    Ok(_) => Err(ConfigError::new(
+                        name,
+                        format!("`{v}` is shorter than an hour"),
+                        "Keep records at least an hour, e.g. 24h or 30days",
+                    )),
+                    Err(_) => Err(ConfigError::new(
+                        name,
+                        format!("`{v}` is not a period"),
+                        "Give a period such as 24h, 30days or 400days",
+                    )),
+                },
+            }
+        };
+        let defaults = Retention::default();
+        let retention = Retention {
+            idempotency_keys: period(
+                "OCEAN_RETENTION_IDEMPOTENCY_KEYS",
+                defaults.idempotency_keys,
+            )?,
+            webhook_events: period("OCEAN_RETENTION_WEBHOOK_EVENTS", defaults.webhook_events)?,
+            oauth_states: period("OCEAN_RETENTION_OAUTH_STATES", defaults.oauth_states)?,
+            sync_jobs: period("OCEAN_RETENTION_SYNC_JOBS", defaults.sync_jobs)?,
+            stock_history: period("OCEAN_RETENTION_STOCK_HISTORY", defaults.stock_history)?,
+        };
+
         Ok(Self {
+            retention,
             database_url,
             bind,
             public_url,

@@ -2,12 +2,20 @@
 //! the same key with the same method, path and body answers the stored answer again (marked with the
 //! `Idempotent-Replayed: true` header) without doing anything; the same key with another request is a
 //! 409, and so is a key whose first request is still running. Keys belong to the caller's tenant.
+//!
+//! A running request holds its key under a lease it renews while it runs ([`LEASE`]). When the
+//! process dies mid-request (a crash, a panic, a dropped connection that dropped the handler), the
+//! lease runs out and the same request sent again runs again: every write here settles against
+//! TikTok's state when run twice (ship and cancel read the package or order back; stock pushes set
+//! a count), so a re-run finishes what the dead one started instead of wedging the key forever.
+
+use std::time::{Duration as StdDuration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, QueryFilter};
 use sha2::{Digest, Sha256};
 
@@ -20,6 +28,14 @@ pub const MAX_KEY_LEN: usize = 255;
 /// The error code of a write whose outcome at TikTok is unknown (its answer was lost): like an
 /// internal error, it frees the key, so the same request can be sent again and settle it.
 pub const OUTCOME_UNKNOWN: &str = "tiktok_outcome_unknown";
+/// How long a running request's hold on its key lasts without renewal.
+pub const LEASE: StdDuration = StdDuration::from_secs(60);
+/// How often a running request renews its hold.
+const RENEW_EVERY: StdDuration = StdDuration::from_secs(20);
+
+fn lease_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::MAX)
+}
 
 /// A key this request holds until its answer is stored.
 pub struct Claim {
@@ -74,6 +90,7 @@ pub async fn start(
         status: Set(None),
         response: Set(None),
         created_at: Set(now),
+        lease_until: Set(Some(lease_end(now))),
     })
     .on_conflict(
         OnConflict::columns([
@@ -119,11 +136,61 @@ pub async fn start(
                     .body(body),
             ))
         }
+        _ if take_over(db, tenant, &key, now).await? => {
+            tracing::warn!(key = %key, "an Idempotency-Key whose request died is run again");
+            Ok(Start::Run(Some(Claim {
+                tenant: tenant.to_owned(),
+                key,
+            })))
+        }
         _ => Err(ApiError::conflict(
             "idempotency_key_in_progress",
-            "the first request with this Idempotency-Key is still running; ask again in a moment",
+            format!(
+                "the first request with this Idempotency-Key is still running; ask again in a moment (if it died, the same request runs again within {} s)",
+                LEASE.as_secs()
+            ),
         )),
     }
+}
+
+/// Takes a key whose request holds no live lease (it died with its process); true when taken.
+async fn take_over(
+    db: &DatabaseConnection,
+    tenant: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let taken = idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::LeaseUntil,
+            Expr::value(Some(lease_end(now))),
+        )
+        .filter(idempotency_key::Column::TenantId.eq(tenant))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .filter(idempotency_key::Column::Status.is_null())
+        .filter(
+            Condition::any()
+                .add(idempotency_key::Column::LeaseUntil.is_null())
+                .add(idempotency_key::Column::LeaseUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Extends the running request's hold on its key.
+async fn renew(db: &DatabaseConnection, claim: &Claim, now: DateTime<Utc>) -> Result<(), DbErr> {
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::LeaseUntil,
+            Expr::value(Some(lease_end(now))),
+        )
+        .filter(idempotency_key::Column::TenantId.eq(&claim.tenant))
+        .filter(idempotency_key::Column::Key.eq(&claim.key))
+        .filter(idempotency_key::Column::Status.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Stores the answer under the claim.
@@ -259,7 +326,26 @@ where
         Start::Replay(answer) => return Ok(answer),
         Start::Run(claim) => claim,
     };
-    let outcome = work().await;
+    let outcome = match &claim {
+        None => work().await,
+        Some(claim) => {
+            // The hold is renewed while the work runs; the request's clock plus the time since.
+            let started = Instant::now();
+            let work = work();
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    out = &mut work => break out,
+                    () = tokio::time::sleep(RENEW_EVERY) => {
+                        let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                        if let Err(e) = renew(db, claim, at).await {
+                            tracing::warn!(error = %e, "could not renew an Idempotency-Key's lease");
+                        }
+                    }
+                }
+            }
+        }
+    };
     if let Some(claim) = claim {
         match &outcome {
             _ if frees_key(&outcome) => release(db, claim).await?,

@@ -1,5 +1,5 @@
-//! Inventory: each SKU's stock per warehouse as TikTok last reported it (sync, webhooks), with a
-//! low-stock flag. A SKU is low when its stock across warehouses is at or below its threshold: the
+//! Inventory: each SKU's stock per warehouse as TikTok last reported it (sync, webhooks, stock
+//! pushes: its available and committed units) beside the ERP's own count, with a low-stock flag. A SKU is low when its stock across warehouses is at or below its threshold: the
 //! SKU's own when it has one, else the shop's ([`DEFAULT_LOW_STOCK_THRESHOLD`] until an admin sets it).
 
 use std::collections::HashMap;
@@ -9,7 +9,9 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, PaginatorTrait, QueryOrder, QuerySelect};
 
-use entity::{inventory_setting, sku_stock, sku_stock_threshold, tiktok_product, tiktok_sku};
+use entity::{
+    erp_stock, inventory_setting, sku_stock, sku_stock_threshold, tiktok_product, tiktok_sku,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::pagination::Cursor;
@@ -39,6 +41,8 @@ pub struct InventoryItem {
     pub sku: tiktok_sku::Model,
     pub product_title: String,
     pub stock: Vec<sku_stock::Model>,
+    /// The ERP's counts of the SKU, per warehouse.
+    pub counts: Vec<erp_stock::Model>,
     pub total: i64,
     pub threshold: i64,
     pub threshold_source: ThresholdSource,
@@ -280,6 +284,16 @@ async fn describe(
     {
         stock.entry(s.sku_id.clone()).or_default().push(s);
     }
+    let mut counts: HashMap<String, Vec<erp_stock::Model>> = HashMap::new();
+    for c in erp_stock::Entity::find()
+        .filter(erp_stock::Column::ShopId.eq(shop_id))
+        .filter(erp_stock::Column::SkuId.is_in(ids.clone()))
+        .order_by_asc(erp_stock::Column::WarehouseId)
+        .all(db)
+        .await?
+    {
+        counts.entry(c.sku_id.clone()).or_default().push(c);
+    }
     let own: HashMap<String, i64> = sku_stock_threshold::Entity::find()
         .filter(sku_stock_threshold::Column::ShopId.eq(shop_id))
         .filter(sku_stock_threshold::Column::SkuId.is_in(ids))
@@ -309,6 +323,7 @@ async fn describe(
             InventoryItem {
                 product_title: titles.get(&sku.product_id).cloned().unwrap_or_default(),
                 stock,
+                counts: counts.remove(&sku.id).unwrap_or_default(),
                 total,
                 threshold,
                 threshold_source,

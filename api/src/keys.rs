@@ -21,15 +21,24 @@ pub async fn rotate(db: &DatabaseConnection, vault: &Vault) -> anyhow::Result<us
         .all(&txn)
         .await?
     {
-        if let Some(new) = reseal(
-            vault,
-            app_secret_at(&row.id),
-            row.app_secret_sealed.as_deref(),
-        )? {
-            let mut model: shop::ActiveModel = row.into();
+        let at = app_secret_at(&row.id);
+        let resealed_secret = reseal(vault, at, row.app_secret_sealed.as_deref())?;
+        // The fingerprint is keyed by the master key: made again under the new one.
+        let fingerprint = row
+            .app_secret_sealed
+            .as_deref()
+            .map(|sealed| vault.open(at, sealed))
+            .transpose()
+            .with_context(|| format!("shops {}: the app secret does not open", row.id))?
+            .map(|secret| vault.fingerprint(&secret));
+        let mut model: shop::ActiveModel = row.into();
+        if let Some(new) = resealed_secret {
             model.app_secret_sealed = Set(Some(new));
-            model.update(&txn).await?;
             resealed += 1;
+        }
+        model.app_secret_fingerprint = Set(fingerprint);
+        if model.is_changed() {
+            model.update(&txn).await?;
         }
     }
     resealed += rotate_grants(&txn, vault).await?;

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod keys;
 pub mod openapi;
 pub mod pagination;
+pub mod retention;
 pub mod routes;
 pub mod shops;
 pub mod sku_mapping;

@@ -47,15 +47,21 @@ pub enum VaultError {
 struct KeyEntry {
     id: String,
     cipher: Aes256Gcm,
+    /// Keys the fingerprints of secrets; derived from the master key, never the key itself.
+    fingerprint_key: [u8; 32],
 }
 
 impl KeyEntry {
     fn new(key: &MasterKey) -> Self {
         let bytes = key.0.expose_secret();
+        let mut derive = Sha256::new();
+        derive.update(b"ocean-secret-fingerprint");
+        derive.update(bytes);
         Self {
             id: key_id(bytes),
             cipher: Aes256Gcm::new_from_slice(bytes)
                 .expect("MasterKey is 32 bytes by construction"),
+            fingerprint_key: derive.finalize().into(),
         }
     }
 }
@@ -150,6 +156,18 @@ impl Vault {
         String::from_utf8(plain)
             .map(SecretString::from)
             .map_err(|_| VaultError::NotText)
+    }
+
+    /// A short keyed fingerprint of a secret (8 hex characters of an HMAC-SHA256 under a key derived
+    /// from the master key): an admin can tell two secrets apart without seeing either, and without
+    /// the master key nobody can test a guess against it.
+    pub fn fingerprint(&self, secret: &SecretString) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.current.fingerprint_key)
+                .expect("HMAC takes a key of any length");
+        mac.update(secret.expose_secret().as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..4])
     }
 
     /// Whether a sealed value is under the current key (rotation skips those).
@@ -266,6 +284,21 @@ mod tests {
             "s3cr3t-app-secret"
         );
         assert!(new_only.open(AT, &sealed_old).is_err());
+    }
+
+    #[test]
+    fn fingerprints_tell_secrets_apart_and_depend_on_the_master_key() {
+        let vault = Vault::new(&key(1));
+        let a = vault.fingerprint(&SecretString::from("secret-a"));
+        assert_eq!(a.len(), 8);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(a, vault.fingerprint(&SecretString::from("secret-a")));
+        assert_ne!(a, vault.fingerprint(&SecretString::from("secret-b")));
+        assert_ne!(
+            a,
+            Vault::new(&key(2)).fingerprint(&SecretString::from("secret-a"))
+        );
+        assert!(!"secret-a".contains(&a));
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct Model {
     pub status: Option<i32>,
     pub response: Option<String>,
     pub created_at: DateTimeUtc,
+    /// While the first request runs, it renews this; a key whose lease ran out (its request died
+    /// with its process) may be taken by the same request sent again.
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

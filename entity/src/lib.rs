@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod erp_stock;
 pub mod idempotency_key;
+pub mod inventory_drift;
 pub mod inventory_setting;
 pub mod oauth_state;
 pub mod order_status_history;
@@ -12,6 +13,7 @@ pub mod sku_mapping;
 pub mod sku_stock;
 pub mod sku_stock_threshold;
 pub mod stock_history;
+pub mod stock_push_lease;
 pub mod sync_cursor;
 pub mod sync_job;
 pub mod tiktok_cancellation;

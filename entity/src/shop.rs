@@ -13,8 +13,9 @@ pub struct Model {
     pub app_key: String,
     /// Vault-sealed app secret; `None` once the shop is deleted.
     pub app_secret_sealed: Option<String>,
-    /// The last four characters, shown so an admin can tell which secret is stored.
-    pub app_secret_last4: Option<String>,
+    /// A few hex characters of an HMAC of the secret under the master key: tells two secrets
+    /// apart without showing either (no part of the secret is stored in the clear).
+    pub app_secret_fingerprint: Option<String>,
     pub service_id: Option<String>,
     /// TikTok's shop id; optional until authorization.
     pub shop_id: Option<String>,

@@ -11,7 +11,11 @@ pub struct Model {
     pub sku_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub warehouse_id: String,
+    /// TikTok's available quantity: what buyers can still order.
     pub quantity: i64,
+    /// TikTok's committed quantity: units held by placed orders not yet shipped (`None` until an
+    /// inventory search or a stock push has read it).
+    pub committed: Option<i64>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -25,6 +25,9 @@ pub struct Model {
     pub refresh_lease_owner: Option<String>,
     pub refresh_lease_until: Option<DateTimeUtc>,
     pub last_refresh_at: Option<DateTimeUtc>,
+    /// Set when a refresh was sent and its answer lost: TikTok may have spent the refresh token.
+    /// Cleared by the next successful refresh.
+    pub refresh_unknown_at: Option<DateTimeUtc>,
     /// active · revoked (refused refresh, expired refresh token, deauthorized) · erased (disconnected)
     pub status: String,
     /// A warning for the admin, e.g. an upcoming authorization expiry.

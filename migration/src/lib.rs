@@ -13,6 +13,7 @@ mod m20261124_000007_create_erp_writes;
 mod m20261124_000009_create_catalog;
 mod m20261124_000010_create_sku_mappings;
 mod m20261124_000011_add_webhook_claims;
+mod m20261207_000012_money_paths;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_catalog::Migration),
             Box::new(m20261124_000010_create_sku_mappings::Migration),
             Box::new(m20261124_000011_add_webhook_claims::Migration),
+            Box::new(m20261207_000012_money_paths::Migration),
         ]
     }
 }

@@ -223,11 +223,12 @@ async fn sync_works_the_jobs_and_prints_a_line_per_page_and_a_summary() {
         );
     }
 
-    // Without --resources: every enabled area (orders, products, warehouses), incremental.
+    // Without --resources: every resource of the enabled areas (orders, products, warehouses,
+    // inventory), incremental.
     let out = output(sync_cli(&env, &["--shop", &env.shop_id])).await;
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    for r in ["orders", "products", "warehouses"] {
+    for r in ["orders", "products", "warehouses", "inventory"] {
         assert!(
             stdout
                 .lines()
@@ -235,7 +236,7 @@ async fn sync_works_the_jobs_and_prints_a_line_per_page_and_a_summary() {
             "{stdout}"
         );
     }
-    assert_eq!(jobs_of(&env).await.len(), 5);
+    assert_eq!(jobs_of(&env).await.len(), 6);
     assert_eq!(orders_of(&env).await, 120, "no duplicates");
 }
 

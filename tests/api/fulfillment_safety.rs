@@ -320,7 +320,7 @@ async fn a_partial_cancel_whose_answer_was_lost_is_settled_by_reading_the_order_
 /// Sets the sandbox's faults so that, of the next 20 TikTok calls, exactly those `dropped` picks lose
 /// their answer (the sandbox draws one number per call, and drops a call below the rate): finds a seed
 /// and a rate for that.
-fn lose_answers(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) {
+pub(crate) fn lose_answers(env: &SandboxEnv, dropped: impl Fn(usize) -> bool) {
     let state = env.sandbox.state();
     let (seed, rate) = (0..100_000u64)
         .find_map(|seed| {

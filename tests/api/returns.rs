@@ -275,6 +275,7 @@ async fn a_full_sync_makes_local_returns_and_cancellations_equal_the_sandbox() {
         resources,
         [
             "cancellations",
+            "inventory",
             "orders",
             "products",
             "returns",
@@ -655,7 +656,7 @@ async fn a_disabled_returns_area_is_refused_and_skipped_by_the_scheduler() {
     };
     assert_eq!(
         resources_of_shop().await,
-        ["orders", "products", "warehouses"]
+        ["inventory", "orders", "products", "warehouses"]
     );
     drain(&env).await;
     assert_eq!(

@@ -20,7 +20,12 @@ async fn an_admin_configures_a_shop_and_reads_it_back() {
     assert_eq!(shop["region_info"]["currency"], "USD");
     assert_eq!(shop["region_info"]["cod_available"], false);
     assert_eq!(shop["app_secret_set"], true);
-    assert_eq!(shop["app_secret_last4"], "4242");
+    // No part of the secret: a keyed fingerprint (8 hex characters) tells secrets apart.
+    assert!(shop.get("app_secret_last4").is_none(), "{shop}");
+    let fingerprint = shop["app_secret_fingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(fingerprint.len(), 8);
+    assert!(fingerprint.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(!shop.to_string().contains("4242"), "{shop}");
     assert_eq!(shop["features"]["products"], true);
     assert_eq!(shop["features"]["returns"], true);
     assert_eq!(shop["features"]["analytics"], false);
@@ -129,7 +134,13 @@ async fn patch_edits_fields_and_a_new_secret_is_kept_sealed() {
         .await;
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["name"], "Renamed");
-    assert_eq!(edited["app_secret_last4"], "9876");
+    assert!(!edited.to_string().contains("9876"), "{edited}");
+    let new_print = edited["app_secret_fingerprint"].as_str().unwrap();
+    assert_eq!(new_print.len(), 8);
+    assert_ne!(
+        new_print, shop["app_secret_fingerprint"],
+        "another secret, another fingerprint"
+    );
     assert_eq!(edited["service_id"], serde_json::Value::Null);
     assert_eq!(edited["region"], "UK");
     assert_eq!(edited["region_info"]["currency"], "GBP");
@@ -251,7 +262,7 @@ async fn delete_hides_the_shop_and_erases_its_secret() {
         .unwrap()
         .unwrap();
     assert_eq!(row.app_secret_sealed, None);
-    assert_eq!(row.app_secret_last4, None);
+    assert_eq!(row.app_secret_fingerprint, None);
     assert!(row.deleted_at.is_some());
 }
 

@@ -594,7 +594,7 @@ async fn a_disabled_area_is_refused_skipped_by_the_scheduler_and_cancelled_in_th
         .map(|j| j["resource"].as_str().unwrap())
         .collect();
     resources.sort();
-    assert_eq!(resources, ["products", "warehouses"]);
+    assert_eq!(resources, ["inventory", "products", "warehouses"]);
 }
 
 #[tokio::test]
@@ -615,12 +615,13 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
         .count(&state.db)
         .await
         .unwrap() as usize;
-    // Connected, 15 minutes by default, three areas on: three jobs per shop, once.
+    // Connected, 15 minutes by default, three areas on: four resources (orders, products,
+    // warehouses, inventory), four jobs per shop, once.
     assert_eq!(
         api::sync::scheduler::schedule_due(state).await.unwrap(),
-        3 * shops
+        4 * shops
     );
-    assert_eq!(jobs_of_shop().await, 3);
+    assert_eq!(jobs_of_shop().await, 4);
     assert_eq!(api::sync::scheduler::schedule_due(state).await.unwrap(), 0);
     drain(&env).await;
     assert_orders_match(&env).await;
@@ -628,9 +629,9 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     advance_both(&env, chrono::Duration::minutes(15)).await;
     assert_eq!(
         api::sync::scheduler::schedule_due(state).await.unwrap(),
-        3 * shops
+        4 * shops
     );
-    assert_eq!(jobs_of_shop().await, 6);
+    assert_eq!(jobs_of_shop().await, 8);
     drain(&env).await;
     // An area turned off and manual sync: nothing more.
     let admin = env.app.admin();
@@ -646,9 +647,9 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     advance_both(&env, chrono::Duration::minutes(15)).await;
     assert_eq!(
         api::sync::scheduler::schedule_due(state).await.unwrap(),
-        3 * shops - 1
+        4 * shops - 1
     );
-    assert_eq!(jobs_of_shop().await, 8);
+    assert_eq!(jobs_of_shop().await, 11);
     drain(&env).await;
     let (status, body) = env
         .app
@@ -661,7 +662,7 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     assert_eq!(status, 200, "{body}");
     advance_both(&env, chrono::Duration::hours(2)).await;
     api::sync::scheduler::schedule_due(state).await.unwrap();
-    assert_eq!(jobs_of_shop().await, 8);
+    assert_eq!(jobs_of_shop().await, 11);
 }
 
 #[tokio::test]

@@ -230,8 +230,8 @@ async fn a_cached_secret_is_dropped_when_the_shop_is_given_a_new_one_or_deleted(
     assert_eq!(status, 204);
     assert_eq!(
         deliver(&app, new, "4").await,
-        404,
-        "a deleted shop has no signer"
+        401,
+        "a deleted shop has no signer (answered as a bad signature)"
     );
     assert_eq!(stored(&app).await, 2);
 }

@@ -3,4 +3,5 @@
 
 pub mod categories;
 pub mod input;
+pub mod money;
 pub mod writes;

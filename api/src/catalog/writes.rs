@@ -75,6 +75,21 @@ fn item_refusal(what: &str, e: &Value, request_id: &str) -> ApiError {
     }))
 }
 
+/// Every price sent is in the shop's currency, with its decimals and within range.
+fn check_prices<'a>(
+    shop: &shop::Model,
+    prices: impl Iterator<Item = Option<&'a input::PriceIn>>,
+) -> ApiResult<()> {
+    let region = crate::shops::Region::parse(&shop.region)
+        .map_err(|p| ApiError::internal(anyhow::anyhow!("stored region: {p}")))?;
+    for (i, price) in prices.enumerate() {
+        if let Some(price) = price {
+            super::money::check_price(&format!("skus[{i}].price"), price, region)?;
+        }
+    }
+    Ok(())
+}
+
 /// The product's category: the one sent, else the one stored for it.
 async fn check(
     state: &AppState,
@@ -84,6 +99,7 @@ async fn check(
     product_id: Option<&str>,
 ) -> ApiResult<()> {
     input::check_shape(p, full)?;
+    check_prices(shop, p.skus.iter().flatten().map(|s| s.price.as_ref()))?;
     let stored = match (product_id, &p.category_id) {
         (Some(id), None) => tiktok_product::Entity::find_by_id((shop.id.clone(), id.to_owned()))
             .one(&state.db)
@@ -358,6 +374,7 @@ pub async fn update_prices(
             )
         })?;
     }
+    check_prices(shop, skus.iter().map(|s| Some(&s.price)))?;
     // A synced product's SKUs are known: a SKU not among them is refused here (TikTok would too).
     let known: Vec<String> = entity::tiktok_sku::Entity::find()
         .filter(entity::tiktok_sku::Column::ShopId.eq(&shop.id))

@@ -31,12 +31,19 @@ pub struct InventoryQuery {
     pub product_id: Option<String>,
 }
 
-/// Stock of a SKU in one warehouse.
+/// Stock of a SKU in one warehouse: TikTok's figures beside the ERP's count.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"warehouse_id": "7068517275539719942", "quantity": 3, "updated_at": "2026-11-24T21:00:05Z"}))]
+#[schema(example = json!({"warehouse_id": "7068517275539719942", "quantity": 3, "committed": 2, "on_hand": 7, "updated_at": "2026-11-24T21:00:05Z"}))]
 pub struct WarehouseStockOut {
     pub warehouse_id: String,
+    /// TikTok's available quantity: what buyers can still order.
     pub quantity: i64,
+    /// TikTok's committed quantity: units held by placed orders (unpaid included) not yet shipped;
+    /// `null` until an inventory sync or a stock push read it.
+    pub committed: Option<i64>,
+    /// The ERP's count on the shelf (`null` when the ERP does not count this SKU here). TikTok is
+    /// told `on_hand − committed − safety_buffer`.
+    pub on_hand: Option<i64>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -44,7 +51,7 @@ pub struct WarehouseStockOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "sku_id": "1729382476852921560", "seller_sku": "TEE-M", "product_id": "1729382476852855000",
-    "product_title": "Ocean tee", "stock": [{"warehouse_id": "7068517275539719942", "quantity": 3, "updated_at": "2026-11-24T21:00:05Z"}],
+    "product_title": "Ocean tee", "stock": [{"warehouse_id": "7068517275539719942", "quantity": 3, "committed": 2, "on_hand": 5, "updated_at": "2026-11-24T21:00:05Z"}],
     "total": 3, "low_stock_threshold": 5, "threshold_source": "shop", "low_stock": true
 }))]
 pub struct InventoryItemOut {
@@ -53,9 +60,9 @@ pub struct InventoryItemOut {
     pub seller_sku: String,
     pub product_id: String,
     pub product_title: String,
-    /// Per warehouse, as TikTok last reported it.
+    /// Per warehouse, as TikTok last reported it, with the ERP's count.
     pub stock: Vec<WarehouseStockOut>,
-    /// Units across the warehouses.
+    /// Available units across the warehouses.
     pub total: i64,
     pub low_stock_threshold: i64,
     /// `sku` when the SKU has its own threshold, else `shop`.
@@ -66,6 +73,12 @@ pub struct InventoryItemOut {
 
 impl From<InventoryItem> for InventoryItemOut {
     fn from(i: InventoryItem) -> Self {
+        let on_hand = |w: &str| {
+            i.counts
+                .iter()
+                .find(|c| c.warehouse_id == w)
+                .map(|c| c.on_hand)
+        };
         Self {
             sku_id: i.sku.id,
             seller_sku: i.sku.seller_sku,
@@ -75,8 +88,10 @@ impl From<InventoryItem> for InventoryItemOut {
                 .stock
                 .into_iter()
                 .map(|s| WarehouseStockOut {
+                    on_hand: on_hand(&s.warehouse_id),
                     warehouse_id: s.warehouse_id,
                     quantity: s.quantity,
+                    committed: s.committed,
                     updated_at: s.updated_at,
                 })
                 .collect(),
@@ -381,6 +396,85 @@ pub async fn stock_history(
                 at: h.at,
             })
             .collect(),
+        next_cursor: next.map(|c| c.encode()),
+    }))
+}
+
+/// A drift the inventory sync found: TikTok's available differed from what the ERP's count says
+/// it should be, and the push that followed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5c2-7d1e-7c3a-9f1b-2a4c6e8d0f12", "sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942",
+    "on_hand": 40, "committed": 3, "safety_buffer": 2, "expected": 35, "tiktok_available": 38,
+    "detected_at": "2026-12-07T09:00:05Z", "corrected_at": "2026-12-07T09:00:06Z", "error": null
+}))]
+pub struct DriftOut {
+    pub id: String,
+    pub sku_id: String,
+    pub warehouse_id: String,
+    /// The ERP's count when the drift was found.
+    pub on_hand: i64,
+    /// TikTok's committed units then.
+    pub committed: i64,
+    pub safety_buffer: i64,
+    /// What TikTok should have had available: on_hand − committed − safety_buffer (0 to 999,999).
+    pub expected: i64,
+    /// What TikTok had available.
+    pub tiktok_available: i64,
+    pub detected_at: DateTime<Utc>,
+    /// When a push set TikTok right; null when the push failed (see `error`).
+    pub corrected_at: Option<DateTime<Utc>>,
+    /// Why the correction failed (the error's code and message).
+    pub error: Option<String>,
+}
+
+impl From<entity::inventory_drift::Model> for DriftOut {
+    fn from(d: entity::inventory_drift::Model) -> Self {
+        Self {
+            id: d.id,
+            sku_id: d.sku_id,
+            warehouse_id: d.warehouse_id,
+            on_hand: d.on_hand,
+            committed: d.committed,
+            safety_buffer: d.safety_buffer,
+            expected: d.expected,
+            tiktok_available: d.tiktok_available,
+            detected_at: d.detected_at,
+            corrected_at: d.corrected_at,
+            error: d.error,
+        }
+    }
+}
+
+/// Drifts between TikTok's available stock and the ERP's count that the inventory sync found and
+/// corrected, newest first.
+#[utoipa::path(
+    tag = "inventory",
+    params(("id" = String, Path, description = "Our shop id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of drifts", body = Page<DriftOut>),
+        (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/inventory/drift")]
+pub async fn list_drift(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<DriftOut>>> {
+    user.require(Role::Viewer)?;
+    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let (rows, next) =
+        crate::sync::inventory::list_drift(&state.db, &shop.id, query.limit()?, query.cursor()?)
+            .await?;
+    Ok(web::Json(Page {
+        items: rows.into_iter().map(DriftOut::from).collect(),
         next_cursor: next.map(|c| c.encode()),
     }))
 }

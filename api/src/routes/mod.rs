@@ -74,6 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(categories::get_category)
         .service(categories::list_brands)
+        .service(inventory::list_drift)
         .service(inventory::list_inventory)
         .service(inventory::get_inventory_settings)
         .service(inventory::put_inventory_settings)

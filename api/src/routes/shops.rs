@@ -99,7 +99,7 @@ pub struct SyncSettingsIn {
     "name": "Ocean US store",
     "app_key": "6abc123def456",
     "app_secret_set": true,
-    "app_secret_last4": "c9d0",
+    "app_secret_fingerprint": "3f9a1c07",
     "service_id": "7100000000000000001",
     "shop_id": "7494049642642441621",
     "region": "US",
@@ -116,8 +116,9 @@ pub struct ShopOut {
     pub app_key: String,
     /// Whether an app secret is stored (it is never shown).
     pub app_secret_set: bool,
-    /// The stored secret's last four characters, to tell which one it is.
-    pub app_secret_last4: Option<String>,
+    /// A keyed fingerprint of the stored secret (8 hex characters of an HMAC under the master
+    /// key): equal for the same secret, different for another; no part of the secret itself.
+    pub app_secret_fingerprint: Option<String>,
     pub service_id: Option<String>,
     pub shop_id: Option<String>,
     pub region: Region,
@@ -134,7 +135,7 @@ impl From<shop::Model> for ShopOut {
         let region = Region::parse(&m.region).unwrap_or(Region::US);
         Self {
             app_secret_set: m.app_secret_sealed.is_some(),
-            app_secret_last4: m.app_secret_last4,
+            app_secret_fingerprint: m.app_secret_fingerprint,
             region,
             region_info: region.info(),
             status: ShopStatus::from_column(&m.status),

@@ -67,7 +67,7 @@ pub struct BatchIn {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942",
-    "on_hand": 40, "reserved": 3, "safety_buffer": 2, "pushed": 35,
+    "on_hand": 40, "committed": 3, "safety_buffer": 2, "pushed": 35, "tiktok_available": 35,
     "tiktok_request_id": "20261124210005000102030405060708"
 }))]
 pub struct StockLevelOut {
@@ -75,12 +75,15 @@ pub struct StockLevelOut {
     pub warehouse_id: String,
     /// The ERP's count.
     pub on_hand: i64,
-    /// Units of orders paid but not yet shipped from this warehouse.
-    pub reserved: i64,
+    /// TikTok's committed units in this warehouse: placed orders (unpaid included) not yet
+    /// shipped, as TikTok read them back after the push.
+    pub committed: i64,
     /// The shop's safety buffer.
     pub safety_buffer: i64,
-    /// What TikTok now has as sellable: on_hand − reserved − safety_buffer, never below 0.
+    /// What TikTok was told buyers may order: on_hand − committed − safety_buffer, 0 to 999,999.
     pub pushed: i64,
+    /// TikTok's available quantity read back after the push (what buyers can order now).
+    pub tiktok_available: i64,
     pub tiktok_request_id: Option<String>,
 }
 
@@ -90,9 +93,10 @@ impl From<StockLevel> for StockLevelOut {
             sku_id: l.sku_id,
             warehouse_id: l.warehouse_id,
             on_hand: l.on_hand,
-            reserved: l.reserved,
+            committed: l.committed,
             safety_buffer: l.safety_buffer,
             pushed: l.pushed,
+            tiktok_available: l.tiktok_available,
             tiktok_request_id: l.tiktok_request_id,
         }
     }
@@ -113,7 +117,7 @@ pub struct BatchResultOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
     {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "ok": true, "error": null,
-     "level": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "reserved": 0, "safety_buffer": 0, "pushed": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
+     "level": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "committed": 0, "safety_buffer": 0, "pushed": 40, "tiktok_available": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
     {"sku_id": "999", "warehouse_id": "7068517275539719942", "ok": false, "level": null,
      "error": {"code": "not_found", "message": "SKU (sync the shop's products first if it is new) was not found; check the id (it may belong to another tenant or have been deleted)", "details": []}}
 ]}))]

@@ -34,8 +34,7 @@ use crate::webhooks::{EventType, process, receive};
     responses(
         (status = 200, description = "Stored (or a repeat of a stored delivery); empty body"),
         (status = 400, description = "Not JSON, or not a TikTok webhook", body = ErrorEnvelope),
-        (status = 401, description = "Missing or wrong signature", body = ErrorEnvelope),
-        (status = 404, description = "No configured shop has this shop_id", body = ErrorEnvelope),
+        (status = 401, description = "Missing or wrong signature, or a shop_id no configured shop has (the same answer, so the receiver does not reveal which shops exist)", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
         (status = 503, description = "Not stored (too many deliveries waiting, shutting down, or a storage failure); TikTok retries", body = ErrorEnvelope),
     )

@@ -306,9 +306,19 @@ pub async fn complete(
         .await);
     };
 
+    if let Some(failure) = owner_conflict(db, &shop, primary).await.map_err(internal)? {
+        return Err(fail_back(failure).await);
+    }
     let saved = store_connection(db, vault, now, &shop, &app, grant, primary, &authorized)
         .await
-        .map_err(internal);
+        .map_err(|e| match owned_elsewhere(&e) {
+            // Another tenant connected the same TikTok shop at the same moment.
+            true => CallbackFailure {
+                shop_id: Some(shop.id.clone()),
+                ..connected_elsewhere(&primary.id)
+            },
+            false => internal(e),
+        });
     match saved {
         Ok(connected_shops) => {
             tracing::info!(shop = %shop.id, shops = connected_shops.len(), "shop connected");
@@ -335,6 +345,57 @@ pub fn app_credentials(vault: &Vault, shop: &shop::Model) -> ApiResult<AppCreden
         app_key: shop.app_key.clone(),
         app_secret: secret,
     })
+}
+
+fn connected_elsewhere(tiktok_shop_id: &str) -> CallbackFailure {
+    CallbackFailure::new(
+        "shop_connected_elsewhere",
+        format!(
+            "TikTok shop {tiktok_shop_id} is already connected to another Ocean account; it must be disconnected there before it can be connected here"
+        ),
+    )
+}
+
+/// One owner per TikTok shop: the shop being connected may not be held (connected, or waiting to
+/// be authorized again) by another row, of this tenant or another, nor configured twice here.
+async fn owner_conflict(
+    db: &DatabaseConnection,
+    shop: &shop::Model,
+    primary: &AuthorizedShop,
+) -> Result<Option<CallbackFailure>, DbErr> {
+    let others = shop::Entity::find()
+        .filter(shop::Column::ShopId.eq(primary.id.clone()))
+        .filter(shop::Column::DeletedAt.is_null())
+        .filter(shop::Column::Id.ne(shop.id.clone()))
+        .all(db)
+        .await?;
+    if others
+        .iter()
+        .any(|o| o.grant_id.is_some() && o.tenant_id != shop.tenant_id)
+    {
+        return Ok(Some(CallbackFailure {
+            shop_id: Some(shop.id.clone()),
+            ..connected_elsewhere(&primary.id)
+        }));
+    }
+    if let Some(twin) = others.iter().find(|o| o.tenant_id == shop.tenant_id) {
+        return Ok(Some(CallbackFailure {
+            shop_id: Some(shop.id.clone()),
+            ..CallbackFailure::new(
+                "shop_exists",
+                format!(
+                    "TikTok shop {} is already configured here as shop {}; connect that one (or delete it first)",
+                    primary.id, twin.id
+                ),
+            )
+        }));
+    }
+    Ok(None)
+}
+
+/// A write refused by the one-owner-per-TikTok-shop unique indexes.
+fn owned_elsewhere(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) if m.contains("shop"))
 }
 
 fn pick_primary<'a>(
@@ -388,6 +449,7 @@ async fn store_connection(
         refresh_lease_owner: Set(None),
         refresh_lease_until: Set(None),
         last_refresh_at: Set(None),
+        refresh_unknown_at: Set(None),
         status: Set(tokens::GRANT_ACTIVE.to_owned()),
         warning: Set(None),
         created_at: Set(now),
@@ -403,13 +465,21 @@ async fn store_connection(
         let target = if tiktok_shop.id == primary.id {
             Some(shop.clone())
         } else {
-            shop::Entity::find()
-                .filter(shop::Column::TenantId.eq(shop.tenant_id.clone()))
-                .filter(shop::Column::AppKey.eq(shop.app_key.clone()))
+            let holders = shop::Entity::find()
                 .filter(shop::Column::ShopId.eq(tiktok_shop.id.clone()))
                 .filter(shop::Column::DeletedAt.is_null())
-                .one(&txn)
-                .await?
+                .all(&txn)
+                .await?;
+            let ours = holders.iter().find(|h| h.tenant_id == shop.tenant_id);
+            // Another shop the authorization covers is taken along only when nobody else holds
+            // it: not another tenant's connected shop, nor this tenant's row for another app.
+            if ours.is_some_and(|h| h.app_key != shop.app_key)
+                || (ours.is_none() && holders.iter().any(|h| h.grant_id.is_some()))
+            {
+                tracing::info!(tiktok_shop = %tiktok_shop.id, "a shop the authorization covers is held by another row; left alone");
+                continue;
+            }
+            ours.cloned()
         };
         let region = Region::parse(&tiktok_shop.region).ok();
         let id = match target {
@@ -431,7 +501,7 @@ async fn store_connection(
                     name: Set(tiktok_shop.name.clone()),
                     app_key: Set(shop.app_key.clone()),
                     app_secret_sealed: Set(Some(vault.seal(app_secret_at(&id), &app.app_secret))),
-                    app_secret_last4: Set(shop.app_secret_last4.clone()),
+                    app_secret_fingerprint: Set(shop.app_secret_fingerprint.clone()),
                     service_id: Set(shop.service_id.clone()),
                     shop_id: Set(Some(tiktok_shop.id.clone())),
                     region: Set(region.unwrap_or(Region::US).as_str().to_owned()),

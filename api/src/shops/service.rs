@@ -109,10 +109,37 @@ pub fn parse_region(raw: &str) -> ApiResult<Region> {
     Region::parse(raw).map_err(|p| ApiError::invalid_field("region", p))
 }
 
-fn last4(secret: &SecretString) -> String {
-    let s = secret.expose_secret();
-    let start = s.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
-    s[start..].to_owned()
+/// Gives every stored app secret without a fingerprint its fingerprint (shops configured before
+/// fingerprints existed); run at start. A secret that does not open is left for `keys rotate`.
+pub async fn backfill_fingerprints(db: &DatabaseConnection, vault: &Vault) -> Result<u64, DbErr> {
+    let missing = shop::Entity::find()
+        .filter(shop::Column::AppSecretSealed.is_not_null())
+        .filter(shop::Column::AppSecretFingerprint.is_null())
+        .all(db)
+        .await?;
+    let mut done = 0;
+    for row in missing {
+        let Some(sealed) = row.app_secret_sealed.as_deref() else {
+            continue;
+        };
+        match vault.open(app_secret_at(&row.id), sealed) {
+            Ok(secret) => {
+                shop::Entity::update_many()
+                    .col_expr(
+                        shop::Column::AppSecretFingerprint,
+                        sea_orm::sea_query::Expr::value(Some(vault.fingerprint(&secret))),
+                    )
+                    .filter(shop::Column::Id.eq(&row.id))
+                    .exec(db)
+                    .await?;
+                done += 1;
+            }
+            Err(e) => {
+                tracing::warn!(shop = %row.id, error = %e, "an app secret does not open; its fingerprint stays empty")
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// The one way to load a tenant's shop: another tenant's or a deleted shop is "not found".
@@ -133,10 +160,10 @@ pub async fn find_for_tenant(
         .ok_or_else(|| ApiError::not_found("shop"))
 }
 
+/// A tenant configures a TikTok shop once (a unique index holds it too).
 async fn ensure_unique(
     db: &DatabaseConnection,
     tenant: &str,
-    app_key: &str,
     shop_id: Option<&str>,
     except: Option<&str>,
 ) -> ApiResult<()> {
@@ -145,7 +172,6 @@ async fn ensure_unique(
     };
     let mut query = shop::Entity::find()
         .filter(shop::Column::TenantId.eq(tenant))
-        .filter(shop::Column::AppKey.eq(app_key))
         .filter(shop::Column::ShopId.eq(shop_id))
         .filter(shop::Column::DeletedAt.is_null());
     if let Some(id) = except {
@@ -155,7 +181,7 @@ async fn ensure_unique(
         return Err(ApiError::conflict(
             "shop_exists",
             format!(
-                "TikTok shop {shop_id} is already configured with this app key as shop {}; edit that one instead",
+                "TikTok shop {shop_id} is already configured as shop {}; edit that one instead",
                 existing.id
             ),
         ));
@@ -171,7 +197,7 @@ pub async fn create(
     tenant: &str,
     new: NewShop,
 ) -> ApiResult<shop::Model> {
-    ensure_unique(db, tenant, &new.app_key, new.shop_id.as_deref(), None).await?;
+    ensure_unique(db, tenant, new.shop_id.as_deref(), None).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let sealed = vault.seal(app_secret_at(&id), &new.app_secret);
     let model = shop::ActiveModel {
@@ -180,7 +206,7 @@ pub async fn create(
         name: Set(new.name),
         app_key: Set(new.app_key),
         app_secret_sealed: Set(Some(sealed)),
-        app_secret_last4: Set(Some(last4(&new.app_secret))),
+        app_secret_fingerprint: Set(Some(vault.fingerprint(&new.app_secret))),
         service_id: Set(new.service_id),
         shop_id: Set(new.shop_id),
         region: Set(new.region.as_str().to_owned()),
@@ -233,15 +259,11 @@ pub async fn edit(
     edit: ShopEdit,
 ) -> ApiResult<shop::Model> {
     let current = find_for_tenant(db, tenant, id).await?;
-    let app_key = edit
-        .app_key
-        .clone()
-        .unwrap_or_else(|| current.app_key.clone());
     let shop_id = edit
         .shop_id
         .clone()
         .unwrap_or_else(|| current.shop_id.clone());
-    ensure_unique(db, tenant, &app_key, shop_id.as_deref(), Some(id)).await?;
+    ensure_unique(db, tenant, shop_id.as_deref(), Some(id)).await?;
 
     let credentials_changed = edit.app_key.as_ref().is_some_and(|k| *k != current.app_key)
         || edit.app_secret.is_some()
@@ -255,7 +277,7 @@ pub async fn edit(
     }
     if let Some(secret) = &edit.app_secret {
         model.app_secret_sealed = Set(Some(vault.seal(app_secret_at(id), secret)));
-        model.app_secret_last4 = Set(Some(last4(secret)));
+        model.app_secret_fingerprint = Set(Some(vault.fingerprint(secret)));
     }
     if let Some(service_id) = edit.service_id {
         model.service_id = Set(service_id);
@@ -322,7 +344,7 @@ pub async fn delete(
     let mut model: shop::ActiveModel = current.into();
     model.grant_id = Set(None);
     model.app_secret_sealed = Set(None);
-    model.app_secret_last4 = Set(None);
+    model.app_secret_fingerprint = Set(None);
     model.status = Set(ShopStatus::Disconnected.as_str().to_owned());
     model.deleted_at = Set(Some(now));
     model.updated_at = Set(now);
@@ -338,13 +360,6 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn last4_of_short_and_unicode_secrets() {
-        assert_eq!(last4(&SecretString::from("abcdefgh")), "efgh");
-        assert_eq!(last4(&SecretString::from("ab")), "ab");
-        assert_eq!(last4(&SecretString::from("xxxxéñüö")), "éñüö");
-    }
 
     #[test]
     fn field_rules_name_the_field() {

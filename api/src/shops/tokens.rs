@@ -1,6 +1,14 @@
 //! Token upkeep: a shop's session (app credentials, cipher, access token), calls that refresh once and
 //! retry once when TikTok says the token expired, a refresh that is single-flight across tasks and
 //! server processes (a lease on the grant row), and the background refresher.
+//!
+//! TikTok spends a refresh token once. So a refresh is never sent twice unless TikTok provably never
+//! saw it (the client's rule for token calls); a refresh whose answer was lost keeps the current
+//! access token, which lives on, and is marked (`refresh_unknown_at`); a refused refresh re-reads
+//! the grant (another process may hold the new pair) and, while the access token still works, keeps
+//! the shop connected with a warning instead of cutting it off before it must. The lease on the
+//! grant outlives the slowest refresh call, and the new pair is stored only over the version it
+//! replaces, so a slow answer never overwrites a newer pair, nor is it lost to a lease it outlived.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -24,8 +32,15 @@ pub const GRANT_ACTIVE: &str = "active";
 pub const GRANT_REVOKED: &str = "revoked";
 pub const GRANT_ERASED: &str = "erased";
 
-/// How long a refresher may hold the lease before another may take over (a crashed process).
-const LEASE: i64 = 60;
+/// How long a refresher may hold the lease before another may take over (a crashed process):
+/// longer than the slowest refresh call can take, so a live refresher never loses it.
+fn refresh_lease(state: &AppState) -> Duration {
+    Duration::from_std(state.tiktok.worst_case_call()).unwrap_or(Duration::minutes(10))
+        + Duration::seconds(30)
+}
+/// After a refresh ended without new tokens (answer lost, or refused while the access token still
+/// works), the background refresher leaves the grant alone this long.
+const RETRY_DOUBTFUL_REFRESH_AFTER: i64 = 15 * 60;
 /// How long a caller waits for another process's refresh before giving up.
 const WAIT_FOR_OTHER_REFRESH: StdDuration = StdDuration::from_secs(30);
 
@@ -312,7 +327,7 @@ pub async fn refresh(
             )
             .col_expr(
                 tiktok_grant::Column::RefreshLeaseUntil,
-                Expr::value(Some(now + Duration::seconds(LEASE))),
+                Expr::value(Some(now + refresh_lease(state))),
             )
             .filter(tiktok_grant::Column::Id.eq(grant_id))
             .filter(tiktok_grant::Column::TokenVersion.eq(grant.token_version))
@@ -324,9 +339,7 @@ pub async fn refresh(
             .exec(&state.db)
             .await?;
         if claimed.rows_affected == 1 {
-            return refresh_holding_lease(state, grant)
-                .await
-                .map(|()| Refreshed::ByUs);
+            return refresh_holding_lease(state, grant, seen_version.is_some()).await;
         }
         if seen_version.is_none() {
             // The background refresher does not wait on others: someone is already on it.
@@ -357,7 +370,13 @@ fn clear_lease(
         )
 }
 
-async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> ApiResult<()> {
+/// `access_token_refused`: the caller refreshes because TikTok refused the access token (not the
+/// background refresher renewing a token that still works).
+async fn refresh_holding_lease(
+    state: &AppState,
+    grant: tiktok_grant::Model,
+    access_token_refused: bool,
+) -> ApiResult<Refreshed> {
     let release = || async {
         let _ = clear_lease(tiktok_grant::Entity::update_many())
             .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
@@ -394,8 +413,8 @@ async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> 
     let now = state.clock.now();
     match state.tiktok.refresh_token(&app, &refresh_token).await {
         Ok(new) => {
-            // Both tokens in one write, only while we still hold the lease: a new refresh token is never lost
-            // to a concurrent writer, and never written twice.
+            // Both tokens in one write, over the version they replace: a slow answer never
+            // overwrites a newer pair, and is not thrown away because its lease ran out.
             let saved = clear_lease(tiktok_grant::Entity::update_many())
                 .col_expr(
                     tiktok_grant::Column::AccessTokenSealed,
@@ -435,22 +454,30 @@ async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> 
                     Expr::value(grant.token_version + 1),
                 )
                 .col_expr(tiktok_grant::Column::LastRefreshAt, Expr::value(Some(now)))
+                .col_expr(
+                    tiktok_grant::Column::RefreshUnknownAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    tiktok_grant::Column::Warning,
+                    Expr::value(Option::<String>::None),
+                )
                 .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
                 .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
-                .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
+                .filter(tiktok_grant::Column::TokenVersion.eq(grant.token_version))
                 .exec(&state.db)
                 .await?;
             if saved.rows_affected != 1 {
+                // Only a newer pair could be there (stored by a refresher that took over).
                 tracing::error!(
-                    "the refresh lease was lost while refreshing; the new tokens were not stored"
+                    "a newer token pair was stored meanwhile; this refresh's pair is dropped"
                 );
-                return Err(ApiError::unavailable(
-                    "the token refresh was interrupted; retry",
-                ));
+                release().await;
+                return Ok(Refreshed::ByOther);
             }
             metrics::counter!("tiktok_token_refreshes_total", "outcome" => "ok").increment(1);
             tracing::info!(version = grant.token_version + 1, "tokens refreshed");
-            Ok(())
+            Ok(Refreshed::ByUs)
         }
         Err(e)
             if matches!(
@@ -459,19 +486,78 @@ async fn refresh_holding_lease(state: &AppState, grant: tiktok_grant::Model) -> 
             ) =>
         {
             metrics::counter!("tiktok_token_refreshes_total", "outcome" => "refused").increment(1);
+            release().await;
+            let current = load_grant(state, &grant.id).await?;
+            if current.token_version != grant.token_version {
+                // Another process holds the new pair: nothing is wrong.
+                return Ok(Refreshed::ByOther);
+            }
+            let access_expires = current.access_token_expires_at;
+            if !access_token_refused && access_expires.is_some_and(|t| t > now) {
+                // The access token still works: the shop keeps working until it expires, and the
+                // admin is told to authorize again before then.
+                let until = access_expires.map(|t| t.to_rfc3339()).unwrap_or_default();
+                let lost = current.refresh_unknown_at.is_some();
+                let warning = format!(
+                    "TikTok refused the token refresh{}; the current access token works until {until}: connect the shop again before then (POST …/connect)",
+                    if lost {
+                        " (an earlier refresh's answer was lost, so TikTok had already spent the refresh token)"
+                    } else {
+                        ""
+                    }
+                );
+                tracing::warn!(error = %e, "TikTok refused the refresh; the access token still works");
+                note_doubtful_refresh(state, &grant.id, Some(warning), now).await?;
+                return Err(ApiError::unavailable(
+                    "TikTok refused the token refresh; the current access token still works; an admin should connect the shop again",
+                ));
+            }
             tracing::warn!(error = %e, "TikTok refused the refresh; the shop must be authorized again");
             mark_revoked(state, &grant.id, &e.to_string()).await?;
-            release().await;
             Err(reauthorization_required(&format!(
                 "TikTok refused the token refresh ({e})"
             )))
         }
-        Err(e) => {
+        Err(e) if e.never_acted() => {
             metrics::counter!("tiktok_token_refreshes_total", "outcome" => "failed").increment(1);
             release().await;
             Err(tiktok_to_api(e))
         }
+        Err(e) => {
+            // TikTok may have spent the refresh token and issued a pair we never received. Sending
+            // it again now would be refused; the access token lives on, so keep it.
+            metrics::counter!("tiktok_token_refreshes_total", "outcome" => "unknown").increment(1);
+            tracing::warn!(error = %e, "the token refresh's answer was lost; keeping the current access token");
+            note_doubtful_refresh(state, &grant.id, None, now).await?;
+            release().await;
+            Err(ApiError::unavailable(
+                "the token refresh's answer was lost; the current access token is kept and the refresh is tried again later",
+            ))
+        }
     }
+}
+
+/// Records that a refresh ended without new tokens while the grant may still work.
+async fn note_doubtful_refresh(
+    state: &AppState,
+    grant_id: &str,
+    warning: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = tiktok_grant::Entity::update_many()
+        .col_expr(
+            tiktok_grant::Column::RefreshUnknownAt,
+            Expr::value(Some(now)),
+        )
+        .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now));
+    if let Some(w) = warning {
+        update = update.col_expr(tiktok_grant::Column::Warning, Expr::value(Some(w)));
+    }
+    update
+        .filter(tiktok_grant::Column::Id.eq(grant_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// The grant no longer works: every shop on it needs authorizing again, and their syncs pause.
@@ -528,6 +614,12 @@ pub async fn refresh_expiring(state: &AppState) -> ApiResult<usize> {
             grant.access_token_expires_at,
             now,
         ) {
+            continue;
+        }
+        if grant
+            .refresh_unknown_at
+            .is_some_and(|t| now - t < Duration::seconds(RETRY_DOUBTFUL_REFRESH_AFTER))
+        {
             continue;
         }
         match refresh(state, &grant.id, None).await {

@@ -1,22 +1,29 @@
-//! The ERP's stock writes. The ERP keeps its own count of each SKU in each warehouse (`on_hand`);
-//! TikTok is told what can still be sold: `on_hand − reserved − the shop's safety buffer`, never below
-//! zero, where `reserved` is the units of orders paid but not yet shipped from that warehouse.
+//! The ERP's stock writes. The ERP keeps its own count of each SKU in each warehouse (`on_hand`, the
+//! units on the shelf); TikTok is told what buyers may still order: `on_hand − committed − the shop's
+//! safety buffer`, clamped to 0..999,999, where `committed` is TikTok's own figure of the units held
+//! by placed orders not yet shipped (UNPAID included), read from TikTok right before each push. An
+//! order we have not synced yet is in TikTok's committed all the same, so it is never sold twice.
 //!
-//! A change is one atomic statement on the count (so two concurrent adjustments never lose one), then a
-//! push of the count's current value. Pushes of one SKU are serialized in the process, and every pusher
-//! re-reads the count after its push and pushes again if it moved meanwhile, so the last push to reach
-//! TikTok always carries the latest count, across processes too.
+//! A change is one atomic statement on the count (so two concurrent adjustments never lose one), then
+//! a push: read TikTok's books, update, read back. When TikTok's committed or our count moved in the
+//! meantime, the push runs again (bounded), so the last push always carries the latest figures.
+//! Pushes of one SKU are serialized in the process (a lock) and across processes (a lease row).
+
+mod books;
+mod lease;
+
+pub use books::{save as save_books, search_products, search_sku};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, QueryOrder};
 use serde_json::json;
 
-use entity::{erp_stock, shop, tiktok_order, tiktok_order_line, tiktok_sku, tiktok_warehouse};
+use entity::{erp_stock, shop, tiktok_sku, tiktok_warehouse};
 
 use crate::app::AppState;
 use crate::audit::{self, Entry};
@@ -26,8 +33,8 @@ use crate::shops::tokens::ShopSession;
 
 /// TikTok's largest stock quantity.
 pub const MAX_QUANTITY: i64 = 999_999;
-/// Order statuses whose units are paid for and still on the shelf.
-const RESERVING: [&str; 2] = ["ON_HOLD", "AWAITING_SHIPMENT"];
+/// Rounds of one push before it gives up: each round pushes the newest figures there are.
+const PUSH_ROUNDS: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -50,10 +57,13 @@ pub struct StockLevel {
     pub sku_id: String,
     pub warehouse_id: String,
     pub on_hand: i64,
-    pub reserved: i64,
+    /// TikTok's committed units (placed orders not yet shipped), as read back after the push.
+    pub committed: i64,
     pub safety_buffer: i64,
-    /// What TikTok was told it can sell.
+    /// What TikTok was told buyers may order.
     pub pushed: i64,
+    /// TikTok's available quantity, as read back after the push.
+    pub tiktok_available: i64,
     pub tiktok_request_id: Option<String>,
 }
 
@@ -243,39 +253,9 @@ async fn count(
     .await
 }
 
-/// Units of the SKU in orders paid but not yet shipped from the warehouse (a line is one unit).
-pub async fn reserved(
-    db: &impl ConnectionTrait,
-    shop_id: &str,
-    sku_id: &str,
-    warehouse_id: &str,
-) -> Result<i64, DbErr> {
-    let open_orders = Query::select()
-        .column(tiktok_order::Column::Id)
-        .from(tiktok_order::Entity)
-        .and_where(tiktok_order::Column::ShopId.eq(shop_id))
-        .and_where(tiktok_order::Column::WarehouseId.eq(warehouse_id))
-        .and_where(
-            tiktok_order::Column::Status.is_in(RESERVING.into_iter().chain(["PARTIALLY_SHIPPING"])),
-        )
-        .to_owned();
-    let n = tiktok_order_line::Entity::find()
-        .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
-        .filter(tiktok_order_line::Column::SkuId.eq(sku_id))
-        .filter(tiktok_order_line::Column::OrderId.in_subquery(open_orders))
-        // In a partly shipped order, only the lines still waiting hold stock.
-        .filter(tiktok_order_line::Column::DisplayStatus.is_in(RESERVING))
-        .select_only()
-        .column_as(tiktok_order_line::Column::Id.count(), "n")
-        .into_tuple::<i64>()
-        .one(db)
-        .await?;
-    Ok(n.unwrap_or(0))
-}
-
-/// What TikTok is told it can sell.
-pub fn sellable(on_hand: i64, reserved: i64, buffer: i64) -> i64 {
-    (on_hand - reserved - buffer).clamp(0, MAX_QUANTITY)
+/// What TikTok is told buyers may order.
+pub fn sellable(on_hand: i64, committed: i64, buffer: i64) -> i64 {
+    (on_hand - committed - buffer).clamp(0, MAX_QUANTITY)
 }
 
 /// One lock per SKU of a shop in this process, so that two pushes of the same SKU never cross.
@@ -312,110 +292,194 @@ impl SkuLocks {
     }
 }
 
-/// Pushes the count's current value until TikTok has the latest one.
-async fn push(
+/// Pushes the SKU until TikTok has the latest figures; answers the level in `warehouse_id`.
+/// TikTok's update names every warehouse of the SKU: those the ERP counts get
+/// `on_hand − committed − buffer`; the others keep what TikTok has.
+pub async fn push(
     state: &AppState,
     session: &mut ShopSession,
     shop_id: &str,
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
 ) -> ApiResult<StockLevel> {
-    let lock = sku_lock(shop_id, &sku.id);
-    let _held = lock.lock().await;
-    // A handful of rounds is plenty: each round pushes the newest count there is.
-    for _ in 0..5 {
-        let current = count(state, shop_id, &sku.id, warehouse_id)
-            .await?
+    let local = sku_lock(shop_id, &sku.id);
+    let _held = local.lock().await;
+    let lease = lease::PushLease::acquire(state, shop_id, &sku.id).await?;
+    let pushed = push_holding_lease(state, session, &lease, shop_id, sku, warehouse_id).await;
+    lease.release(state).await;
+    pushed
+}
+
+async fn push_holding_lease(
+    state: &AppState,
+    session: &mut ShopSession,
+    lease: &lease::PushLease,
+    shop_id: &str,
+    sku: &tiktok_sku::Model,
+    warehouse_id: &str,
+) -> ApiResult<StockLevel> {
+    let buffer = crate::inventory::settings(&state.db, shop_id).await?.1;
+    let mut before = search_sku(state, session, &sku.id).await?;
+    for round in 0..PUSH_ROUNDS {
+        if round > 0 {
+            lease.renew(state).await?;
+        }
+        let counts = counts_of(state, shop_id, &sku.id).await?;
+        let target = counts
+            .iter()
+            .find(|c| c.warehouse_id == warehouse_id)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the stock count vanished")))?;
-        let reserved = reserved(&state.db, shop_id, &sku.id, warehouse_id).await?;
-        let buffer = crate::inventory::settings(&state.db, shop_id).await?.1;
-        let quantity = sellable(current.on_hand, reserved, buffer);
+        let quantities = quantities(&before, &counts, warehouse_id, buffer);
+        let body = crate::tiktok::inventory::update_body(&sku.id, &quantities);
         let answer = session
-            .call::<serde_json::Value>(
+            .call::<crate::tiktok::inventory::wire::UpdateData>(
                 state,
                 reqwest::Method::POST,
-                &format!("/product/202309/products/{}/inventory/update", sku.product_id),
+                &crate::tiktok::inventory::update_path(&sku.product_id),
                 vec![],
-                Some(json!({"skus": [{"id": sku.id, "inventory": [{"warehouse_id": warehouse_id, "quantity": quantity}]}]})),
+                Some(serde_json::to_value(&body).map_err(ApiError::internal)?),
             )
             .await;
         let now = state.clock.now();
         let answer = match answer {
             Ok(a) => a,
             Err(e) => {
-                note_push_error(state, shop_id, &sku.id, warehouse_id, &e.message, now).await?;
+                note_push_error(state, shop_id, &sku.id, &e.message, now).await?;
                 return Err(e);
             }
         };
-        if let Some(refusal) = answer.data["errors"].as_array().and_then(|e| e.first()) {
-            let message = refusal["message"].as_str().unwrap_or("refused").to_owned();
-            note_push_error(state, shop_id, &sku.id, warehouse_id, &message, now).await?;
+        if let Some(refusal) = crate::tiktok::inventory::refusal(&answer.data) {
+            note_push_error(state, shop_id, &sku.id, &refusal.message, now).await?;
             return Err(ApiError::new(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
                 "tiktok_refused",
-                format!("TikTok refused the stock update: {message}"),
+                format!("TikTok refused the stock update: {}", refusal.message),
             )
             .with_detail(json!({
-                "tiktok_code": refusal["code"],
-                "tiktok_message": message,
+                "tiktok_code": refusal.code,
+                "tiktok_message": refusal.message,
                 "tiktok_request_id": answer.request_id,
             })));
         }
+        let after = search_sku(state, session, &sku.id).await?;
         let txn = crate::sync::begin_write(&state.db).await?;
-        erp_stock::Entity::update_many()
-            .col_expr(
-                erp_stock::Column::PushedQuantity,
-                Expr::value(Some(quantity)),
-            )
-            .col_expr(
-                erp_stock::Column::PushedVersion,
-                Expr::value(current.version),
-            )
-            .col_expr(erp_stock::Column::PushedAt, Expr::value(Some(now)))
-            .col_expr(
-                erp_stock::Column::PushError,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(erp_stock::Column::ShopId.eq(shop_id))
-            .filter(erp_stock::Column::SkuId.eq(&sku.id))
-            .filter(erp_stock::Column::WarehouseId.eq(warehouse_id))
-            .filter(erp_stock::Column::PushedVersion.lte(current.version))
-            .exec(&txn)
-            .await?;
-        crate::sync::products::set_stock(
-            &txn,
-            shop_id,
-            &sku.id,
-            warehouse_id,
-            quantity,
-            "erp",
-            now,
-        )
-        .await?;
+        for c in &counts {
+            if let Some((_, q)) = quantities.iter().find(|(w, _)| *w == c.warehouse_id) {
+                mark_pushed(&txn, c, *q, now).await?;
+            }
+        }
+        save_books(&txn, shop_id, &after, "erp", now).await?;
         txn.commit().await?;
-        let after = count(state, shop_id, &sku.id, warehouse_id).await?;
-        if after.is_none_or(|a| a.version == current.version) {
+        // An order placed or cancelled between the read and the update changed committed (and
+        // TikTok's available with it): what was pushed is off by that much, so push again.
+        let committed_moved = counts.iter().any(|c| {
+            before.in_warehouse(&c.warehouse_id).committed
+                != after.in_warehouse(&c.warehouse_id).committed
+        });
+        let counts_after = counts_of(state, shop_id, &sku.id).await?;
+        let count_moved = counts_after.len() != counts.len()
+            || counts_after
+                .iter()
+                .zip(&counts)
+                .any(|(a, b)| a.version != b.version);
+        if !committed_moved && !count_moved {
+            let books = after.in_warehouse(warehouse_id);
             return Ok(StockLevel {
                 sku_id: sku.id.clone(),
                 warehouse_id: warehouse_id.to_owned(),
-                on_hand: current.on_hand,
-                reserved,
+                on_hand: target.on_hand,
+                committed: books.committed,
                 safety_buffer: buffer,
-                pushed: quantity,
+                pushed: quantities
+                    .iter()
+                    .find(|(w, _)| w == warehouse_id)
+                    .map_or(0, |(_, q)| *q),
+                tiktok_available: books.available,
                 tiktok_request_id: Some(answer.request_id),
             });
         }
+        before = after;
     }
     Err(ApiError::unavailable(
-        "the count kept changing while it was pushed; send it again",
+        "the count or TikTok's committed stock kept changing while it was pushed; send it again",
     ))
 }
 
+/// What one update sends: each warehouse TikTok lists for the SKU (and the one being pushed),
+/// with `on_hand − committed − buffer` where the ERP counts it and TikTok's own figure elsewhere.
+fn quantities(
+    books: &crate::tiktok::inventory::SkuBooks,
+    counts: &[erp_stock::Model],
+    warehouse_id: &str,
+    buffer: i64,
+) -> Vec<(String, i64)> {
+    let mut warehouses: Vec<&str> = books
+        .warehouses
+        .iter()
+        .map(|(w, _, _)| w.as_str())
+        .collect();
+    if !books.assigned_to(warehouse_id) {
+        warehouses.push(warehouse_id);
+    }
+    warehouses
+        .into_iter()
+        .map(|w| {
+            let tiktok = books.in_warehouse(w);
+            let quantity = match counts.iter().find(|c| c.warehouse_id == w) {
+                Some(c) => sellable(c.on_hand, tiktok.committed, buffer),
+                None => tiktok.available,
+            };
+            (w.to_owned(), quantity)
+        })
+        .collect()
+}
+
+/// The ERP's counts of a SKU in every warehouse, by warehouse id.
+async fn counts_of(
+    state: &AppState,
+    shop_id: &str,
+    sku_id: &str,
+) -> Result<Vec<erp_stock::Model>, DbErr> {
+    erp_stock::Entity::find()
+        .filter(erp_stock::Column::ShopId.eq(shop_id))
+        .filter(erp_stock::Column::SkuId.eq(sku_id))
+        .order_by_asc(erp_stock::Column::WarehouseId)
+        .all(&state.db)
+        .await
+}
+
+/// TikTok has this version of the count.
+async fn mark_pushed(
+    db: &impl ConnectionTrait,
+    count: &erp_stock::Model,
+    quantity: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    erp_stock::Entity::update_many()
+        .col_expr(
+            erp_stock::Column::PushedQuantity,
+            Expr::value(Some(quantity)),
+        )
+        .col_expr(erp_stock::Column::PushedVersion, Expr::value(count.version))
+        .col_expr(erp_stock::Column::PushedAt, Expr::value(Some(now)))
+        .col_expr(
+            erp_stock::Column::PushError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(erp_stock::Column::ShopId.eq(&count.shop_id))
+        .filter(erp_stock::Column::SkuId.eq(&count.sku_id))
+        .filter(erp_stock::Column::WarehouseId.eq(&count.warehouse_id))
+        .filter(erp_stock::Column::PushedVersion.lte(count.version))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A failed push shows on every count of the SKU (one update carries them all).
 async fn note_push_error(
     state: &AppState,
     shop_id: &str,
     sku_id: &str,
-    warehouse_id: &str,
     message: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -426,7 +490,6 @@ async fn note_push_error(
         )
         .filter(erp_stock::Column::ShopId.eq(shop_id))
         .filter(erp_stock::Column::SkuId.eq(sku_id))
-        .filter(erp_stock::Column::WarehouseId.eq(warehouse_id))
         .exec(&state.db)
         .await?;
     Ok(())

@@ -386,6 +386,7 @@ async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError
         Resource::Orders => super::orders::sync(&mut ctx).await,
         Resource::Products => super::products::sync(&mut ctx).await,
         Resource::Warehouses => super::warehouses::sync(&mut ctx).await,
+        Resource::Inventory => super::inventory::sync(&mut ctx).await,
         Resource::Returns => super::returns::sync(&mut ctx, super::returns::Kind::Return).await,
         Resource::Cancellations => {
             super::returns::sync(&mut ctx, super::returns::Kind::Cancellation).await

@@ -4,6 +4,7 @@
 //! the resource's high-water mark ([`cursor`]) only after the rows before it are committed.
 
 pub mod cursor;
+pub mod inventory;
 pub mod jobs;
 pub mod orders;
 pub mod products;
@@ -29,15 +30,17 @@ pub enum Resource {
     Orders,
     Products,
     Warehouses,
+    Inventory,
     Returns,
     Cancellations,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 6] = [
         Resource::Orders,
         Resource::Products,
         Resource::Warehouses,
+        Resource::Inventory,
         Resource::Returns,
         Resource::Cancellations,
     ];
@@ -47,6 +50,7 @@ impl Resource {
             Resource::Orders => "orders",
             Resource::Products => "products",
             Resource::Warehouses => "warehouses",
+            Resource::Inventory => "inventory",
             Resource::Returns => "returns",
             Resource::Cancellations => "cancellations",
         }
@@ -62,7 +66,7 @@ impl Resource {
         match self {
             Resource::Orders => Feature::Orders,
             Resource::Products => Feature::Products,
-            Resource::Warehouses => Feature::Inventory,
+            Resource::Warehouses | Resource::Inventory => Feature::Inventory,
             // A cancellation is an after-sales request like a return: one area for both.
             Resource::Returns | Resource::Cancellations => Feature::Returns,
         }

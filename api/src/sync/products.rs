@@ -190,6 +190,7 @@ pub async fn set_stock(
         sku_id: Set(sku_id.to_owned()),
         warehouse_id: Set(warehouse_id.to_owned()),
         quantity: Set(quantity),
+        committed: sea_orm::ActiveValue::NotSet,
         updated_at: Set(now),
     })
     .on_conflict(

@@ -250,6 +250,25 @@ impl TikTokClient {
         &self.inner.hosts
     }
 
+    /// The longest one call can take with its retries: every attempt timing out, every back-off at
+    /// its longest. Leases held across a call outlive it.
+    pub fn worst_case_call(&self) -> Duration {
+        let o = &self.inner.options;
+        let attempts = o.retry.max_attempts.max(1);
+        let waits: Duration = (0..attempts - 1)
+            .map(|n| {
+                o.retry
+                    .base_delay
+                    .saturating_mul(2u32.saturating_pow(n.min(30)))
+                    .min(o.retry.max_delay)
+                    .saturating_mul(3)
+                    / 2
+            })
+            .map(|d| d.min(o.retry.max_delay))
+            .sum();
+        o.timeout.saturating_mul(attempts) + waits
+    }
+
     /// The in-process budgets seen so far, with about how much of each is left now.
     pub fn quota_snapshot(&self) -> Vec<QuotaUse> {
         self.inner.limiters.snapshot()
@@ -358,7 +377,14 @@ impl TikTokClient {
             self.observe(target, path, category, attempt, latency, &result);
             match result {
                 Ok(ok) => return Ok(ok),
-                Err(e) if e.kind().is_retryable() && attempt < max_attempts => {
+                // A token call spends its code or refresh token: sent again after TikTok may have
+                // acted, it would be refused and lock the shop out. Only a call TikTok provably
+                // never acted on goes again.
+                Err(e)
+                    if e.kind().is_retryable()
+                        && attempt < max_attempts
+                        && (matches!(target, Target::Signed { .. }) || e.never_acted()) =>
+                {
                     let delay = chrono::Duration::from_std(policy.delay(attempt - 1))
                         .unwrap_or(chrono::Duration::MAX);
                     let clock = &self.inner.clock;
@@ -532,6 +558,7 @@ fn transport_error(error: reqwest::Error, path: &str) -> TikTokError {
             path: path.to_owned(),
         };
     }
+    let unsent = error.is_connect();
     let error = error.without_url();
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(&error);
@@ -543,6 +570,7 @@ fn transport_error(error: reqwest::Error, path: &str) -> TikTokError {
     TikTokError::Transport {
         path: path.to_owned(),
         detail,
+        unsent,
     }
 }
 

@@ -145,9 +145,14 @@ pub enum TikTokError {
     /// No answer within the client's timeout.
     #[error("TikTok did not answer {path} in time")]
     Timeout { path: String },
-    /// Connecting, sending or reading failed.
+    /// Connecting, sending or reading failed. `unsent`: the connection was never made, so TikTok
+    /// provably never saw the request.
     #[error("could not reach TikTok for {path}: {detail}")]
-    Transport { path: String, detail: String },
+    Transport {
+        path: String,
+        detail: String,
+        unsent: bool,
+    },
     /// A success status whose body is not TikTok's envelope.
     #[error("TikTok's answer to {path} (HTTP {status}) is not its envelope: {detail}")]
     Undecodable {
@@ -236,6 +241,14 @@ impl TikTokError {
             | TikTokError::Transport { .. }
             | TikTokError::InvalidInput { .. } => None,
         }
+    }
+
+    /// TikTok provably did not act on the request: the connection was never made, or TikTok
+    /// refused it for the rate limit before doing anything. Only such a call may be sent again
+    /// when its effect cannot repeat (a code exchange, a refresh token spent).
+    pub fn never_acted(&self) -> bool {
+        matches!(self, TikTokError::Transport { unsent: true, .. })
+            || self.kind() == ErrorKind::RateLimited
     }
 
     /// The API path called (no host, no query).
@@ -333,7 +346,8 @@ mod tests {
         assert_eq!(
             TikTokError::Transport {
                 path: p(),
-                detail: "connection refused".into()
+                detail: "connection refused".into(),
+                unsent: true,
             }
             .kind(),
             ErrorKind::Transient

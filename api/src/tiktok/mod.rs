@@ -8,8 +8,10 @@ pub mod authorization;
 pub mod category;
 pub mod client;
 pub mod error;
+pub mod inventory;
 pub mod limits;
 pub mod sign;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,10 @@ pub struct Received {
     pub duplicate: bool,
 }
 
+/// The answer to a signature no app of the addressed shop made, and to a shop we do not have: the
+/// same status and body, so the receiver does not tell which TikTok shop ids are configured here.
+const SIGNATURE_REFUSED: &str = "the signature does not match the body for this shop's app";
+
 fn unauthorized(message: &str) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::UNAUTHORIZED,
@@ -109,20 +113,19 @@ async fn signer(
     {
         return Ok(signer);
     }
+    if state.signers.known_missing(tiktok_shop_id, now) {
+        return Err(unauthorized(SIGNATURE_REFUSED));
+    }
     let fresh: Signers = signers::load(&state.db, &state.vault, tiktok_shop_id)
         .await
         .map_err(ApiError::internal)?
         .into();
     if fresh.is_empty() {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_shop",
-            "no configured shop has this shop_id",
-        ));
+        state.signers.put_missing(tiktok_shop_id, now);
+        return Err(unauthorized(SIGNATURE_REFUSED));
     }
     state.signers.put(tiktok_shop_id, fresh.clone(), now);
-    found(&fresh)
-        .ok_or_else(|| unauthorized("the signature does not match the body for this shop's app"))
+    found(&fresh).ok_or_else(|| unauthorized(SIGNATURE_REFUSED))
 }
 
 /// Verifies and stores one delivery; returns once it is committed.

@@ -23,6 +23,13 @@ use crate::shops::service::app_secret_at;
 use crate::vault::Vault;
 
 pub const TTL: Duration = Duration::seconds(30);
+/// How long "no shop has this TikTok shop id" is remembered: deliveries for made-up shop ids cost
+/// no database read each, and a shop configured in another process is found after this at most
+/// (TikTok retries a refused delivery minutes later).
+pub const MISS_TTL: Duration = Duration::seconds(10);
+/// At most this many unknown ids are remembered; past it the list starts again (so flooding made-up
+/// ids costs memory bounded by this, and at worst a database read per id).
+const MAX_MISSES: usize = 10_000;
 
 /// One app that may sign deliveries for a TikTok shop.
 pub struct Signer {
@@ -53,6 +60,8 @@ struct Entry {
 #[derive(Default)]
 pub struct SignerCache {
     entries: RwLock<HashMap<String, Entry>>,
+    /// TikTok shop ids no configured shop had, with when that was read.
+    misses: RwLock<HashMap<String, DateTime<Utc>>>,
 }
 
 impl SignerCache {
@@ -81,10 +90,34 @@ impl SignerCache {
         );
     }
 
+    /// Whether a recent read found no shop with this TikTok shop id.
+    pub fn known_missing(&self, tiktok_shop_id: &str, now: DateTime<Utc>) -> bool {
+        let misses = self.misses.read().unwrap_or_else(|e| e.into_inner());
+        misses
+            .get(tiktok_shop_id)
+            .is_some_and(|at| now - *at < MISS_TTL && *at <= now)
+    }
+
+    /// Remembers that no shop has this TikTok shop id, for [`MISS_TTL`].
+    pub fn put_missing(&self, tiktok_shop_id: &str, now: DateTime<Utc>) {
+        let mut misses = self.misses.write().unwrap_or_else(|e| e.into_inner());
+        if misses.len() >= MAX_MISSES {
+            misses.retain(|_, at| now - *at < MISS_TTL && *at <= now);
+            if misses.len() >= MAX_MISSES {
+                misses.clear();
+            }
+        }
+        misses.insert(tiktok_shop_id.to_owned(), now);
+    }
+
     /// Drops every entry; called whenever a shop's credentials, TikTok shop id or connection change.
     /// Such changes are rare, and forgetting everything cannot miss an entry.
     pub fn forget_all(&self) {
         self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.misses
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();

@@ -1,0 +1,118 @@
+//! TikTok's books of a shop's SKUs, read with `inventory/search` and kept in `sku_stock`: per SKU and
+//! warehouse, `quantity` is TikTok's available and `committed` its committed units.
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use sea_orm::prelude::*;
+use sea_orm::sea_query::Expr;
+
+use entity::sku_stock;
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::shops::tokens::ShopSession;
+use crate::tiktok::inventory::{self, SearchRequest, SkuBooks};
+
+/// TikTok's books of these SKUs (≤ [`inventory::MAX_SEARCH_SKUS`]).
+pub async fn search_skus(
+    state: &AppState,
+    session: &mut ShopSession,
+    sku_ids: &[String],
+) -> ApiResult<Vec<SkuBooks>> {
+    search(
+        state,
+        session,
+        SearchRequest {
+            sku_ids: sku_ids.to_vec(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// TikTok's books of every SKU of these products (≤ [`inventory::MAX_SEARCH_PRODUCTS`]).
+pub async fn search_products(
+    state: &AppState,
+    session: &mut ShopSession,
+    product_ids: &[String],
+) -> ApiResult<Vec<SkuBooks>> {
+    search(
+        state,
+        session,
+        SearchRequest {
+            product_ids: product_ids.to_vec(),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn search(
+    state: &AppState,
+    session: &mut ShopSession,
+    request: SearchRequest,
+) -> ApiResult<Vec<SkuBooks>> {
+    let body = serde_json::to_value(&request).map_err(ApiError::internal)?;
+    let answer = session
+        .call::<inventory::wire::SearchData>(
+            state,
+            Method::POST,
+            inventory::SEARCH_PATH,
+            vec![],
+            Some(body),
+        )
+        .await?;
+    Ok(inventory::books(answer.data))
+}
+
+/// One SKU's books; TikTok not listing it means it does not know the SKU.
+pub async fn search_sku(
+    state: &AppState,
+    session: &mut ShopSession,
+    sku_id: &str,
+) -> ApiResult<SkuBooks> {
+    search_skus(state, session, &[sku_id.to_owned()])
+        .await?
+        .into_iter()
+        .find(|b| b.sku_id == sku_id)
+        .ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "tiktok_refused",
+                format!(
+                    "TikTok's inventory search does not list SKU {sku_id}; sync the shop's products (it may have been deleted)"
+                ),
+            )
+        })
+}
+
+/// Stores TikTok's figures of a SKU in each warehouse; a change of available is recorded in the
+/// stock history with `source`.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    shop_id: &str,
+    books: &SkuBooks,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for (warehouse_id, available, committed) in &books.warehouses {
+        crate::sync::products::set_stock(
+            db,
+            shop_id,
+            &books.sku_id,
+            warehouse_id,
+            *available,
+            source,
+            now,
+        )
+        .await?;
+        sku_stock::Entity::update_many()
+            .col_expr(sku_stock::Column::Committed, Expr::value(Some(*committed)))
+            .filter(sku_stock::Column::ShopId.eq(shop_id))
+            .filter(sku_stock::Column::SkuId.eq(&books.sku_id))
+            .filter(sku_stock::Column::WarehouseId.eq(warehouse_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

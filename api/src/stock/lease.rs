@@ -1,0 +1,130 @@
+//! One pusher per SKU across every server process: a row in `stock_push_leases` held by one push at
+//! a time. TikTok's stock update names every warehouse of a SKU, so the lease covers the SKU. The
+//! lease runs out on its own when its holder dies; the holder renews it between calls, and it is
+//! long enough to outlive the slowest TikTok call with its retries.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, QueryFilter};
+
+use entity::stock_push_lease;
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// How long a push waits for another process's push of the same SKU before giving up.
+const WAIT_FOR_OTHER: StdDuration = StdDuration::from_secs(60);
+
+pub struct PushLease {
+    shop_id: String,
+    sku_id: String,
+    holder: String,
+    length: Duration,
+}
+
+impl PushLease {
+    /// Two TikTok calls run between renewals (an update and its read-back).
+    fn length(state: &AppState) -> Duration {
+        Duration::from_std(state.tiktok.worst_case_call() * 2).unwrap_or(Duration::minutes(10))
+            + Duration::seconds(10)
+    }
+
+    /// Waits until this process holds the SKU's lease.
+    pub async fn acquire(state: &AppState, shop_id: &str, sku_id: &str) -> ApiResult<Self> {
+        let lease = Self {
+            shop_id: shop_id.to_owned(),
+            sku_id: sku_id.to_owned(),
+            holder: format!("{}:{}", state.instance_id, uuid::Uuid::new_v4()),
+            length: Self::length(state),
+        };
+        let since = Instant::now();
+        loop {
+            if lease.try_take(state).await? {
+                return Ok(lease);
+            }
+            if since.elapsed() > WAIT_FOR_OTHER {
+                return Err(ApiError::unavailable(
+                    "another server is pushing this SKU's stock and has not finished; send the count again shortly",
+                ));
+            }
+            // Another push of this SKU is talking to TikTok: look again shortly.
+            tokio::time::sleep(StdDuration::from_millis(25)).await;
+        }
+    }
+
+    async fn try_take(&self, state: &AppState) -> Result<bool, DbErr> {
+        let now = state.clock.now();
+        let until = now + self.length;
+        let inserted = stock_push_lease::Entity::insert(stock_push_lease::ActiveModel {
+            shop_id: Set(self.shop_id.clone()),
+            sku_id: Set(self.sku_id.clone()),
+            holder: Set(self.holder.clone()),
+            lease_until: Set(until),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                stock_push_lease::Column::ShopId,
+                stock_push_lease::Column::SkuId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&state.db)
+        .await?;
+        if inserted == 1 {
+            return Ok(true);
+        }
+        // Taken over only once the last holder's lease ran out (it died or hung).
+        let taken = self
+            .update(until)
+            .filter(stock_push_lease::Column::LeaseUntil.lt(now))
+            .exec(&state.db)
+            .await?;
+        Ok(taken.rows_affected == 1)
+    }
+
+    fn update(&self, until: DateTime<Utc>) -> sea_orm::UpdateMany<stock_push_lease::Entity> {
+        stock_push_lease::Entity::update_many()
+            .col_expr(
+                stock_push_lease::Column::Holder,
+                Expr::value(self.holder.clone()),
+            )
+            .col_expr(stock_push_lease::Column::LeaseUntil, Expr::value(until))
+            .filter(stock_push_lease::Column::ShopId.eq(&self.shop_id))
+            .filter(stock_push_lease::Column::SkuId.eq(&self.sku_id))
+    }
+
+    /// Extends the lease before the next calls; an error when it was lost (it ran out and another
+    /// process took it), so the push stops instead of crossing the other one.
+    pub async fn renew(&self, state: &AppState) -> ApiResult<()> {
+        let renewed = self
+            .update(state.clock.now() + self.length)
+            .filter(stock_push_lease::Column::Holder.eq(&self.holder))
+            .exec(&state.db)
+            .await?;
+        if renewed.rows_affected == 1 {
+            Ok(())
+        } else {
+            Err(ApiError::unavailable(
+                "this push lost its hold on the SKU to another server; send the count again",
+            ))
+        }
+    }
+
+    /// Lets the next pusher in at once.
+    pub async fn release(self, state: &AppState) {
+        let released = stock_push_lease::Entity::delete_many()
+            .filter(stock_push_lease::Column::ShopId.eq(&self.shop_id))
+            .filter(stock_push_lease::Column::SkuId.eq(&self.sku_id))
+            .filter(stock_push_lease::Column::Holder.eq(&self.holder))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = released {
+            // The lease runs out on its own; the next push waits for that.
+            tracing::warn!(sku = %self.sku_id, error = %e, "could not release a stock push lease");
+        }
+    }
+}

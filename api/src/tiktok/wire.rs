@@ -1,0 +1,18 @@
+//! Wire helpers shared by the area modules: TikTok sends an id as a decimal string, but in some
+//! places as a JSON number (`tiktok-api-areas.md`, "ids").
+
+use serde::{Deserialize, Deserializer};
+
+/// An id sent as a string or a number, kept as its decimal text.
+pub fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    })
+}
