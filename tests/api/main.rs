@@ -21,6 +21,7 @@ mod secrets;
 mod shops;
 mod sku_mapping;
 mod stock;
+mod stock_books;
 mod sync;
 mod sync_faults;
 mod token_upkeep;

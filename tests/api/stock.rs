@@ -12,9 +12,9 @@ use crate::sync::{advance_both, drain, sandbox_shop, sync};
 
 /// A SKU of an active product and one of its sales warehouses, from the sandbox.
 pub(crate) struct Target {
-    product_id: String,
-    sku_id: String,
-    warehouse_id: String,
+    pub(crate) product_id: String,
+    pub(crate) sku_id: String,
+    pub(crate) warehouse_id: String,
 }
 
 async fn target(env: &SandboxEnv) -> Target {
@@ -35,7 +35,7 @@ async fn target(env: &SandboxEnv) -> Target {
 }
 
 /// TikTok's (the sandbox's) stock of the SKU in the warehouse.
-async fn tiktok_stock(env: &SandboxEnv, t: &Target) -> i64 {
+pub(crate) async fn tiktok_stock(env: &SandboxEnv, t: &Target) -> i64 {
     env.sandbox.state().with_world(|w| {
         w.products[&t.product_id.parse().unwrap()]
             .skus
@@ -84,7 +84,7 @@ pub(crate) async fn stock_env() -> (SandboxEnv, Target) {
     (env, t)
 }
 
-fn stock_path(env: &SandboxEnv, t: &Target) -> String {
+pub(crate) fn stock_path(env: &SandboxEnv, t: &Target) -> String {
     env.shop_path(&format!("/inventory/{}/stock", t.sku_id))
 }
 
