@@ -265,3 +265,80 @@ async fn a_refresh_token_close_to_expiry_shows_a_warning() {
             .contains("connect the shop again")
     );
 }
+
+#[tokio::test]
+async fn a_tiktok_shop_has_one_owner() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    let tiktok_shop = env.tiktok_shop_id().await;
+
+    // Another tenant configures the same app and authorizes the same seller: refused at the
+    // callback, with the reason, and nothing of theirs is connected.
+    let globex = env.app.token("globex", Role::Admin);
+    let theirs = env
+        .app
+        .create_shop(
+            &globex,
+            json!({"app_key": APP_KEY, "app_secret": APP_SECRET_TT, "service_id": SERVICE_ID}),
+        )
+        .await;
+    let theirs_path = format!("{SHOPS}/{}", theirs["id"].as_str().unwrap());
+    let (status, body) = env
+        .app
+        .post(&format!("{theirs_path}/connect"), &globex, json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let callback = env
+        .consent(body["authorize_url"].as_str().unwrap(), "authorize")
+        .await;
+    let outcome = env.follow_callback(&callback).await;
+    assert_eq!(outcome["tiktok_connect"], "error", "{outcome:?}");
+    assert_eq!(outcome["reason"], "shop_connected_elsewhere", "{outcome:?}");
+    assert!(outcome["message"].contains(&tiktok_shop), "{outcome:?}");
+    let (_, mine) = env.app.get(&theirs_path, &globex).await;
+    assert_eq!(mine["status"], "configured", "{mine}");
+    let (_, list) = env.app.get(SHOPS, &globex).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "no shop of the seller's was taken along: {list}"
+    );
+    assert_eq!(
+        env.status().await["status"],
+        "connected",
+        "the owner keeps it"
+    );
+
+    // In one tenant a TikTok shop is configured once, whatever the app key.
+    let (status, body) = env
+        .app
+        .post(
+            SHOPS,
+            &env.token,
+            json!({"name": "Twin", "app_key": "another_app", "app_secret": "another-secret-1234",
+                   "region": "US", "shop_id": tiktok_shop}),
+        )
+        .await;
+    assert_error(status, &body, 409, "shop_exists");
+
+    // Once the owner disconnects, the other tenant may connect it.
+    let (status, body) = env
+        .app
+        .post(&env.shop_path("/disconnect"), &env.token, json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = env.app.get(SHOPS, &env.token).await;
+    for shop in list["items"].as_array().unwrap() {
+        let path = format!("{SHOPS}/{}/disconnect", shop["id"].as_str().unwrap());
+        env.app.post(&path, &env.token, json!({})).await;
+    }
+    let (_, body) = env
+        .app
+        .post(&format!("{theirs_path}/connect"), &globex, json!({}))
+        .await;
+    let callback = env
+        .consent(body["authorize_url"].as_str().unwrap(), "authorize")
+        .await;
+    let outcome = env.follow_callback(&callback).await;
+    assert_eq!(outcome["tiktok_connect"], "success", "{outcome:?}");
+}

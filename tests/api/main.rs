@@ -2,6 +2,7 @@
 //! fresh database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set) and talks HTTP to it.
 
 mod helpers;
+mod idempotency;
 mod sandbox_env;
 
 mod auth;
@@ -16,6 +17,7 @@ mod openapi;
 mod operations;
 mod product_writes;
 mod reconcile;
+mod retention;
 mod returns;
 mod secrets;
 mod shops;

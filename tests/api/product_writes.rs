@@ -611,3 +611,85 @@ async fn tiktoks_audit_of_a_created_product_reaches_our_rows_by_webhook() {
         "{row}"
     );
 }
+
+#[tokio::test]
+async fn prices_are_checked_against_the_shops_currency_before_tiktok_is_called() {
+    let env = connected(2).await;
+    crate::sync::sync(&env, json!({"resources": ["products"], "mode": "full"})).await;
+    crate::sync::drain(&env).await;
+    let op = operator(&env);
+    let (currency, _) = shop_facts(&env).await;
+    assert_eq!(currency, "USD", "the US shop");
+    let (_, page) = env.app.get(&env.shop_path("/products?limit=1"), &op).await;
+    let product = &page["items"][0];
+    let id = product["id"].as_str().unwrap().to_owned();
+    let sku = product["skus"][0]["id"].as_str().unwrap().to_owned();
+    let tiktok_calls = |env: &SandboxEnv| {
+        env.count_requests(&format!("/product/202309/products/{id}/prices/update"))
+            + env.count_requests(CREATE)
+    };
+    let before = tiktok_calls(&env);
+    for (price, field, hint) in [
+        (
+            json!({"amount": "17.50", "currency": "GBP"}),
+            "skus[0].price.currency",
+            "USD",
+        ),
+        (
+            json!({"amount": "17.505", "currency": "USD"}),
+            "skus[0].price.amount",
+            "at most 2 decimals",
+        ),
+        (
+            json!({"amount": "0.00", "currency": "USD"}),
+            "skus[0].price.amount",
+            "above 0",
+        ),
+        (
+            json!({"amount": "-3", "currency": "USD"}),
+            "skus[0].price.amount",
+            "above 0",
+        ),
+        (
+            json!({"amount": "100000000", "currency": "USD"}),
+            "skus[0].price.amount",
+            "at most",
+        ),
+        (
+            json!({"amount": "1,50", "currency": "USD"}),
+            "skus[0].price.amount",
+            "decimal string",
+        ),
+    ] {
+        let (status, body) = env
+            .app
+            .post(
+                &env.shop_path(&format!("/products/{id}/prices")),
+                &op,
+                json!({"skus": [{"id": sku, "price": price}]}),
+            )
+            .await;
+        assert_error(status, &body, 400, "invalid_field");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{field}: {message}");
+        assert!(message.contains(hint), "{hint}: {message}");
+    }
+    // A new product priced in another currency is refused the same way.
+    let leaf = leaf(&env, false);
+    let mut product = new_product(&env, &leaf, "Wrong money").await;
+    product["skus"][1]["price"]["currency"] = json!("IDR");
+    let (status, body) = env
+        .app
+        .post(&env.shop_path("/products"), &op, product)
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("skus[1].price.currency"),
+        "{body}"
+    );
+    assert_eq!(tiktok_calls(&env), before, "TikTok was not called");
+    assert_eq!(titled(&env, "Wrong money"), 0);
+}

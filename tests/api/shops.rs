@@ -135,6 +135,14 @@ async fn patch_edits_fields_and_a_new_secret_is_kept_sealed() {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["name"], "Renamed");
     assert!(!edited.to_string().contains("9876"), "{edited}");
+    // The same secret in another shop has the same fingerprint: an admin can match them.
+    let twin = app
+        .create_shop(&token, json!({"app_secret": "another-secret-9876"}))
+        .await;
+    assert_eq!(
+        twin["app_secret_fingerprint"], edited["app_secret_fingerprint"],
+        "{twin}"
+    );
     let new_print = edited["app_secret_fingerprint"].as_str().unwrap();
     assert_eq!(new_print.len(), 8);
     assert_ne!(

@@ -117,7 +117,8 @@ async fn random_orders_cancels_shipments_and_counts_never_leave_tiktok_selling_m
                 // A buyer cancels before shipping.
                 3 => {
                     if let Some(&id) = placed.get(rng.below(placed.len().max(1) as u64) as usize) {
-                        let _ = state.with_world(|w| w.cancel_order(id, &[], "BUYER", "changed mind", now));
+                        let _ = state
+                            .with_world(|w| w.cancel_order(id, &[], "BUYER", "changed mind", now));
                     }
                 }
                 // The warehouse ships an order and the ERP takes its units off the shelf.
@@ -159,9 +160,9 @@ async fn random_orders_cancels_shipments_and_counts_never_leave_tiktok_selling_m
         let (available, committed) = books(&env, &t);
         assert!(shipped > 0, "seed {seed}: the run shipped orders");
         assert!(
-            placed.iter().any(|id| state.with_world(|w| w.orders[id].status
-                == OrderStatus::Unpaid
-                || w.orders[id].status == OrderStatus::Cancelled)),
+            placed.iter().any(|id| state
+                .with_world(|w| w.orders[id].status == OrderStatus::Unpaid
+                    || w.orders[id].status == OrderStatus::Cancelled)),
             "seed {seed}: the run placed orders and left or cancelled some"
         );
         if on_hand >= committed + BUFFER {
@@ -236,7 +237,11 @@ async fn a_push_counts_an_order_tiktok_took_that_we_never_synced() {
         .clone();
     assert_eq!(
         (&here["quantity"], &here["committed"], &here["on_hand"]),
-        (&json!(10 - committed - 2), &json!(committed + 2), &json!(10)),
+        (
+            &json!(10 - committed - 2),
+            &json!(committed + 2),
+            &json!(10)
+        ),
         "{item}"
     );
 }
@@ -288,8 +293,18 @@ async fn the_inventory_sync_stores_tiktoks_books_and_corrects_drift() {
     assert_eq!(d["sku_id"], t.sku_id.as_str());
     assert_eq!(d["warehouse_id"], t.warehouse_id.as_str());
     assert_eq!(
-        (&d["on_hand"], &d["committed"], &d["expected"], &d["tiktok_available"]),
-        (&json!(30), &json!(committed), &json!(30 - committed), &json!(500)),
+        (
+            &d["on_hand"],
+            &d["committed"],
+            &d["expected"],
+            &d["tiktok_available"]
+        ),
+        (
+            &json!(30),
+            &json!(committed),
+            &json!(30 - committed),
+            &json!(500)
+        ),
         "{d}"
     );
     assert!(d["corrected_at"].is_string(), "{d}");
@@ -301,10 +316,7 @@ async fn the_inventory_sync_stores_tiktoks_books_and_corrects_drift() {
         .await
         .unwrap();
     assert!(!stored.is_empty());
-    assert!(
-        stored.iter().all(|s| s.committed.is_some()),
-        "{stored:?}"
-    );
+    assert!(stored.iter().all(|s| s.committed.is_some()), "{stored:?}");
 
     // Nothing drifted since: a second run finds nothing and pushes nothing.
     let before = pushes(&env);
@@ -369,12 +381,7 @@ async fn two_server_processes_pushing_one_sku_take_turns_and_end_with_the_last_c
     let operator = operator(&env);
     let adjust_path = env.shop_path(&format!("/inventory/{}/stock/adjust", t.sku_id));
     let searches_before = env.count_requests("/product/202309/inventory/search");
-    let first_seq = env
-        .sandbox
-        .state()
-        .requests()
-        .last()
-        .map_or(0, |r| r.seq);
+    let first_seq = env.sandbox.state().requests().last().map_or(0, |r| r.seq);
     let deltas: Vec<i64> = (0..16).map(|i| if i % 3 == 0 { -2 } else { 3 }).collect();
     let sends = deltas.iter().enumerate().map(|(i, d)| {
         let base = if i % 2 == 0 {
@@ -409,10 +416,7 @@ async fn two_server_processes_pushing_one_sku_take_turns_and_end_with_the_last_c
     );
     assert!(env.count_requests("/product/202309/inventory/search") > searches_before);
     // Pushes of the SKU never crossed: every update is read back before the next update starts.
-    let update_path = format!(
-        "/product/202309/products/{}/inventory/update",
-        t.product_id
-    );
+    let update_path = format!("/product/202309/products/{}/inventory/update", t.product_id);
     let calls: Vec<bool> = env
         .sandbox
         .state()

@@ -363,3 +363,57 @@ async fn no_token_or_secret_reaches_a_log_line_or_a_response() {
     }
     assert!(!logs.contains("sign="), "signatures are not logged");
 }
+
+#[tokio::test]
+async fn a_refresh_whose_answer_is_lost_is_not_sent_again_and_the_shop_keeps_working() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    let state = &env.app.state;
+    // The access token is in its last tenth of life: the background refresher renews it.
+    crate::sync::advance_both(&env, chrono::Duration::days(6) + chrono::Duration::hours(8)).await;
+    // TikTok refreshes (spending the refresh token) and the answer is cut on its way back.
+    env.control("/_sandbox/faults", json!({"drop_rate": 1.0}))
+        .await;
+    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    env.control("/_sandbox/faults", json!({"drop_rate": 0.0}))
+        .await;
+    assert_eq!(
+        env.count_requests(REFRESH),
+        1,
+        "a refresh TikTok may have acted on is never sent again at once"
+    );
+    assert_eq!(env.status().await["status"], "connected");
+    let mut session = env.session().await;
+    call_warehouses(&env, &mut session)
+        .await
+        .expect("the access token we hold still works");
+
+    // The background refresher leaves the grant alone for a while…
+    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    assert_eq!(env.count_requests(REFRESH), 1);
+    // …then tries again. TikTok spent that refresh token with the lost answer and refuses it; the
+    // access token still works, so the shop stays connected and the admin is told to reconnect.
+    crate::sync::advance_both(&env, chrono::Duration::minutes(16)).await;
+    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    assert_eq!(env.count_requests(REFRESH), 2);
+    let status = env.status().await;
+    assert_eq!(status["status"], "connected", "{status}");
+    assert!(
+        status["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("connect the shop again")),
+        "{status}"
+    );
+    let mut session = env.session().await;
+    call_warehouses(&env, &mut session)
+        .await
+        .expect("still working until the access token ends");
+
+    // Once TikTok refuses the access token itself, nothing is left: authorize again.
+    expire_tokens(&env).await;
+    let err = call_warehouses(&env, &mut session).await.unwrap_err();
+    assert_eq!(err.code, "reauthorization_required", "{err}");
+    assert_eq!(env.status().await["status"], "reauthorization_required");
+}

@@ -98,8 +98,8 @@ async fn check(
     full: bool,
     product_id: Option<&str>,
 ) -> ApiResult<()> {
-    input::check_shape(p, full)?;
     check_prices(shop, p.skus.iter().flatten().map(|s| s.price.as_ref()))?;
+    input::check_shape(p, full)?;
     let stored = match (product_id, &p.category_id) {
         (Some(id), None) => tiktok_product::Entity::find_by_id((shop.id.clone(), id.to_owned()))
             .one(&state.db)
@@ -344,6 +344,7 @@ pub async fn update_prices(
             format!("give 1 to {} SKUs", input::MAX_SKUS),
         ));
     }
+    check_prices(shop, skus.iter().map(|s| Some(&s.price)))?;
     for (i, s) in skus.iter().enumerate() {
         if s.id.trim().is_empty() {
             return Err(ApiError::invalid_field(
@@ -374,7 +375,6 @@ pub async fn update_prices(
             )
         })?;
     }
-    check_prices(shop, skus.iter().map(|s| Some(&s.price)))?;
     // A synced product's SKUs are known: a SKU not among them is refused here (TikTok would too).
     let known: Vec<String> = entity::tiktok_sku::Entity::find()
         .filter(entity::tiktok_sku::Column::ShopId.eq(&shop.id))
