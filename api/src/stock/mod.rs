@@ -507,6 +507,45 @@ mod tests {
         assert_eq!(sellable(MAX_QUANTITY + 5, 0, 0), MAX_QUANTITY);
     }
 
+    fn count(warehouse: &str, on_hand: i64) -> erp_stock::Model {
+        erp_stock::Model {
+            shop_id: "s".into(),
+            sku_id: "k".into(),
+            warehouse_id: warehouse.into(),
+            on_hand,
+            version: 1,
+            pushed_quantity: None,
+            pushed_version: 0,
+            pushed_at: None,
+            push_error: None,
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_update_names_every_warehouse_with_the_erps_figure_where_it_counts() {
+        let books = crate::tiktok::inventory::SkuBooks {
+            product_id: "p".into(),
+            sku_id: "k".into(),
+            warehouses: vec![("w1".into(), 9, 3), ("w2".into(), 4, 1)],
+        };
+        // w1 counted by the ERP: 20 on the shelf, 3 committed, buffer 2. w2 not counted: kept.
+        assert_eq!(
+            quantities(&books, &[count("w1", 20)], "w1", 2),
+            [("w1".to_owned(), 15), ("w2".to_owned(), 4)]
+        );
+        // Both counted; committed above the shelf never pushes below 0.
+        assert_eq!(
+            quantities(&books, &[count("w1", 2), count("w2", 7)], "w2", 0),
+            [("w1".to_owned(), 0), ("w2".to_owned(), 6)]
+        );
+        // A warehouse TikTok does not list for the SKU yet is added.
+        assert_eq!(
+            quantities(&books, &[count("w3", 5)], "w3", 0),
+            [("w1".to_owned(), 9), ("w2".to_owned(), 4), ("w3".to_owned(), 5)]
+        );
+    }
+
     #[test]
     fn sku_locks_are_shared_while_held_and_forgotten_once_nobody_needs_them() {
         let locks = SkuLocks::default();

@@ -337,6 +337,42 @@ mod tests {
     }
 
     #[test]
+    fn only_a_call_tiktok_never_acted_on_counts_as_unsent() {
+        let p = || "/api/v2/token/refresh".to_owned();
+        let transport = |unsent| TikTokError::Transport {
+            path: p(),
+            detail: "x".into(),
+            unsent,
+        };
+        assert!(transport(true).never_acted(), "never connected");
+        assert!(!transport(false).never_acted(), "cut after sending");
+        assert!(!TikTokError::Timeout { path: p() }.never_acted());
+        assert!(
+            !TikTokError::Http {
+                path: p(),
+                status: 502
+            }
+            .never_acted()
+        );
+        assert!(
+            TikTokError::Http {
+                path: p(),
+                status: 429
+            }
+            .never_acted(),
+            "refused for the rate limit"
+        );
+        assert!(
+            !TikTokError::Undecodable {
+                path: p(),
+                status: 200,
+                detail: "cut".into()
+            }
+            .never_acted()
+        );
+    }
+
+    #[test]
     fn error_variants_classify() {
         let p = || "/product/202309/products".to_owned();
         assert_eq!(

@@ -1070,3 +1070,86 @@ async fn logs_debug_and_errors_never_show_a_secret_token_or_signature() {
         assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_token_call_tiktok_may_have_acted_on_is_not_sent_again() {
+    let clock = manual_clock();
+    let _advance = AutoAdvance::start(clock.clone());
+    let server = TestServer::start(Arc::new(clock.clone()), |_, _| {
+        fail(500, 36009003, "internal error")
+    })
+    .await;
+    let client = TikTokClient::new(
+        server.hosts(),
+        options(4, no_limits()),
+        Arc::new(clock.clone()),
+    );
+    let app = app();
+    let err = client
+        .refresh_token(&app, &SecretString::from(REFRESH_TOKEN))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    assert!(!err.never_acted());
+    assert_eq!(server.requests().len(), 1, "a refresh token is spent once");
+    let err = client.get_token(&app, AUTH_CODE).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+    assert_eq!(server.requests().len(), 2, "so is an authorization code");
+    // A signed API call is retried as before.
+    let token = token();
+    let request = ApiRequest::new(&app, &token, reqwest::Method::GET, "/order/202309/orders");
+    client.call::<Value>(request).await.unwrap_err();
+    assert_eq!(server.requests().len(), 2 + 4);
+}
+
+#[tokio::test]
+async fn a_token_call_that_never_connected_is_sent_again() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base: url::Url = format!("http://127.0.0.1:{port}/").parse().unwrap();
+    let hosts = TikTokHosts {
+        api_base: base.clone(),
+        auth_base: base.clone(),
+        authorize_url: base,
+    };
+    let clock = manual_clock();
+    let started = clock.now();
+    let _advance = AutoAdvance::start(clock.clone());
+    let client = TikTokClient::new(hosts, options(3, no_limits()), Arc::new(clock.clone()));
+    let err = client
+        .refresh_token(&app(), &SecretString::from(REFRESH_TOKEN))
+        .await
+        .unwrap_err();
+    assert!(err.never_acted(), "{err:?}");
+    // Each retry waits out a back-off on the clock (at least half the 1 s base, then 1 s).
+    assert!(
+        clock.now() - started >= chrono::Duration::milliseconds(1500),
+        "it waited and tried again: {}",
+        clock.now() - started
+    );
+}
+
+#[test]
+fn the_worst_case_of_a_call_covers_every_timeout_and_back_off() {
+    let client = TikTokClient::new(
+        TikTokHosts {
+            api_base: "http://127.0.0.1:9/".parse().unwrap(),
+            auth_base: "http://127.0.0.1:9/".parse().unwrap(),
+            authorize_url: "http://127.0.0.1:9/a".parse().unwrap(),
+        },
+        options(5, no_limits()),
+        Arc::new(manual_clock()),
+    );
+    let policy = RetryPolicy::default();
+    let longest_waits: Duration = (0..4)
+        .map(|n| (0..200).map(|_| policy.delay(n)).max().unwrap())
+        .sum();
+    assert!(
+        client.worst_case_call() >= Duration::from_secs(5) * 5 + longest_waits,
+        "{:?}",
+        client.worst_case_call()
+    );
+    assert!(client.worst_case_call() < Duration::from_secs(120));
+}

@@ -182,4 +182,28 @@ mod tests {
         cache.put("empty", Arc::from(Vec::new()), t0);
         assert!(cache.get("empty", t0).is_none(), "misses are not cached");
     }
+
+    #[test]
+    fn unknown_shops_are_remembered_briefly_and_boundedly() {
+        let cache = SignerCache::default();
+        let t0 = Utc::now();
+        assert!(!cache.known_missing("999", t0));
+        cache.put_missing("999", t0);
+        assert!(cache.known_missing("999", t0 + MISS_TTL - Duration::seconds(1)));
+        assert!(
+            !cache.known_missing("999", t0 + MISS_TTL),
+            "a new shop is found after the TTL"
+        );
+        cache.put_missing("999", t0);
+        cache.forget_all();
+        assert!(
+            !cache.known_missing("999", t0),
+            "a shop configured here is found at once"
+        );
+        for n in 0..(MAX_MISSES + 10) {
+            cache.put_missing(&n.to_string(), t0);
+        }
+        let kept = cache.misses.read().unwrap().len();
+        assert!(kept <= MAX_MISSES, "{kept} remembered");
+    }
 }
