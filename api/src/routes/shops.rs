@@ -232,7 +232,7 @@ fn record_shop(id: &str) {
         (status = 400, description = "A field is invalid; the message names it", body = ErrorEnvelope),
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 409, description = "This TikTok shop is already configured with this app key", body = ErrorEnvelope),
+        (status = 409, description = "This TikTok shop is already configured in this tenant, whatever the app key (`shop_exists`)", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
@@ -317,7 +317,7 @@ pub async fn get_shop(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
-        (status = 409, description = "Another shop has this app key and shop id", body = ErrorEnvelope),
+        (status = 409, description = "Another shop of this tenant has this TikTok shop id (`shop_exists`)", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]

@@ -542,7 +542,11 @@ mod tests {
         // A warehouse TikTok does not list for the SKU yet is added.
         assert_eq!(
             quantities(&books, &[count("w3", 5)], "w3", 0),
-            [("w1".to_owned(), 9), ("w2".to_owned(), 4), ("w3".to_owned(), 5)]
+            [
+                ("w1".to_owned(), 9),
+                ("w2".to_owned(), 4),
+                ("w3".to_owned(), 5)
+            ]
         );
     }
 
