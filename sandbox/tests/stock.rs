@@ -619,20 +619,7 @@ async fn the_token_host_cuts_answers_at_drop_rate_after_doing_the_work() {
         36004005
     );
     // The log shows both calls succeeded.
-    let log: Value = http()
-        .get(format!("{base}/_sandbox/requests?path=/api/v2/token/"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let codes: Vec<i64> = log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_i64().unwrap())
-        .collect();
+    let codes = logged_codes(&base, "/api/v2/token/").await;
     assert_eq!(codes, vec![0, 0, 0, 36004001, 36004005]);
 
     // With drop_rate 0, get and refresh answer as usual.

@@ -690,18 +690,23 @@ async fn a_timeout_is_retried() {
     assert_eq!(hang.count(), 2);
 }
 
-#[tokio::test]
-async fn connection_refused_is_transient_and_says_nothing_secret() {
+/// Hosts on a port nobody listens on: every connection is refused.
+fn unreachable_hosts() -> TikTokHosts {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let base: url::Url = format!("http://127.0.0.1:{port}/").parse().unwrap();
-    let hosts = TikTokHosts {
+    TikTokHosts {
         api_base: base.clone(),
         auth_base: base.clone(),
         authorize_url: base,
-    };
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_transient_and_says_nothing_secret() {
+    let hosts = unreachable_hosts();
     let client = TikTokClient::new(hosts, options(1, no_limits()), Arc::new(SystemClock));
     let app = app();
     let err = client.get_token(&app, AUTH_CODE).await.unwrap_err();
@@ -1104,16 +1109,7 @@ async fn a_token_call_tiktok_may_have_acted_on_is_not_sent_again() {
 
 #[tokio::test]
 async fn a_token_call_that_never_connected_is_sent_again() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let base: url::Url = format!("http://127.0.0.1:{port}/").parse().unwrap();
-    let hosts = TikTokHosts {
-        api_base: base.clone(),
-        auth_base: base.clone(),
-        authorize_url: base,
-    };
+    let hosts = unreachable_hosts();
     let clock = manual_clock();
     let started = clock.now();
     let _advance = AutoAdvance::start(clock.clone());
@@ -1134,11 +1130,7 @@ async fn a_token_call_that_never_connected_is_sent_again() {
 #[test]
 fn the_worst_case_of_a_call_covers_every_timeout_and_back_off() {
     let client = TikTokClient::new(
-        TikTokHosts {
-            api_base: "http://127.0.0.1:9/".parse().unwrap(),
-            auth_base: "http://127.0.0.1:9/".parse().unwrap(),
-            authorize_url: "http://127.0.0.1:9/a".parse().unwrap(),
-        },
+        unreachable_hosts(),
         options(5, no_limits()),
         Arc::new(manual_clock()),
     );

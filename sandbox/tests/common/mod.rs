@@ -36,6 +36,24 @@ pub fn sign(secret: &str, path: &str, query: &[(String, String)], body: &[u8]) -
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The envelope codes of the logged calls whose path contains `path`, in order.
+pub async fn logged_codes(base: &str, path: &str) -> Vec<i64> {
+    let log: Value = http()
+        .get(format!("{base}/_sandbox/requests?path={path}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_i64().unwrap())
+        .collect()
+}
+
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
