@@ -442,3 +442,31 @@ async fn two_server_processes_pushing_one_sku_take_turns_and_end_with_the_last_c
         "every lease is given back"
     );
 }
+
+#[tokio::test]
+async fn the_push_lease_of_a_process_that_died_is_taken_over_once_it_runs_out() {
+    use api::clock::Clock;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let (env, t) = stock_env().await;
+    // A process died mid-push: its lease is still in the table, run out.
+    let shop_row = env.shop_row().await;
+    entity::stock_push_lease::ActiveModel {
+        shop_id: Set(shop_row.id.clone()),
+        sku_id: Set(t.sku_id.clone()),
+        holder: Set("a-process-that-died".into()),
+        lease_until: Set(env.app.clock.now() - chrono::Duration::seconds(1)),
+    }
+    .insert(&env.app.state.db)
+    .await
+    .unwrap();
+    set_count(&env, &t, &t.warehouse_id, 25).await;
+    let committed = sandbox_committed(&env, &t).await;
+    assert_eq!(tiktok_stock(&env, &t).await, 25 - committed);
+    assert_eq!(
+        entity::stock_push_lease::Entity::find()
+            .count(&env.app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}

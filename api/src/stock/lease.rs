@@ -1,7 +1,8 @@
 //! One pusher per SKU across every server process: a row in `stock_push_leases` held by one push at
 //! a time. TikTok's stock update names every warehouse of a SKU, so the lease covers the SKU. The
-//! lease runs out on its own when its holder dies; the holder renews it between calls, and it is
-//! long enough to outlive the slowest TikTok call with its retries.
+//! holder renews it every few seconds while it works ([`PushLease::hold_while`]), so a live push never
+//! loses it, even in a slow TikTok call, and the lease of a holder that died runs out within
+//! [`LENGTH`] seconds.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -17,6 +18,10 @@ use crate::error::{ApiError, ApiResult};
 
 /// How long a push waits for another process's push of the same SKU before giving up.
 const WAIT_FOR_OTHER: StdDuration = StdDuration::from_secs(60);
+/// Seconds a lease lasts without renewal.
+pub const LENGTH: i64 = 20;
+/// How often a holder renews its lease.
+const RENEW_EVERY: StdDuration = StdDuration::from_secs(5);
 
 pub struct PushLease {
     shop_id: String,
@@ -26,10 +31,24 @@ pub struct PushLease {
 }
 
 impl PushLease {
-    /// Two TikTok calls run between renewals (an update and its read-back).
-    fn length(state: &AppState) -> Duration {
-        Duration::from_std(state.tiktok.worst_case_call() * 2).unwrap_or(Duration::minutes(10))
-            + Duration::seconds(10)
+    /// Runs `work` while renewing the lease every few seconds.
+    pub async fn hold_while<T>(
+        &self,
+        state: &AppState,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                () = tokio::time::sleep(RENEW_EVERY) => {
+                    if let Err(e) = self.renew(state).await {
+                        // The work checks its hold itself before each update; this only logs.
+                        tracing::warn!(sku = %self.sku_id, error = %e.message, "could not renew a stock push lease");
+                    }
+                }
+            }
+        }
     }
 
     /// Waits until this process holds the SKU's lease.
@@ -38,7 +57,7 @@ impl PushLease {
             shop_id: shop_id.to_owned(),
             sku_id: sku_id.to_owned(),
             holder: format!("{}:{}", state.instance_id, uuid::Uuid::new_v4()),
-            length: Self::length(state),
+            length: Duration::seconds(LENGTH),
         };
         let since = Instant::now();
         loop {

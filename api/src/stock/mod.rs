@@ -305,7 +305,12 @@ pub async fn push(
     let local = sku_lock(shop_id, &sku.id);
     let _held = local.lock().await;
     let lease = lease::PushLease::acquire(state, shop_id, &sku.id).await?;
-    let pushed = push_holding_lease(state, session, &lease, shop_id, sku, warehouse_id).await;
+    let pushed = lease
+        .hold_while(
+            state,
+            push_holding_lease(state, session, &lease, shop_id, sku, warehouse_id),
+        )
+        .await;
     lease.release(state).await;
     pushed
 }
