@@ -323,6 +323,14 @@ async fn a_retry_becomes_due_when_the_sandbox_clock_moves() {
     ));
     rx.wait_for(1).await;
     rx.set_status(200);
+    // The failed attempt is recorded (and its retry scheduled) just after the receiver answered:
+    // move the clock only then, or the retry is scheduled from the moved clock.
+    for _ in 0..200 {
+        if !deliveries(&c).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     // +2 minutes by the sandbox clock, not by waiting.
     sandbox.state().advance_clock(121);
     let hooks = rx.wait_for(2).await;
