@@ -270,6 +270,16 @@ impl Ctx<'_> {
 /// method. Filled by [`op`].
 static KNOWN: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
 
+/// Every API route registered so far, as (method, pattern): what a test walks.
+pub fn registered_routes() -> Vec<(String, String)> {
+    KNOWN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect()
+}
+
 /// Registers an API route: `handler` runs behind the protocol checks for `category` and `scope`.
 /// `path` is an actix pattern with the version in its second segment (`/order/202309/orders/{id}`).
 pub fn op(
@@ -359,8 +369,24 @@ pub fn envelope(code: i64, message: &str, request_id: &str, data: Value) -> Valu
         "code": code,
         "message": message,
         "request_id": request_id,
-        "data": if code == 0 { data } else { Value::Null },
+        "data": if code == 0 { without_nulls(data) } else { Value::Null },
     })
+}
+
+/// TikTok leaves an absent optional field out of its answers instead of sending `null`: every
+/// object member whose value is `null` is dropped, at any depth (the routes build their answers
+/// from `Option`s, which `json!` writes as `null`).
+pub fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
 }
 
 pub fn envelope_response(
@@ -508,8 +534,7 @@ fn authenticate(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    let expected = sign::sign(&app.app_secret, req.path(), query, body, multipart);
-    if !sign::constant_time_eq(&given.to_ascii_lowercase(), &expected) {
+    if !sign::verify(&app.app_secret, req.path(), query, body, multipart, given) {
         return Err(with_app(ApiError::new(
             codes::SIGN_INVALID,
             401,
@@ -726,6 +751,17 @@ mod tests {
         let e = envelope(106001, "bad", "rid", json!({"x": 1}));
         assert_eq!(e["data"], Value::Null);
         let ok = envelope(0, "Success", "rid", json!({"x": 1}));
+        let absent = envelope(
+            0,
+            "Success",
+            "rid",
+            json!({"video": null, "skus": [{"id": "1", "price": null, "list": [null]}], "n": 0}),
+        );
+        assert_eq!(
+            absent["data"],
+            json!({"skus": [{"id": "1", "list": [null]}], "n": 0}),
+            "absent optional members are left out, at any depth"
+        );
         assert_eq!(ok["data"]["x"], 1);
         assert_eq!(ok["request_id"], "rid");
     }

@@ -40,6 +40,65 @@ pub fn string_to_sign(
     s
 }
 
+/// The string a client signs when it treats a repeated key as separate pairs (`ids=1&ids=2` signed
+/// as `ids1ids2`, pairs sorted by key, a repeated key's values in the order received). The fact
+/// sheet joins array values with `,` ([`string_to_sign`]); it says nothing of repeated keys, so the
+/// sandbox accepts this form too when a key repeats (see the README).
+pub fn string_to_sign_pairwise(
+    path: &str,
+    query: &[(String, String)],
+    body: &[u8],
+    multipart: bool,
+) -> Vec<u8> {
+    let mut pairs: Vec<&(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "sign" && k != "access_token")
+        .collect();
+    // A stable sort keeps a repeated key's values in the order received.
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut s = Vec::with_capacity(path.len() + body.len() + 64);
+    s.extend_from_slice(path.as_bytes());
+    for (k, v) in pairs {
+        s.extend_from_slice(k.as_bytes());
+        s.extend_from_slice(v.as_bytes());
+    }
+    if !multipart {
+        s.extend_from_slice(body);
+    }
+    s
+}
+
+/// Whether `given` signs the request, in the fact sheet's form or, when a query key repeats, in
+/// the pairwise form.
+pub fn verify(
+    app_secret: &str,
+    path: &str,
+    query: &[(String, String)],
+    body: &[u8],
+    multipart: bool,
+    given: &str,
+) -> bool {
+    let given = given.to_ascii_lowercase();
+    if constant_time_eq(&given, &sign(app_secret, path, query, body, multipart)) {
+        return true;
+    }
+    let mut keys: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    let repeats = keys.windows(2).any(|w| w[0] == w[1]);
+    repeats && {
+        let inner = string_to_sign_pairwise(path, query, body, multipart);
+        constant_time_eq(&given, &wrap_and_mac(app_secret, &inner))
+    }
+}
+
+fn wrap_and_mac(app_secret: &str, inner: &[u8]) -> String {
+    let mut wrapped = Vec::with_capacity(inner.len() + 2 * app_secret.len());
+    wrapped.extend_from_slice(app_secret.as_bytes());
+    wrapped.extend_from_slice(inner);
+    wrapped.extend_from_slice(app_secret.as_bytes());
+    hmac_hex(app_secret.as_bytes(), &wrapped)
+}
+
 /// The `sign` query parameter: `hex(HMAC-SHA256(secret, secret + string_to_sign + secret))`.
 pub fn sign(
     app_secret: &str,
@@ -48,12 +107,7 @@ pub fn sign(
     body: &[u8],
     multipart: bool,
 ) -> String {
-    let inner = string_to_sign(path, query, body, multipart);
-    let mut wrapped = Vec::with_capacity(inner.len() + 2 * app_secret.len());
-    wrapped.extend_from_slice(app_secret.as_bytes());
-    wrapped.extend_from_slice(&inner);
-    wrapped.extend_from_slice(app_secret.as_bytes());
-    hmac_hex(app_secret.as_bytes(), &wrapped)
+    wrap_and_mac(app_secret, &string_to_sign(path, query, body, multipart))
 }
 
 /// Compares two hex signatures without an early exit.
