@@ -154,6 +154,27 @@ pub struct Application {
     writer_stop: CancellationToken,
 }
 
+/// Raises the open-file limit and answers how many connections each HTTP worker may hold.
+fn open_files() -> usize {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match crate::server_limits::raise_nofile() {
+        Ok((before, after)) => {
+            let per_worker = crate::server_limits::connections_per_worker(after, workers);
+            tracing::info!(
+                before,
+                after,
+                per_worker,
+                "open-file limit; connections per HTTP worker"
+            );
+            per_worker
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read or raise the open-file limit");
+            crate::server_limits::connections_per_worker(1024, workers)
+        }
+    }
+}
+
 impl Application {
     /// Connects to the database, applies migrations and binds `settings.bind`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -164,6 +185,7 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        let connections_per_worker = open_files();
         let db = crate::db::connect(&settings.database_url).await?;
         crate::db::migrate_up(&db).await?;
         let listener = TcpListener::bind(settings.bind).with_context(|| {
@@ -183,11 +205,16 @@ impl Application {
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         crate::shops::service::backfill_fingerprints(&state.db, &state.vault).await?;
         let server_state = state.clone();
+        let client_limits = web::Data::new(Arc::new(crate::server_limits::ClientLimits::default()));
         let server = HttpServer::new(move || {
             App::new()
+                .app_data(client_limits.clone())
+                .wrap(from_fn(crate::server_limits::limit_unauthenticated))
                 .wrap(from_fn(crate::telemetry::observe_request))
                 .configure(configure(server_state.clone()))
         })
+        .max_connections(connections_per_worker)
+        .client_request_timeout(std::time::Duration::from_secs(5))
         .listen(listener)?
         .shutdown_timeout(30)
         .run();

@@ -139,6 +139,10 @@ pub struct Settings {
     pub log_filter: String,
     pub log_file: Option<String>,
     pub retention: Retention,
+    /// A request body that sends nothing for this long is answered 408.
+    pub body_idle_timeout: std::time::Duration,
+    /// A request body that has not all arrived this long after it began is answered 408.
+    pub body_deadline: std::time::Duration,
 }
 
 /// Loads `.env` from the working directory when there is one (it never overrides the environment).
@@ -283,7 +287,30 @@ impl Settings {
             stock_history: period("OCEAN_RETENTION_STOCK_HISTORY", defaults.stock_history)?,
         };
 
+        let wait = |name: &'static str,
+                    default: std::time::Duration|
+         -> Result<std::time::Duration, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match humantime::parse_duration(v) {
+                    Ok(d) if d >= std::time::Duration::from_millis(100) => Ok(d),
+                    _ => Err(ConfigError::new(
+                        name,
+                        format!("`{v}` is not a duration of at least 100ms"),
+                        "Give a duration such as 5s or 500ms",
+                    )),
+                },
+            }
+        };
+        let body_idle_timeout = wait("OCEAN_REQUEST_BODY_IDLE", std::time::Duration::from_secs(5))?;
+        let body_deadline = wait(
+            "OCEAN_REQUEST_BODY_DEADLINE",
+            std::time::Duration::from_secs(30),
+        )?;
+
         Ok(Self {
+            body_idle_timeout,
+            body_deadline,
             retention,
             database_url,
             bind,

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod retention;
 pub mod routes;
+pub mod server_limits;
 pub mod shops;
 pub mod sku_mapping;
 pub mod stock;

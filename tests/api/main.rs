@@ -22,6 +22,7 @@ mod returns;
 mod secrets;
 mod shops;
 mod sku_mapping;
+mod slow_clients;
 mod stock;
 mod stock_books;
 mod sync;

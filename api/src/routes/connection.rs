@@ -89,6 +89,7 @@ pub struct CallbackQuery {
     responses(
         (status = 302, description = "Back to the ERP UI with the outcome in the query",
             headers(("location" = String, description = "e.g. https://erp.example.com/integrations?tiktok_connect=success&shop_id=…&shops=1"))),
+        (status = 429, description = "This address has too many callbacks in flight (`too_many_requests`); the connection is closed", body = ErrorEnvelope),
     )
 )]
 #[get("/api/integrations/tiktok/callback")]

@@ -44,6 +44,15 @@ impl FromRequest for RawJson {
             .and_then(|v| v.to_str().ok())
             .is_none_or(|ct| ct.starts_with("application/json") || ct.contains("+json"));
         let mut payload = payload.take();
+        let (idle, deadline) = req
+            .app_data::<actix_web::web::Data<crate::app::AppState>>()
+            .map_or(
+                (
+                    std::time::Duration::from_secs(5),
+                    std::time::Duration::from_secs(30),
+                ),
+                |s| (s.settings.body_idle_timeout, s.settings.body_deadline),
+            );
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::new(
@@ -56,7 +65,15 @@ impl FromRequest for RawJson {
                 return Err(too_large());
             }
             let mut body = Vec::with_capacity(declared_len.unwrap_or(0).min(MAX_BODY_BYTES));
-            while let Some(chunk) = payload.next().await {
+            // A client that stalls or trickles its body would hold the connection (and a file
+            // descriptor) for ever: silence and slowness both end with a 408.
+            let ends_at = tokio::time::Instant::now() + deadline;
+            loop {
+                let wait = idle.min(ends_at.saturating_duration_since(tokio::time::Instant::now()));
+                let Ok(next) = tokio::time::timeout(wait, payload.next()).await else {
+                    return Err(body_timeout(idle, deadline));
+                };
+                let Some(chunk) = next else { break };
                 let chunk = chunk.map_err(|_| {
                     ApiError::bad_request("invalid_body", "the request body could not be read")
                 })?;
@@ -68,6 +85,18 @@ impl FromRequest for RawJson {
             Ok(RawJson(body))
         })
     }
+}
+
+fn body_timeout(idle: std::time::Duration, deadline: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request body did not arrive in time (at most {} ms of silence, {} ms in all); send it again at once",
+            idle.as_millis(),
+            deadline.as_millis()
+        ),
+    )
 }
 
 fn too_large() -> ApiError {

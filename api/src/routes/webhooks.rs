@@ -35,7 +35,9 @@ use crate::webhooks::{EventType, process, receive};
         (status = 200, description = "Stored (or a repeat of a stored delivery); empty body"),
         (status = 400, description = "Not JSON, or not a TikTok webhook", body = ErrorEnvelope),
         (status = 401, description = "Missing or wrong signature, or a shop_id no configured shop has (the same answer, so the receiver does not reveal which shops exist)", body = ErrorEnvelope),
+        (status = 408, description = "The body did not arrive in time (`request_timeout`: a few seconds of silence, or too long in all)", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
+        (status = 429, description = "This address has too many deliveries in flight (`too_many_requests`); the connection is closed, retry after the `Retry-After` seconds", body = ErrorEnvelope),
         (status = 503, description = "Not stored (too many deliveries waiting, shutting down, or a storage failure); TikTok retries", body = ErrorEnvelope),
     )
 )]

@@ -1,0 +1,197 @@
+//! Slow and stalled clients cannot take the server down: the service runs as its own process with a
+//! 1,024 open-file soft limit (a common default), raises it at start, gives a stalled request body
+//! a deadline (408), and caps what one address may hold on the unauthenticated routes (429), while
+//! `/api/health` and TikTok's signed deliveries keep answering.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use api::auth::{JwtKeys, Role};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::helpers::*;
+use crate::webhooks::{event_body, sign};
+
+const HOOK: &str = "/api/webhooks/tiktok";
+const TIKTOK_SHOP: &str = "7494049642642441621";
+const APP_KEY: &str = "slow_app";
+const APP_SECRET_SLOW: &str = "slow-clients-app-secret-0042";
+
+struct Serve {
+    child: Child,
+    base: String,
+    port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `ocean-tiktok serve` under a 1,024 soft limit on open files.
+async fn serve(db: &TestDb, jwt_secret: &str) -> Serve {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -Sn 1024 && exec \"$0\" serve",
+            env!("CARGO_BIN_EXE_ocean-tiktok"),
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("OCEAN_BIND", format!("127.0.0.1:{port}"))
+        .env("OCEAN_MASTER_KEY", random_key())
+        .env("OCEAN_JWT_SECRET", jwt_secret)
+        .env("OCEAN_LOG", "warn")
+        .env("OCEAN_REQUEST_BODY_IDLE", "2s")
+        .env("TIKTOK_API_BASE", "http://127.0.0.1:9")
+        .env("TIKTOK_AUTH_BASE", "http://127.0.0.1:9")
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client
+            .get(format!("{base}/api/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Serve { child, base, port };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("serve did not start");
+}
+
+/// A connection from another address of the loopback range (another client).
+async fn connect_from(ip: &str, port: u16) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{ip}:0").parse().unwrap()).unwrap();
+    socket
+        .connect(format!("127.0.0.1:{port}").parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_stalled_sockets_leave_health_and_tiktoks_deliveries_answering() {
+    let db = TestDb::new().await;
+    let jwt_secret = format!("{}{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let server = serve(&db, &jwt_secret).await;
+    let admin = JwtKeys::new(&api::config::JwtSettings {
+        secret: secrecy::SecretSlice::from(jwt_secret.clone().into_bytes()),
+        issuer: None,
+        audience: None,
+    })
+    .mint("acme", "admin", Role::Admin, chrono::Duration::hours(1))
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let created = client
+        .post(format!("{}{SHOPS}", server.base))
+        .bearer_auth(&admin)
+        .json(
+            &json!({"name": "Slow", "app_key": APP_KEY, "app_secret": APP_SECRET_SLOW,
+                      "region": "US", "shop_id": TIKTOK_SHOP}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    // One client holds 1,100 connections whose request head never ends (more than the 1,024 the
+    // process started with), and 300 more whose webhook body never comes.
+    let mut stalled_heads = Vec::new();
+    for _ in 0..1_100 {
+        let mut s = connect_from("127.0.0.2", server.port).await;
+        s.write_all(format!("POST {HOOK} HTTP/1.1\r\nHost: x\r\n").as_bytes())
+            .await
+            .unwrap();
+        stalled_heads.push(s);
+    }
+    let mut stalled_bodies = Vec::new();
+    for _ in 0..300 {
+        let mut s = connect_from("127.0.0.2", server.port).await;
+        s.write_all(
+            format!(
+                "POST {HOOK} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{{\"shop_id\""
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        stalled_bodies.push(s);
+    }
+
+    // Meanwhile health answers, and so does TikTok (another address) with a signed delivery.
+    let started = Instant::now();
+    let health = client
+        .get(format!("{}/api/health", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    let body = event_body(
+        TIKTOK_SHOP,
+        1,
+        "7327112393057371910",
+        json!({"order_id": "1"}),
+    );
+    let delivered = client
+        .post(format!("{}{HOOK}", server.base))
+        .header("authorization", sign(APP_KEY, APP_SECRET_SLOW, &body))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200, "TikTok's delivery is stored");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Past what one address may hold in flight, the rest were refused at once and closed; the
+    // bodies that stalled end with a 408 once their silence passes the deadline.
+    let mut refused = 0;
+    let mut timed_out = 0;
+    for mut s in stalled_bodies {
+        let mut answer = vec![0u8; 512];
+        let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut answer))
+            .await
+            .expect("every stalled body is answered")
+            .unwrap_or(0);
+        let head = String::from_utf8_lossy(&answer[..n]).into_owned();
+        if head.starts_with("HTTP/1.1 429") {
+            refused += 1;
+        } else if head.starts_with("HTTP/1.1 408") {
+            timed_out += 1;
+        } else {
+            panic!("unexpected answer to a stalled body: {head:?}");
+        }
+    }
+    assert_eq!(
+        refused,
+        300 - api::server_limits::MAX_IN_FLIGHT_PER_CLIENT,
+        "one address holds at most {} requests",
+        api::server_limits::MAX_IN_FLIGHT_PER_CLIENT
+    );
+    assert_eq!(timed_out, api::server_limits::MAX_IN_FLIGHT_PER_CLIENT);
+    drop(stalled_heads);
+}
