@@ -152,7 +152,12 @@ pub struct Application {
     state: web::Data<AppState>,
     workers: CancellationToken,
     writer_stop: CancellationToken,
+    /// Background tasks that hand work back when they stop (sync workers, webhook processor).
+    handed_back: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How long a stop waits for the background work to hand back what it holds.
+const HAND_BACK: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Raises the open-file limit and answers how many connections each HTTP worker may hold.
 fn open_files() -> usize {
@@ -219,9 +224,14 @@ impl Application {
         .shutdown_timeout(30)
         .run();
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
-        crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
+        // The work a stop must hand back: the sync workers and the webhook processor.
+        let mut handed_back =
+            crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
         crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
-        crate::webhooks::process::spawn_processor(state.clone(), workers.child_token());
+        handed_back.push(crate::webhooks::process::spawn_processor(
+            state.clone(),
+            workers.child_token(),
+        ));
         crate::retention::spawn_pruner(state.clone(), workers.child_token());
         Ok(Self {
             port,
@@ -229,6 +239,7 @@ impl Application {
             state,
             workers,
             writer_stop,
+            handed_back,
         })
     }
 
@@ -240,10 +251,16 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGINT/SIGTERM, then stops taking work and finishes what is in flight.
+    /// Serves until SIGINT/SIGTERM, then stops taking work and finishes what is in flight: the
+    /// server answers its open requests, the sync workers hand their jobs back and the webhook
+    /// processor its unreached events (so a restart resumes them at once), then the writer stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.workers.cancel();
+        let handed_back = futures_util::future::join_all(self.handed_back);
+        if tokio::time::timeout(HAND_BACK, handed_back).await.is_err() {
+            tracing::warn!("background work did not stop in time; its leases will run out");
+        }
         self.writer_stop.cancel();
         result
     }

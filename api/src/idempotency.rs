@@ -331,19 +331,13 @@ where
         Some(claim) => {
             // The hold is renewed while the work runs; the request's clock plus the time since.
             let started = Instant::now();
-            let work = work();
-            tokio::pin!(work);
-            loop {
-                tokio::select! {
-                    out = &mut work => break out,
-                    () = tokio::time::sleep(RENEW_EVERY) => {
-                        let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-                        if let Err(e) = renew(db, claim, at).await {
-                            tracing::warn!(error = %e, "could not renew an Idempotency-Key's lease");
-                        }
-                    }
+            crate::heartbeat::renewing(work(), RENEW_EVERY, || async move {
+                let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                if let Err(e) = renew(db, claim, at).await {
+                    tracing::warn!(error = %e, "could not renew an Idempotency-Key's lease");
                 }
-            }
+            })
+            .await
         }
     };
     if let Some(claim) = claim {

@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod fulfillment;
+pub mod heartbeat;
 pub mod idempotency;
 pub mod inventory;
 pub mod keys;

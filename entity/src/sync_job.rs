@@ -17,7 +17,10 @@ pub struct Model {
     pub state: String,
     /// JSON: {pages, items, total, skipped, resume_from}
     pub progress: String,
+    /// Runs started (a run cut short by its process dying counts too).
     pub attempts: i32,
+    /// Runs whose work failed; the job gives up at `max_attempts` of them.
+    pub failures: i32,
     pub max_attempts: i32,
     pub error: Option<String>,
     /// Not claimable before this (back-off after a failure).

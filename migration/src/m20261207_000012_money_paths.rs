@@ -1,7 +1,8 @@
 //! The money paths: TikTok's committed stock beside its available (`sku_stock.committed`), the drift
 //! the inventory sync finds and corrects, a lease per pushed SKU (TikTok's update names all its warehouses) shared by every server process,
 //! leases on in-flight idempotency keys, a refresh whose answer was lost, a keyed fingerprint of the
-//! app secret in place of its last four characters, and one owner per TikTok shop.
+//! app secret in place of its last four characters, one owner per TikTok shop, and sync jobs that
+//! count the failures of their work apart from their runs (a process dying under a job is no failure).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -32,6 +33,10 @@ impl MigrationTrait for Migration {
             add(
                 Shops::Table.into_iden(),
                 string_null(Shops::AppSecretFingerprint),
+            ),
+            add(
+                SyncJobs::Table.into_iden(),
+                integer(SyncJobs::Failures).default(0).to_owned(),
             ),
         ] {
             manager.alter_table(alter).await?;
@@ -172,6 +177,7 @@ impl MigrationTrait for Migration {
             Table::alter().table(table).drop_column(column).to_owned()
         };
         for alter in [
+            drop(SyncJobs::Table.into_iden(), SyncJobs::Failures.into_iden()),
             add_back_last4(),
             drop(
                 Shops::Table.into_iden(),
@@ -232,6 +238,12 @@ async fn refuse_duplicate_owners(manager: &SchemaManager<'_>) -> Result<(), DbEr
         }
     }
     Ok(())
+}
+
+#[derive(DeriveIden)]
+enum SyncJobs {
+    Table,
+    Failures,
 }
 
 #[derive(DeriveIden)]

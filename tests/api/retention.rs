@@ -90,6 +90,7 @@ async fn job(
         state: Set(state.into()),
         progress: Set("{}".into()),
         attempts: Set(1),
+        failures: Set(0),
         max_attempts: Set(5),
         error: Set(None),
         run_after: Set(at),

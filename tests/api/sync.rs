@@ -445,6 +445,14 @@ async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
     let done = job(&env, &job_id).await;
     assert_eq!(done["state"], "succeeded", "{done}");
     assert_eq!(done["attempts"], 2);
+    assert_eq!(
+        done["failures"], 0,
+        "a worker dying is not a failure of the work"
+    );
+    assert!(
+        done["progress"]["items"].as_u64() <= done["progress"]["total"].as_u64(),
+        "done and total of the same run: {done}"
+    );
     assert_orders_match(&env).await;
     assert_eq!(count().await, 400);
     let lines = tiktok_order_line::Entity::find()
@@ -595,6 +603,63 @@ async fn a_disabled_area_is_refused_skipped_by_the_scheduler_and_cancelled_in_th
         .collect();
     resources.sort();
     assert_eq!(resources, ["inventory", "products", "warehouses"]);
+}
+
+#[tokio::test]
+async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoint() {
+    let env = connected_with(|c| c.orders = 1000).await;
+    drive_by_hand(&env);
+    let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    let state = env.app.state.clone();
+    let db = &env.app.state.db;
+    let count = || async {
+        tiktok_order::Entity::find()
+            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+            .count(db)
+            .await
+            .unwrap()
+    };
+    let searches = || env.count_requests("/order/202309/orders/search");
+    // More lives than the job has attempts: each dies after saving a little more.
+    for life in 0..(jobs::MAX_ATTEMPTS + 2) {
+        let claimed = jobs::claim_as(&state, &format!("worker-{life}"))
+            .await
+            .unwrap()
+            .expect("the dead worker's job is claimable once its lease ran out");
+        assert_eq!(claimed.id, job_id);
+        let before = count().await;
+        let worker = {
+            let state = state.clone();
+            tokio::spawn(async move { jobs::process(&state, claimed).await })
+        };
+        for _ in 0..5000 {
+            if count().await > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        worker.abort();
+        let _ = worker.await;
+        advance_both(&env, chrono::Duration::seconds(jobs::LEASE_SECS + 1)).await;
+    }
+    let died = job(&env, &job_id).await;
+    assert_eq!(died["state"], "running", "{died}");
+    assert_eq!(died["failures"], 0, "{died}");
+    let searched_while_dying = searches();
+    assert!(jobs::run_once(&state).await);
+    let done = job(&env, &job_id).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(done["failures"], 0);
+    assert_eq!(count().await, 1000);
+    assert_orders_match(&env).await;
+    // The last life started from the checkpoint: it read what was left, not all 20 pages again.
+    let last_life = searches() - searched_while_dying;
+    assert!(last_life < 20, "the last life read {last_life} pages");
+    assert!(
+        done["progress"]["items"].as_u64() <= done["progress"]["total"].as_u64(),
+        "{done}"
+    );
 }
 
 #[tokio::test]

@@ -482,3 +482,107 @@ async fn an_event_whose_claim_ran_out_is_taken_over_by_another_processor() {
     assert_eq!(taken.state, "processed");
     assert_ne!(taken.claim_token.as_deref(), Some("dead"));
 }
+
+/// Ten order events for the connected shop, stored and waiting.
+async fn ten_waiting_events(env: &SandboxEnv) -> Vec<String> {
+    let shop = env.tiktok_shop_id().await;
+    let order = env.sandbox.state().with_world(|w| {
+        let shop: u64 = shop.parse().unwrap();
+        w.orders
+            .values()
+            .find(|o| o.shop_id == shop)
+            .unwrap()
+            .id
+            .to_string()
+    });
+    for n in 0..10 {
+        let body = event_body(
+            &shop,
+            1,
+            &format!("90000{n}"),
+            json!({"order_id": order, "order_status": "AWAITING_SHIPMENT", "update_time": 1_700_000_000 + n}),
+        );
+        let sig = sign(APP_KEY, APP_SECRET_TT, &body);
+        assert_eq!(deliver(env, &body, Some(sig)).await.0, 200);
+    }
+    let events = entity::webhook_event::Entity::find()
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 10);
+    events.into_iter().map(|e| e.id).collect()
+}
+
+#[tokio::test]
+async fn a_stopping_processor_hands_its_claimed_events_back_at_once() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    // The app's own processor stays out of the way: this test drives the queue.
+    env.app.workers.cancel();
+    ten_waiting_events(&env).await;
+    // Asked to stop as it claims its batch: it processes nothing and hands every claim back.
+    let stop = tokio_util::sync::CancellationToken::new();
+    stop.cancel();
+    let n = process::process_due_until(&env.app.state, 100, &stop)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let events = entity::webhook_event::Entity::find()
+        .all(&env.app.state.db)
+        .await
+        .unwrap();
+    let now = api::clock::Clock::now(&env.app.clock);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.state == "received" && e.claim_token.is_none() && e.next_attempt_at <= now),
+        "handed back, due now: {events:?}"
+    );
+    // The next processor (a restart) takes them at once.
+    assert_eq!(process::process_due(&env.app.state, 100).await.unwrap(), 10);
+}
+
+#[tokio::test]
+async fn the_events_of_a_processor_that_died_are_taken_over_within_its_short_claim() {
+    let env = sandbox_env_manual_clock(|_| {}, |_| {}).await;
+    env.connect().await;
+    env.app.workers.cancel();
+    ten_waiting_events(&env).await;
+    // Every TikTok answer is slow: the processor is inside its batch when it dies.
+    env.control(
+        "/_sandbox/faults",
+        json!({"slow_ms": 2000, "slow_rate": 1.0}),
+    )
+    .await;
+    let dying = {
+        let state = env.app.state.clone();
+        tokio::spawn(async move { process::process_due(&state, 100).await })
+    };
+    for _ in 0..1000 {
+        let claimed = entity::webhook_event::Entity::find()
+            .all(&env.app.state.db)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.claim_token.is_some());
+        if claimed {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    dying.abort();
+    let _ = dying.await;
+    env.control("/_sandbox/faults", json!({"slow_ms": 0, "slow_rate": 0.0}))
+        .await;
+    assert_eq!(
+        process::process_due(&env.app.state, 100).await.unwrap(),
+        0,
+        "nobody takes events while their claim holds"
+    );
+    crate::sync::advance_both(&env, chrono::Duration::seconds(31)).await;
+    assert_eq!(
+        process::process_due(&env.app.state, 100).await.unwrap(),
+        10,
+        "taken over once the 30 s claim ran out"
+    );
+}

@@ -51,6 +51,7 @@ pub struct ProgressOut {
     "state": "running",
     "progress": {"pages": 3, "items": 150, "total": 420, "skipped": 0, "changed": 12},
     "attempts": 1,
+    "failures": 0,
     "max_attempts": 5,
     "error": null,
     "run_after": "2026-11-24T21:00:00Z",
@@ -66,7 +67,10 @@ pub struct JobOut {
     pub mode: String,
     pub state: String,
     pub progress: ProgressOut,
+    /// Runs started, including one cut short when its server process died or stopped.
     pub attempts: i32,
+    /// Runs whose work failed; the job stays `failed` once these reach `max_attempts`.
+    pub failures: i32,
     pub max_attempts: i32,
     /// The last failure's cause (kept while a retry is queued).
     pub error: Option<String>,
@@ -95,6 +99,7 @@ impl From<sync_job::Model> for JobOut {
             mode: j.mode,
             state: j.state,
             attempts: j.attempts,
+            failures: j.failures,
             max_attempts: j.max_attempts,
             error: j.error,
             run_after: j.run_after,
@@ -115,7 +120,7 @@ impl From<sync_job::Model> for JobOut {
         "shop_id": "0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a21",
         "resource": "orders", "mode": "incremental", "state": "queued",
         "progress": {"pages": 0, "items": 0, "total": null, "skipped": 0, "changed": 0},
-        "attempts": 0, "max_attempts": 5, "error": null,
+        "attempts": 0, "failures": 0, "max_attempts": 5, "error": null,
         "run_after": "2026-11-24T21:00:00Z", "created_at": "2026-11-24T21:00:00Z",
         "started_at": null, "finished_at": null, "updated_at": "2026-11-24T21:00:00Z"
     }]

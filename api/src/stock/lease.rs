@@ -37,18 +37,13 @@ impl PushLease {
         state: &AppState,
         work: impl std::future::Future<Output = T>,
     ) -> T {
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                out = &mut work => return out,
-                () = tokio::time::sleep(RENEW_EVERY) => {
-                    if let Err(e) = self.renew(state).await {
-                        // The work checks its hold itself before each update; this only logs.
-                        tracing::warn!(sku = %self.sku_id, error = %e.message, "could not renew a stock push lease");
-                    }
-                }
+        crate::heartbeat::renewing(work, RENEW_EVERY, || async {
+            if let Err(e) = self.renew(state).await {
+                // The work checks its hold itself before each update; this only logs.
+                tracing::warn!(sku = %self.sku_id, error = %e.message, "could not renew a stock push lease");
             }
-        }
+        })
+        .await
     }
 
     /// Waits until this process holds the SKU's lease.

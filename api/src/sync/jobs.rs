@@ -32,8 +32,10 @@ pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const CANCELLED: &str = "cancelled";
 
-/// How long a claim holds without a heartbeat; every saved page extends it.
-pub const LEASE_SECS: i64 = 120;
+/// How long a claim holds without renewal: the worker renews it every [`RENEW_EVERY`] while the job
+/// runs (and every saved page extends it), so a dead worker's job is taken over within this.
+pub const LEASE_SECS: i64 = 30;
+const RENEW_EVERY: StdDuration = StdDuration::from_secs(10);
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// First back-off after a failure; doubled with each attempt.
@@ -188,6 +190,7 @@ pub async fn enqueue(
         state: Set(QUEUED.to_owned()),
         progress: Set(Progress::default().to_column()),
         attempts: Set(0),
+        failures: Set(0),
         max_attempts: Set(MAX_ATTEMPTS),
         error: Set(None),
         run_after: Set(now),
@@ -318,16 +321,21 @@ pub async fn claim_job(
     }
 }
 
-/// Finishes a job we own; a job we no longer own is left alone.
+/// Finishes a job we own; a job we no longer own is left alone. `failed`: the run's work failed.
 async fn finish(
     state: &AppState,
     job: &sync_job::Model,
     new_state: &str,
     error: Option<String>,
     run_after: Option<DateTime<Utc>>,
+    failed: bool,
 ) -> Result<(), DbErr> {
     let now = state.clock.now();
     let mut update = sync_job::Entity::update_many()
+        .col_expr(
+            sync_job::Column::Failures,
+            Expr::value(job.failures + i32::from(failed)),
+        )
         .col_expr(sync_job::Column::State, Expr::value(new_state))
         .col_expr(sync_job::Column::Error, Expr::value(error))
         .col_expr(
@@ -397,19 +405,17 @@ async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError
 /// Runs a claimed job to its end and records the outcome.
 #[tracing::instrument(skip_all, fields(job = %job.id, shop = %job.shop_id, resource = %job.resource, attempt = job.attempts))]
 pub async fn process(state: &AppState, job: sync_job::Model) {
-    let outcome = if job.attempts > job.max_attempts {
-        // Claimed again after its worker died too many times.
-        Err(JobError::Fatal(format!(
-            "gave up after {} attempts",
-            job.max_attempts
-        )))
-    } else {
-        execute(state, &job).await
-    };
+    // A dead worker's job is taken over when its lease runs out: the lease is renewed while this
+    // worker lives. Only failures of the work count toward giving up, so a crash loop resumes the
+    // job from its checkpoint each time instead of failing it.
+    let outcome = crate::heartbeat::renewing(execute(state, &job), RENEW_EVERY, || {
+        renew_lease(state, &job)
+    })
+    .await;
     let recorded = match outcome {
         Ok(()) => {
             tracing::info!("sync job succeeded");
-            finish(state, &job, SUCCEEDED, None, None).await
+            finish(state, &job, SUCCEEDED, None, None, false).await
         }
         Err(JobError::LeaseLost) => {
             tracing::warn!("sync job lease lost; another worker has it");
@@ -417,25 +423,43 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
         }
         Err(JobError::Cancelled(why)) => {
             tracing::info!(reason = %why, "sync job cancelled");
-            finish(state, &job, CANCELLED, Some(why), None).await
+            finish(state, &job, CANCELLED, Some(why), None, false).await
         }
         Err(JobError::Fatal(why)) => {
             tracing::warn!(error = %why, "sync job failed");
-            finish(state, &job, FAILED, Some(why), None).await
+            finish(state, &job, FAILED, Some(why), None, true).await
         }
-        Err(JobError::Retry(why)) if job.attempts >= job.max_attempts => {
+        Err(JobError::Retry(why)) if job.failures + 1 >= job.max_attempts => {
             tracing::warn!(error = %why, "sync job failed; no attempts left");
-            finish(state, &job, FAILED, Some(why), None).await
+            finish(state, &job, FAILED, Some(why), None, true).await
         }
         Err(JobError::Retry(why)) => {
-            let at = state.clock.now() + backoff(job.attempts);
+            let at = state.clock.now() + backoff(job.failures + 1);
             tracing::warn!(error = %why, retry_at = %at, "sync job failed; will retry");
-            finish(state, &job, QUEUED, Some(why), Some(at)).await
+            finish(state, &job, QUEUED, Some(why), Some(at), true).await
         }
     };
     if let Err(e) = recorded {
         // The lease runs out and another worker takes the job again.
         tracing::error!(error = %e, "recording a sync job's outcome failed");
+    }
+}
+
+/// Extends the lease of a job this worker runs.
+async fn renew_lease(state: &AppState, job: &sync_job::Model) {
+    let now = state.clock.now();
+    let renewed = sync_job::Entity::update_many()
+        .col_expr(
+            sync_job::Column::LeaseUntil,
+            Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
+        )
+        .filter(sync_job::Column::Id.eq(&job.id))
+        .filter(sync_job::Column::State.eq(RUNNING))
+        .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .exec(&state.db)
+        .await;
+    if let Err(e) = renewed {
+        tracing::warn!(job = %job.id, error = %e, "could not renew a sync job's lease");
     }
 }
 
@@ -478,12 +502,17 @@ pub async fn run_once(state: &AppState) -> bool {
     }
 }
 
-/// The sync workers: each polls for a job, runs it, and on shutdown hands back what it holds.
-pub fn spawn_workers(state: actix_web::web::Data<AppState>, stop: CancellationToken) {
+/// The sync workers: each polls for a job, runs it, and on shutdown hands back what it holds. The
+/// handles end once the workers have handed back their jobs.
+pub fn spawn_workers(
+    state: actix_web::web::Data<AppState>,
+    stop: CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = Vec::with_capacity(WORKERS);
     for _ in 0..WORKERS {
         let state = state.clone();
         let stop = stop.clone();
-        tokio::spawn(async move {
+        handles.push(tokio::spawn(async move {
             while !stop.is_cancelled() {
                 let claimed = match claim_as(&state, &state.instance_id).await {
                     Ok(job) => job,
@@ -511,8 +540,9 @@ pub fn spawn_workers(state: actix_web::web::Data<AppState>, stop: CancellationTo
                     }
                 }
             }
-        });
+        }));
     }
+    handles
 }
 
 // The API's side: tenant-scoped through the shop the handler loaded with `find_for_tenant`.
@@ -624,6 +654,7 @@ pub async fn retry(
     let res = sync_job::Entity::update_many()
         .col_expr(sync_job::Column::State, Expr::value(QUEUED))
         .col_expr(sync_job::Column::Attempts, Expr::value(0))
+        .col_expr(sync_job::Column::Failures, Expr::value(0))
         .col_expr(sync_job::Column::RunAfter, Expr::value(now))
         .col_expr(
             sync_job::Column::FinishedAt,

@@ -28,8 +28,10 @@ pub const STATE_UNHANDLED: &str = "unhandled";
 pub const MAX_ATTEMPTS: i32 = 8;
 /// The processor's pause between batches while deliveries are arriving.
 const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
-/// How long a claimed event stays with its processor before another may take it over.
-const CLAIM: i64 = 120;
+/// How long a claimed event stays with its processor without renewal before another may take it
+/// over; the processor renews its claim every [`RENEW_CLAIM_EVERY`] while it works on the batch.
+const CLAIM: i64 = 30;
+const RENEW_CLAIM_EVERY: StdDuration = StdDuration::from_secs(10);
 
 /// What became of one event.
 enum Outcome {
@@ -51,6 +53,17 @@ fn backoff(attempts: i32) -> Duration {
 /// current state, saved through upserts that never go back in time), so an event processed twice
 /// after a lost claim does no harm.
 pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
+    process_due_until(state, limit, &tokio_util::sync::CancellationToken::new()).await
+}
+
+/// [`process_due`] that stops between events once `stop` is cancelled (a graceful shutdown): what
+/// it finished is recorded, and the events it claimed but did not reach are handed back at once,
+/// so the next process takes them without waiting for the claim to run out.
+pub async fn process_due_until(
+    state: &AppState,
+    limit: u64,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<usize, DbErr> {
     let now = state.clock.now();
     let token = uuid::Uuid::new_v4().to_string();
     let backend = state.db.get_database_backend();
@@ -104,43 +117,71 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
     let mut finished: BTreeMap<(&'static str, Option<String>), Vec<String>> = BTreeMap::new();
     let mut shops = HashMap::new();
     let mut done = 0;
-    for event in claimed {
-        done += 1;
-        match dispatch(state, &mut shops, &event).await {
-            Ok(Outcome::Processed) => finished
-                .entry((STATE_PROCESSED, None))
-                .or_default()
-                .push(event.id),
-            Ok(Outcome::Skipped(why)) => finished
-                .entry((STATE_SKIPPED, Some(why)))
-                .or_default()
-                .push(event.id),
-            Err(error) => {
-                let update = webhook_event::Entity::update_many()
-                    .filter(webhook_event::Column::Id.eq(event.id.clone()))
-                    .filter(webhook_event::Column::ClaimToken.eq(&token))
-                    .col_expr(
-                        webhook_event::Column::Attempts,
-                        Expr::value(event.attempts + 1),
-                    )
-                    .col_expr(
-                        webhook_event::Column::LastError,
-                        Expr::value(Some(error.clone())),
-                    );
-                let update = if event.attempts + 1 >= MAX_ATTEMPTS {
-                    tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
-                    update.col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
-                } else {
-                    tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
-                    update.col_expr(
-                        webhook_event::Column::NextAttemptAt,
-                        Expr::value(state.clock.now() + backoff(event.attempts)),
-                    )
-                };
-                update.exec(&state.db).await?;
+    let work = async {
+        for event in claimed {
+            if stop.is_cancelled() {
+                break;
+            }
+            done += 1;
+            match dispatch(state, &mut shops, &event).await {
+                Ok(Outcome::Processed) => finished
+                    .entry((STATE_PROCESSED, None))
+                    .or_default()
+                    .push(event.id),
+                Ok(Outcome::Skipped(why)) => finished
+                    .entry((STATE_SKIPPED, Some(why)))
+                    .or_default()
+                    .push(event.id),
+                Err(error) => {
+                    let update = webhook_event::Entity::update_many()
+                        .filter(webhook_event::Column::Id.eq(event.id.clone()))
+                        .filter(webhook_event::Column::ClaimToken.eq(&token))
+                        // Out of this claim: its renewals leave the retry's time alone.
+                        .col_expr(
+                            webhook_event::Column::ClaimToken,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .col_expr(
+                            webhook_event::Column::Attempts,
+                            Expr::value(event.attempts + 1),
+                        )
+                        .col_expr(
+                            webhook_event::Column::LastError,
+                            Expr::value(Some(error.clone())),
+                        );
+                    let update = if event.attempts + 1 >= MAX_ATTEMPTS {
+                        tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
+                        update.col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
+                    } else {
+                        tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
+                        update.col_expr(
+                            webhook_event::Column::NextAttemptAt,
+                            Expr::value(state.clock.now() + backoff(event.attempts)),
+                        )
+                    };
+                    update.exec(&state.db).await?;
+                }
             }
         }
-    }
+        Ok::<(), DbErr>(())
+    };
+    // The claim is renewed while the batch is worked, so it can be short: a dead processor's
+    // events are taken over within CLAIM seconds.
+    crate::heartbeat::renewing(work, RENEW_CLAIM_EVERY, || async {
+        let renewed = webhook_event::Entity::update_many()
+            .col_expr(
+                webhook_event::Column::NextAttemptAt,
+                Expr::value(state.clock.now() + Duration::seconds(CLAIM)),
+            )
+            .filter(webhook_event::Column::ClaimToken.eq(&token))
+            .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = renewed {
+            tracing::warn!(error = %e, "could not renew a webhook batch's claim");
+        }
+    })
+    .await?;
     let finished_at = state.clock.now();
     for ((end_state, why), ids) in finished {
         for chunk in ids.chunks(500) {
@@ -160,6 +201,22 @@ pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
                 .exec(&state.db)
                 .await?;
         }
+    }
+    if stop.is_cancelled() {
+        // The events not reached go back to the queue now, not when the claim runs out.
+        webhook_event::Entity::update_many()
+            .col_expr(
+                webhook_event::Column::NextAttemptAt,
+                Expr::value(state.clock.now()),
+            )
+            .col_expr(
+                webhook_event::Column::ClaimToken,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(webhook_event::Column::ClaimToken.eq(&token))
+            .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
+            .exec(&state.db)
+            .await?;
     }
     Ok(done)
 }
@@ -381,7 +438,7 @@ async fn refetch_product(
 pub fn spawn_processor(
     state: actix_web::web::Data<AppState>,
     stop: tokio_util::sync::CancellationToken,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(StdDuration::from_secs(1));
         loop {
@@ -390,7 +447,7 @@ pub fn spawn_processor(
                     // Drains what is due, but stops between batches when asked to: under a steady
                     // flow of deliveries the due events never run out.
                     while !stop.is_cancelled() {
-                        let Ok(n) = process_due(&state, 100).await else { break };
+                        let Ok(n) = process_due_until(&state, 100, &stop).await else { break };
                         if n == 0 { break; }
                         // Deliveries first: TikTok gives each 3 s. While the receiver is storing,
                         // the processor leaves the database (SQLite's one write lock) and the
@@ -403,7 +460,7 @@ pub fn spawn_processor(
                 _ = stop.cancelled() => break,
             }
         }
-    });
+    })
 }
 
 /// Puts an event back in the queue (after a fix, or for a dead or unhandled one).

@@ -290,6 +290,9 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
         Some(t) => json!({"update_time_ge": t}),
         None => json!({}),
     };
+    // A run that resumes an interrupted one counts on from it: done and total both include what
+    // the earlier runs did (TikTok's total_count is what is left from where this run starts).
+    let done_before = ctx.progress.items;
     let mut page_token: Option<String> = None;
     loop {
         let mut page = ctx
@@ -312,8 +315,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
             ctx.progress.resume_from = high;
         }
         ctx.progress.pages += 1;
-        if page.total_count.is_some() {
-            ctx.progress.total = page.total_count;
+        if let Some(left) = page.total_count {
+            ctx.progress.total = Some(done_before + left);
         }
         ctx.checkpoint().await?;
         match page.next_page_token.filter(|t| !t.is_empty()) {
