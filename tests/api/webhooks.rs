@@ -586,3 +586,50 @@ async fn the_events_of_a_processor_that_died_are_taken_over_within_its_short_cla
         "taken over once the 30 s claim ran out"
     );
 }
+
+#[tokio::test]
+async fn each_event_shows_processed_as_soon_as_it_is_done_not_when_its_batch_ends() {
+    let env = sandbox_env().await;
+    env.connect().await;
+    env.app.workers.cancel();
+    ten_waiting_events(&env).await;
+    // Every TikTok answer takes a while, so the batch is still being worked when the first
+    // events are done.
+    env.control(
+        "/_sandbox/faults",
+        json!({"slow_ms": 400, "slow_rate": 1.0}),
+    )
+    .await;
+    let batch = {
+        let state = env.app.state.clone();
+        tokio::spawn(async move { process::process_due(&state, 100).await })
+    };
+    let states = || async {
+        entity::webhook_event::Entity::find()
+            .all(&env.app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.state)
+            .collect::<Vec<_>>()
+    };
+    let mut seen_part_done = false;
+    for _ in 0..4000 {
+        let now = states().await;
+        let processed = now.iter().filter(|s| *s == "processed").count();
+        if processed > 0 && processed < 10 {
+            seen_part_done = true;
+            break;
+        }
+        if processed == 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(batch.await.unwrap().unwrap(), 10);
+    assert!(
+        seen_part_done,
+        "some events showed processed while others of their batch were still worked"
+    );
+    assert!(states().await.iter().all(|s| s == "processed"));
+}

@@ -3,7 +3,9 @@
 //! and dead-lettered with their error after the last attempt. Events of a disabled area are kept and
 //! marked `skipped`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use futures_util::StreamExt;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -32,6 +34,8 @@ const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
 /// over; the processor renews its claim every [`RENEW_CLAIM_EVERY`] while it works on the batch.
 const CLAIM: i64 = 30;
 const RENEW_CLAIM_EVERY: StdDuration = StdDuration::from_secs(10);
+/// Events of a batch worked at once.
+const CONCURRENT_EVENTS: usize = 8;
 
 /// What became of one event.
 enum Outcome {
@@ -113,61 +117,32 @@ pub async fn process_due_until(
     claimed.sort_by(|a, b| {
         (a.received_at, a.event_time, &a.id).cmp(&(b.received_at, b.event_time, &b.id))
     });
-    // Events that end the same way are finished together, in one statement per outcome.
-    let mut finished: BTreeMap<(&'static str, Option<String>), Vec<String>> = BTreeMap::new();
-    let mut shops = HashMap::new();
-    let mut done = 0;
+    // Several events are worked at once (the shop's rate limiter paces their TikTok calls), so
+    // one slow call or back-off does not hold the others; each event's state is written as soon
+    // as it is done. They start in arrival order; two events of one order both refetch TikTok's
+    // current state, saved newest-wins, so the order they finish in does not matter.
+    let shops = std::sync::Mutex::new(ShopCache::new());
     let work = async {
-        for event in claimed {
-            if stop.is_cancelled() {
-                break;
-            }
-            done += 1;
-            match dispatch(state, &mut shops, &event).await {
-                Ok(Outcome::Processed) => finished
-                    .entry((STATE_PROCESSED, None))
-                    .or_default()
-                    .push(event.id),
-                Ok(Outcome::Skipped(why)) => finished
-                    .entry((STATE_SKIPPED, Some(why)))
-                    .or_default()
-                    .push(event.id),
-                Err(error) => {
-                    let update = webhook_event::Entity::update_many()
-                        .filter(webhook_event::Column::Id.eq(event.id.clone()))
-                        .filter(webhook_event::Column::ClaimToken.eq(&token))
-                        // Out of this claim: its renewals leave the retry's time alone.
-                        .col_expr(
-                            webhook_event::Column::ClaimToken,
-                            Expr::value(Option::<String>::None),
-                        )
-                        .col_expr(
-                            webhook_event::Column::Attempts,
-                            Expr::value(event.attempts + 1),
-                        )
-                        .col_expr(
-                            webhook_event::Column::LastError,
-                            Expr::value(Some(error.clone())),
-                        );
-                    let update = if event.attempts + 1 >= MAX_ATTEMPTS {
-                        tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
-                        update.col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
-                    } else {
-                        tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
-                        update.col_expr(
-                            webhook_event::Column::NextAttemptAt,
-                            Expr::value(state.clock.now() + backoff(event.attempts)),
-                        )
-                    };
-                    update.exec(&state.db).await?;
+        let finished: Vec<Result<usize, DbErr>> = futures_util::stream::iter(claimed)
+            .map(|event| {
+                let (shops, token) = (&shops, &token);
+                async move {
+                    if stop.is_cancelled() {
+                        return Ok(0);
+                    }
+                    let outcome = dispatch(state, shops, &event).await;
+                    finish_event(state, token, &event, outcome).await?;
+                    Ok(1)
                 }
-            }
-        }
-        Ok::<(), DbErr>(())
+            })
+            .buffer_unordered(CONCURRENT_EVENTS)
+            .collect()
+            .await;
+        finished.into_iter().sum::<Result<usize, DbErr>>()
     };
     // The claim is renewed while the batch is worked, so it can be short: a dead processor's
     // events are taken over within CLAIM seconds.
-    crate::heartbeat::renewing(work, RENEW_CLAIM_EVERY, || async {
+    let done = crate::heartbeat::renewing(work, RENEW_CLAIM_EVERY, || async {
         let renewed = webhook_event::Entity::update_many()
             .col_expr(
                 webhook_event::Column::NextAttemptAt,
@@ -182,26 +157,6 @@ pub async fn process_due_until(
         }
     })
     .await?;
-    let finished_at = state.clock.now();
-    for ((end_state, why), ids) in finished {
-        for chunk in ids.chunks(500) {
-            webhook_event::Entity::update_many()
-                .col_expr(webhook_event::Column::State, Expr::value(end_state))
-                .col_expr(webhook_event::Column::LastError, Expr::value(why.clone()))
-                .col_expr(
-                    webhook_event::Column::ProcessedAt,
-                    Expr::value(Some(finished_at)),
-                )
-                .col_expr(
-                    webhook_event::Column::Attempts,
-                    Expr::col(webhook_event::Column::Attempts).add(1),
-                )
-                .filter(webhook_event::Column::Id.is_in(chunk.to_vec()))
-                .filter(webhook_event::Column::ClaimToken.eq(&token))
-                .exec(&state.db)
-                .await?;
-        }
-    }
     if stop.is_cancelled() {
         // The events not reached go back to the queue now, not when the claim runs out.
         webhook_event::Entity::update_many()
@@ -221,12 +176,72 @@ pub async fn process_due_until(
     Ok(done)
 }
 
+/// Records what became of one event, if this claim still holds it: processed or skipped, or a
+/// failure (retried after a back-off, out of this claim, or dead-lettered after the last attempt).
+async fn finish_event(
+    state: &AppState,
+    token: &str,
+    event: &webhook_event::Model,
+    outcome: Result<Outcome, String>,
+) -> Result<(), DbErr> {
+    let update = webhook_event::Entity::update_many()
+        .filter(webhook_event::Column::Id.eq(event.id.clone()))
+        .filter(webhook_event::Column::ClaimToken.eq(token))
+        .col_expr(
+            webhook_event::Column::Attempts,
+            Expr::value(event.attempts + 1),
+        );
+    let update = match outcome {
+        Ok(done) => {
+            let (end_state, why) = match done {
+                Outcome::Processed => (STATE_PROCESSED, None),
+                Outcome::Skipped(why) => (STATE_SKIPPED, Some(why)),
+            };
+            update
+                .col_expr(webhook_event::Column::State, Expr::value(end_state))
+                .col_expr(webhook_event::Column::LastError, Expr::value(why))
+                .col_expr(
+                    webhook_event::Column::ProcessedAt,
+                    Expr::value(Some(state.clock.now())),
+                )
+        }
+        Err(error) => {
+            // Out of this claim: its renewals leave the retry's time alone.
+            let update = update
+                .col_expr(
+                    webhook_event::Column::ClaimToken,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    webhook_event::Column::LastError,
+                    Expr::value(Some(error.clone())),
+                );
+            if event.attempts + 1 >= MAX_ATTEMPTS {
+                tracing::error!(event = %event.id, %error, "webhook event dead-lettered");
+                update.col_expr(webhook_event::Column::State, Expr::value(STATE_DEAD))
+            } else {
+                tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
+                update.col_expr(
+                    webhook_event::Column::NextAttemptAt,
+                    Expr::value(state.clock.now() + backoff(event.attempts)),
+                )
+            }
+        }
+    };
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
 /// The shops of a batch's events, read once per batch.
 type ShopCache = HashMap<String, Option<shop::Model>>;
 
+fn lock(shops: &std::sync::Mutex<ShopCache>) -> std::sync::MutexGuard<'_, ShopCache> {
+    shops.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 async fn dispatch(
     state: &AppState,
-    shops: &mut ShopCache,
+    shops: &std::sync::Mutex<ShopCache>,
     event: &webhook_event::Model,
 ) -> Result<Outcome, String> {
     let Some(kind) = EventType::from_code(i64::from(event.event_type)) else {
@@ -235,20 +250,21 @@ async fn dispatch(
             event.event_type
         )));
     };
-    let shop = match shops.get(&event.shop_id) {
-        Some(known) => known.clone(),
+    let cached = lock(shops).get(&event.shop_id).cloned();
+    let shop = match cached {
+        Some(known) => known,
         None => {
             let found = shop::Entity::find_by_id(event.shop_id.clone())
                 .one(&state.db)
                 .await
                 .map_err(|e| e.to_string())?;
-            shops.insert(event.shop_id.clone(), found.clone());
+            lock(shops).insert(event.shop_id.clone(), found.clone());
             found
         }
     };
     if kind == EventType::SellerDeauthorization {
         // It changes the shop: the batch's later events read it again.
-        shops.remove(&event.shop_id);
+        lock(shops).remove(&event.shop_id);
     }
     let Some(shop) = shop.filter(|s| s.deleted_at.is_none()) else {
         return Ok(Outcome::Skipped("the shop was deleted".into()));
