@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
+    /// Each route's methods, for the 405s of requests no route takes.
+    pub route_methods: crate::routes::unmatched::RouteMethods,
     /// The outbound TikTok client (one HTTP pool, limiter and budget for the process).
     pub tiktok: TikTokClient,
     /// This process's id, as the owner of leases in the database.
@@ -69,7 +71,9 @@ impl AppState {
         clock: Arc<dyn Clock>,
         webhook_writer: EventWriter,
     ) -> anyhow::Result<Self> {
-        let openapi_json = crate::openapi::build()
+        let openapi = crate::openapi::build();
+        let route_methods = crate::routes::unmatched::route_methods(&openapi);
+        let openapi_json = openapi
             .to_pretty_json()
             .context("rendering the OpenAPI document")?;
         let tuning = &settings.tiktok_tuning;
@@ -104,6 +108,7 @@ impl AppState {
             clock,
             metrics: crate::telemetry::metrics_handle(),
             openapi_json,
+            route_methods,
         })
     }
 }
@@ -126,23 +131,11 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
                 SwaggerUi::new("/api/docs/{_:.*}")
                     .config(SwaggerConfig::new(["/api/openapi.json"])),
             )
-            .default_service(web::to(unknown_route));
+            .default_service(web::to(crate::routes::unmatched::unmatched));
         // Routes last: the docs page and every API route; utoipa-actix-web keeps them documented.
         let mut routes = utoipa_actix_web::service_config::ServiceConfig::new(cfg);
         crate::routes::configure(&mut routes);
     }
-}
-
-async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "route_not_found",
-        format!(
-            "no route for {} {}; the API is described at /api/docs",
-            req.method(),
-            req.path()
-        ),
-    ))
 }
 
 /// A bound, not yet running server (port 0 in tests).

@@ -21,6 +21,52 @@ async fn unknown_routes_answer_the_envelope_with_the_request_id_header() {
 }
 
 #[tokio::test]
+async fn a_method_a_route_does_not_take_is_a_405_that_lists_the_ones_it_does() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        ("TRACE", "/api/integrations/tiktok/shops", "GET, POST"),
+        ("PUT", "/api/webhooks/tiktok", "POST"),
+        (
+            "POST",
+            "/api/integrations/tiktok/shops/0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a21",
+            "DELETE, GET, PATCH",
+        ),
+    ] {
+        let res = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let token = app.admin();
+    for body in ["[null, null, null, null]", "null", "[]", "\"shop\""] {
+        let res = app
+            .client
+            .post(app.url(SHOPS))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], "invalid_body", "{body}");
+    }
+    assert_eq!(app.shop_count().await, 0);
+}
+
+#[tokio::test]
 async fn a_callers_request_id_is_kept_and_a_bad_one_replaced() {
     let app = spawn_app().await;
     let res = app

@@ -117,6 +117,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "the request needs a JSON body",
         ));
     }
+    // Every body of this API is a JSON object; serde would also read a struct from an array of its
+    // fields (`[null, null]`), which no client means.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the body must be a JSON object ({…})",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -168,5 +176,20 @@ mod tests {
             "invalid_json"
         );
         assert_eq!(parse_json::<Body>(b"").unwrap_err().code, "invalid_body");
+    }
+
+    #[test]
+    fn only_an_object_is_a_body() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Two {
+            a: Option<u32>,
+            b: Option<u32>,
+        }
+        for not_an_object in [&b"[null, null]"[..], b" [1, 2]", b"null", b"7", b"\"x\""] {
+            let e = parse_json::<Two>(not_an_object).unwrap_err();
+            assert_eq!(e.code, "invalid_body", "{not_an_object:?}");
+        }
+        assert!(parse_json::<Two>(b" \n{\"a\": 1}").is_ok());
     }
 }

@@ -18,6 +18,7 @@ pub mod shops;
 pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
+pub mod unmatched;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;

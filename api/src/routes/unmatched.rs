@@ -1,0 +1,118 @@
+//! Requests no route takes: a path the API has with another method is a 405 that lists the methods
+//! it takes (`Allow`); any other path is a 404. The routes are read from the OpenAPI document, which
+//! is built from the registered routes, so the two cannot disagree.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Each documented path as its segments (`{…}` matches any one segment) with its methods.
+pub type RouteMethods = Vec<(Vec<String>, Vec<&'static str>)>;
+
+pub fn route_methods(doc: &utoipa::openapi::OpenApi) -> RouteMethods {
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("HEAD", item.head.is_some()),
+                ("OPTIONS", item.options.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(m, has)| has.then_some(m))
+            .collect();
+            (
+                path.trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
+                methods,
+            )
+        })
+        .collect()
+}
+
+/// The methods the API takes on `path`, over every route that matches it.
+pub fn allowed(routes: &RouteMethods, path: &str) -> Vec<&'static str> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut methods: Vec<&'static str> = routes
+        .iter()
+        .filter(|(pattern, _)| {
+            pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+        })
+        .flat_map(|(_, m)| m.iter().copied())
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    methods
+}
+
+pub async fn unmatched(req: HttpRequest) -> HttpResponse {
+    let methods = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| allowed(&s.route_methods, req.path()))
+        .unwrap_or_default();
+    if methods.is_empty() {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "route_not_found",
+            format!(
+                "no route for {} {}; the API is described at /api/docs",
+                req.method(),
+                req.path()
+            ),
+        )
+        .error_response();
+    }
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} does not take {}; it takes {}",
+            req.path(),
+            req.method(),
+            methods.join(", ")
+        ),
+    )
+    .error_response();
+    if let Ok(allow) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, allow);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_path_lists_its_methods_and_an_unknown_one_none() {
+        let routes = route_methods(&crate::openapi::build());
+        assert_eq!(
+            allowed(&routes, "/api/integrations/tiktok/shops"),
+            ["GET", "POST"]
+        );
+        assert_eq!(
+            allowed(
+                &routes,
+                "/api/integrations/tiktok/shops/0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a21"
+            ),
+            ["DELETE", "GET", "PATCH"]
+        );
+        assert_eq!(allowed(&routes, "/api/webhooks/tiktok"), ["POST"]);
+        assert!(allowed(&routes, "/api/nothing/here").is_empty());
+    }
+}
