@@ -50,5 +50,63 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    let mut api = api;
+    document_idempotency_keys(&mut api);
     api
+}
+
+/// Every write that takes an `Idempotency-Key` says what the server enforces of it: 1 to 255
+/// visible ASCII characters, and the 400 `invalid_idempotency_key` otherwise (one place, rather
+/// than a line in each route's annotation that a new route could forget).
+fn document_idempotency_keys(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const REFUSED: &str = "an Idempotency-Key that is not 1 to 255 visible ASCII characters (`invalid_idempotency_key`)";
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            let Some(key) = op.parameters.iter_mut().flatten().find_map(|p| match p {
+                RefOr::T(p) if p.name == "Idempotency-Key" => Some(p),
+                _ => None,
+            }) else {
+                continue;
+            };
+            key.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(crate::idempotency::MAX_KEY_LEN))
+                    .pattern(Some("^[!-~]+$"))
+                    .into(),
+            );
+            match op.responses.responses.get_mut("400") {
+                Some(RefOr::T(bad)) => {
+                    if !bad.description.contains("invalid_idempotency_key") {
+                        bad.description = format!("{}; or {REFUSED}", bad.description);
+                    }
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    let content = ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                        .build();
+                    op.responses.responses.insert(
+                        "400".into(),
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(format!("A bad request: {REFUSED}"))
+                                .content("application/json", content)
+                                .build(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
 }

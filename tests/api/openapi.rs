@@ -83,6 +83,73 @@ async fn every_registered_route_is_documented_with_errors_and_examples() {
         );
     }
     assert!(!schemas.contains_key("app_secret_sealed"));
+
+    // Each batch documents its own answer: the product batches' items are products, the stock
+    // batch's are SKU levels (two structs share a Rust name; the document must not mix them up).
+    let answer = |path: &str| {
+        doc["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for op in [
+        "create",
+        "edit",
+        "partial-edit",
+        "prices",
+        "activate",
+        "deactivate",
+        "delete",
+    ] {
+        assert_eq!(
+            answer(&format!(
+                "/api/integrations/tiktok/shops/{{id}}/products/batch/{op}"
+            )),
+            "#/components/schemas/ProductBatchOut",
+            "products/batch/{op}"
+        );
+    }
+    assert_eq!(
+        answer("/api/integrations/tiktok/shops/{id}/inventory/batch"),
+        "#/components/schemas/StockBatchOut"
+    );
+    // Every write that takes an Idempotency-Key documents what the server enforces of it.
+    let mut with_key = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(key) = op["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == "Idempotency-Key"))
+            else {
+                continue;
+            };
+            with_key += 1;
+            assert_eq!(key["schema"]["maxLength"], 255, "{method} {path}");
+            assert!(key["schema"]["pattern"].is_string(), "{method} {path}");
+            let bad = op["responses"]["400"]["description"].as_str().unwrap_or("");
+            assert!(
+                bad.contains("invalid_idempotency_key"),
+                "{method} {path} documents invalid_idempotency_key: {bad}"
+            );
+        }
+    }
+    assert!(with_key >= 20, "{with_key} writes take an Idempotency-Key");
+    // Page sizes carry the bounds the server enforces.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if let Some(limit) = item["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "limit"))
+        {
+            assert_eq!(limit["schema"]["minimum"], 1, "GET {path}");
+            assert!(limit["schema"]["maximum"].is_number(), "GET {path}");
+        }
+    }
+    let product_item = &schemas["ProductBatchOut"]["properties"]["results"]["items"];
+    assert!(
+        product_item.to_string().contains("BatchItemOut"),
+        "{product_item}"
+    );
 }
 
 #[tokio::test]

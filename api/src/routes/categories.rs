@@ -25,6 +25,7 @@ pub struct CategoryQuery {
     /// Search: categories whose name contains this (any case), leaves first; overrides `parent_id`.
     pub name: Option<String>,
     /// Search results, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -224,6 +225,7 @@ pub struct BrandQuery {
     /// Brands usable in this category.
     pub category_id: Option<String>,
     /// 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The `next_page_token` of the previous page.
     pub page_token: Option<String>,

@@ -20,6 +20,7 @@ use crate::sync::views::{self, ORDER_STATUSES, OrderFilter};
 #[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

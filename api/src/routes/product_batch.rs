@@ -86,6 +86,8 @@ pub struct BatchItemOut {
 
 /// Every item's result, in the order sent.
 #[derive(Debug, Serialize, ToSchema)]
+// Its own name in the OpenAPI document: the stock batch's answer is another `BatchOut`.
+#[schema(as = ProductBatchOut)]
 #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
     {"index": 0, "product_id": "1729382476852855000", "ok": true, "outcome_unknown": false, "error": null,
      "result": {"product_id": "1729382476852855000", "tiktok_request_id": "20261124210005000102030405060708", "skus": [], "warnings": [], "product": null}},

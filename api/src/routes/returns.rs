@@ -21,6 +21,7 @@ use crate::sync::views::{self, AfterSaleFilter, CANCELLATION_STATUSES, RETURN_ST
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -45,6 +46,7 @@ pub struct ReturnQuery {
 #[into_params(parameter_in = Query)]
 pub struct CancellationQuery {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -115,6 +115,7 @@ pub struct BatchResultOut {
 
 /// Every item's result, in the order sent.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StockBatchOut)]
 #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
     {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "ok": true, "error": null,
      "level": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "committed": 0, "safety_buffer": 0, "pushed": 40, "tiktok_available": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
