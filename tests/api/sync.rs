@@ -663,6 +663,71 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
 }
 
 #[tokio::test]
+async fn a_full_sync_that_replaces_a_failed_one_starts_at_its_checkpoint() {
+    let env = connected_with(|c| c.orders = 1000).await;
+    drive_by_hand(&env);
+    let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    let first_id = accepted["job_id"].as_str().unwrap().to_owned();
+    let state = env.app.state.clone();
+    let db = &env.app.state.db;
+    let count = || async {
+        tiktok_order::Entity::find()
+            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+            .count(db)
+            .await
+            .unwrap()
+    };
+    // The job saves some pages, then TikTok fails every call until the job gives up.
+    let worker = {
+        let state = state.clone();
+        tokio::spawn(async move { jobs::run_once(&state).await })
+    };
+    for _ in 0..5000 {
+        if count().await > 100 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    env.control("/_sandbox/faults", json!({"error_5xx": 1.0}))
+        .await;
+    worker.await.unwrap();
+    for _ in 0..jobs::MAX_ATTEMPTS {
+        if job(&env, &first_id).await["state"] == "failed" {
+            break;
+        }
+        advance_both(&env, chrono::Duration::hours(1)).await;
+        jobs::run_once(&state).await;
+    }
+    let failed = job(&env, &first_id).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let saved = count().await;
+    assert!(saved > 100 && saved < 1000, "{saved}");
+
+    // The replacement starts where the failed one got to.
+    env.control("/_sandbox/faults", json!({"error_5xx": 0.0}))
+        .await;
+    let searches_before = env.count_requests("/order/202309/orders/search");
+    let again = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    let second_id = again["job_id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, first_id);
+    assert!(
+        again["jobs"][0]["progress"]["items"].as_u64().unwrap() > 0,
+        "it counts on from the failed one: {again}"
+    );
+    drain(&env).await;
+    let done = job(&env, &second_id).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!(count().await, 1000);
+    assert_orders_match(&env).await;
+    let read = env.count_requests("/order/202309/orders/search") - searches_before;
+    assert!(read < 20, "read {read} pages, not all 20 again");
+    assert!(
+        done["progress"]["items"].as_u64() <= done["progress"]["total"].as_u64(),
+        "{done}"
+    );
+}
+
+#[tokio::test]
 async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     let env = connected().await;
     drive_by_hand(&env);

@@ -181,6 +181,10 @@ pub async fn enqueue(
     if let Some(existing) = find_active().await? {
         return Ok((existing, false));
     }
+    let progress = match mode {
+        Mode::Full => resume_point(db, now, shop, resource).await?,
+        Mode::Incremental => Progress::default(),
+    };
     let job = sync_job::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
         tenant_id: Set(shop.tenant_id.clone()),
@@ -188,7 +192,7 @@ pub async fn enqueue(
         resource: Set(resource.as_str().to_owned()),
         mode: Set(mode.as_str().to_owned()),
         state: Set(QUEUED.to_owned()),
-        progress: Set(Progress::default().to_column()),
+        progress: Set(progress.to_column()),
         attempts: Set(0),
         failures: Set(0),
         max_attempts: Set(MAX_ATTEMPTS),
@@ -213,6 +217,29 @@ pub async fn enqueue(
             None => Err(e),
         },
     }
+}
+
+/// A full sync that replaces one that failed in the last day starts at its checkpoint: what that
+/// one saved stays saved, so a shop whose full sync keeps failing part-way still gets through it.
+async fn resume_point(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    shop: &shop::Model,
+    resource: Resource,
+) -> Result<Progress, DbErr> {
+    let failed = sync_job::Entity::find()
+        .filter(sync_job::Column::ShopId.eq(&shop.id))
+        .filter(sync_job::Column::Resource.eq(resource.as_str()))
+        .filter(sync_job::Column::Mode.eq(Mode::Full.as_str()))
+        .filter(sync_job::Column::State.eq(FAILED))
+        .filter(sync_job::Column::FinishedAt.gt(now - Duration::days(1)))
+        .order_by_desc(sync_job::Column::FinishedAt)
+        .one(db)
+        .await?;
+    Ok(match failed.map(|j| Progress::from_column(&j.progress)) {
+        Some(p) if p.resume_from.is_some() => Progress { total: None, ..p },
+        _ => Progress::default(),
+    })
 }
 
 fn claimable(now: DateTime<Utc>) -> Condition {
