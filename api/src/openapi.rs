@@ -110,3 +110,26 @@ fn document_idempotency_keys(api: &mut utoipa::openapi::OpenApi) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_webhook_body_documents_the_fields_the_receiver_requires() {
+        let doc: serde_json::Value = serde_json::from_str(&build().to_json().unwrap()).unwrap();
+        let body = &doc["components"]["schemas"]["WebhookIn"];
+        let required: Vec<&str> = body["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(required, ["type", "shop_id"], "{body}");
+        assert_eq!(
+            doc["paths"]["/api/webhooks/tiktok"]["post"]["requestBody"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/WebhookIn"
+        );
+    }
+}

@@ -19,6 +19,33 @@ use crate::shops::tokens::ShopSession;
 use crate::webhooks::subscriptions::{self, Subscription};
 use crate::webhooks::{EventType, process, receive};
 
+/// TikTok's webhook body as the receiver reads it (the schema of the document; the handler takes
+/// the raw bytes, which the signature covers). `type` and `shop_id` are required; `shop_id` and the
+/// notification id come as decimal strings or numbers.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({
+    "type": 1, "tts_notification_id": "7327112393057371910", "shop_id": "7494049642642441621",
+    "timestamp": 1644412885, "data": {"order_id": "576684019603311365", "order_status": "AWAITING_SHIPMENT", "update_time": 1644412885}
+}))]
+pub struct WebhookIn {
+    /// TikTok's event type code (1 ORDER_STATUS_CHANGE, 2 REVERSE_STATUS_UPDATE, 5 PRODUCT_STATUS_CHANGE, …).
+    #[schema(rename = "type")]
+    pub event_type: i64,
+    /// TikTok's shop id.
+    #[schema(value_type = String)]
+    pub shop_id: String,
+    /// TikTok's id of this notification: a repeat with the same id is stored once (absent: the
+    /// body's hash stands in).
+    #[schema(value_type = Option<String>)]
+    pub tts_notification_id: Option<String>,
+    /// Unix seconds when TikTok sent it.
+    pub timestamp: Option<i64>,
+    /// The event's own fields.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
 /// TikTok delivers a webhook here.
 ///
 /// The `Authorization` header must be TikTok's signature: lowercase hex of HMAC-SHA256 keyed by the
@@ -26,10 +53,7 @@ use crate::webhooks::{EventType, process, receive};
 /// `tts_notification_id`) and committed before the empty 200 answer; processing happens afterwards.
 #[utoipa::path(
     tag = "webhooks",
-    request_body(content = Object, description = "TikTok's webhook body", example = json!({
-        "type": 1, "tts_notification_id": "7327112393057371910", "shop_id": "7494049642642441621",
-        "timestamp": 1644412885, "data": {"order_id": "576684019603311365", "order_status": "AWAITING_SHIPMENT", "update_time": 1644412885}
-    })),
+    request_body(content = WebhookIn, description = "TikTok's webhook body"),
     params(("Authorization" = String, Header, description = "TikTok's signature (hex HMAC-SHA256)")),
     responses(
         (status = 200, description = "Stored (or a repeat of a stored delivery); empty body"),
