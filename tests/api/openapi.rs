@@ -155,6 +155,15 @@ async fn every_registered_route_is_documented_with_errors_and_examples() {
 #[tokio::test]
 async fn the_docs_page_is_served_from_the_binary() {
     let app = spawn_app().await;
+    // The address people type leads to the page, and /api says where things are.
+    let res = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(res.status(), 308);
+    assert_eq!(res.headers()["location"], "/api/docs/");
+    let res = app.client.get(app.url("/api")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let index: Value = res.json().await.unwrap();
+    assert_eq!(index["docs"], "/api/docs/");
+    assert_eq!(index["openapi"], "/api/openapi.json");
     let res = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();

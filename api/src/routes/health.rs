@@ -23,6 +23,51 @@ pub struct Readiness {
     pub pending_migrations: usize,
 }
 
+/// Where the API begins: what it is and where its documentation is.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "Ocean ERP × TikTok Shop", "version": "0.1.0", "docs": "/api/docs/",
+    "openapi": "/api/openapi.json", "health": "/api/health"}))]
+pub struct ApiIndex {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// The API documentation (Swagger UI, served from the binary).
+    pub docs: &'static str,
+    /// The OpenAPI 3.1 document.
+    pub openapi: &'static str,
+    pub health: &'static str,
+}
+
+/// The API's entry: links to its documentation, its OpenAPI document and its health.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "Where things are", body = ApiIndex))
+)]
+#[get("/api")]
+pub async fn index() -> web::Json<ApiIndex> {
+    web::Json(ApiIndex {
+        name: "Ocean ERP × TikTok Shop",
+        version: env!("CARGO_PKG_VERSION"),
+        docs: "/api/docs/",
+        openapi: "/api/openapi.json",
+        health: "/api/health",
+    })
+}
+
+/// The documentation page is `/api/docs/`: this address (the one people type) leads there.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 308, description = "To the documentation page",
+        headers(("location" = String, description = "/api/docs/"))))
+)]
+#[get("/api/docs")]
+pub async fn docs_page() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+        .finish()
+}
+
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
 #[get("/api/health")]

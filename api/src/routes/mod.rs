@@ -27,6 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     // TikTok's deliveries first: actix tries routes in order, and this is the busiest one.
     cfg.service(webhooks::receive_webhook)
         .service(health::health)
+        .service(health::index)
+        .service(health::docs_page)
         .service(health::ready)
         .service(health::metrics)
         .service(health::openapi_json)
