@@ -1,4 +1,5 @@
-//! All routes. API routes are registered with [`crate::protocol::op`], one file per API area; the
+//! All routes. API routes are registered with [`crate::protocol::op`], one module per API area (a file,
+//! or a directory whose `mod.rs` registers the paths and whose files hold the handlers); the
 //! token host's paths and the consent page are in `oauth`; the control plane (`/_sandbox/*`) is in
 //! `control`.
 //!
