@@ -605,6 +605,15 @@ async fn a_disabled_area_is_refused_skipped_by_the_scheduler_and_cancelled_in_th
     assert_eq!(resources, ["inventory", "products", "warehouses"]);
 }
 
+/// Orders of the shop saved here.
+async fn orders_saved(env: &SandboxEnv) -> u64 {
+    tiktok_order::Entity::find()
+        .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+        .count(&env.app.state.db)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoint() {
     let env = connected_with(|c| c.orders = 1000).await;
@@ -612,14 +621,7 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
     let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
     let job_id = accepted["job_id"].as_str().unwrap().to_owned();
     let state = env.app.state.clone();
-    let db = &env.app.state.db;
-    let count = || async {
-        tiktok_order::Entity::find()
-            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
-            .count(db)
-            .await
-            .unwrap()
-    };
+    let count = || orders_saved(&env);
     let searches = || env.count_requests("/order/202309/orders/search");
     // More lives than the job has attempts: each dies after saving a little more.
     for life in 0..(jobs::MAX_ATTEMPTS + 2) {
@@ -669,14 +671,7 @@ async fn a_full_sync_that_replaces_a_failed_one_starts_at_its_checkpoint() {
     let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
     let first_id = accepted["job_id"].as_str().unwrap().to_owned();
     let state = env.app.state.clone();
-    let db = &env.app.state.db;
-    let count = || async {
-        tiktok_order::Entity::find()
-            .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
-            .count(db)
-            .await
-            .unwrap()
-    };
+    let count = || orders_saved(&env);
     // The job saves some pages, then TikTok fails every call until the job gives up.
     let worker = {
         let state = state.clone();
