@@ -183,16 +183,16 @@ async fn sync_works_the_jobs_and_prints_a_line_per_page_and_a_summary() {
     .await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    // Not a terminal: no bar, a line per page (50 orders a page) and the summary.
+    // Not a terminal: no bar, a line per page (100 orders a page) and the summary.
     assert!(!stdout.contains('\r'), "{stdout}");
     assert!(
-        stdout.contains("orders: page 3 · 120 items of 120 · "),
+        stdout.contains("orders: page 2 · 120 items of 120 · "),
         "{stdout}"
     );
     assert!(
         stdout
             .lines()
-            .any(|l| l.starts_with("orders: succeeded · 120 items of 120 in 3 pages · 0 skipped")),
+            .any(|l| l.starts_with("orders: succeeded · 120 items of 120 in 2 pages · 0 skipped")),
         "{stdout}"
     );
     assert!(
@@ -438,7 +438,7 @@ async fn ctrl_c_hands_the_job_back_to_the_queue() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains(&format!(
-            "orders: succeeded · 200 items of 200 in 4 pages · 0 skipped"
+            "orders: succeeded · 200 items of 200 in 2 pages · 0 skipped"
         )),
         "{}",
         text(&out.stdout)

@@ -20,7 +20,9 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub const SEARCH_PATH: &str = "/order/202309/orders/search";
-const PAGE_SIZE: u32 = 50;
+/// TikTok's largest page: half the calls of pages of 50, so twice the orders per second at its
+/// rate limit.
+const PAGE_SIZE: u32 = 100;
 
 // Wire types: TikTok's shapes (ids strings, amounts decimal strings, times unix seconds).
 

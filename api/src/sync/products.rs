@@ -22,7 +22,8 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub const SEARCH_PATH: &str = "/product/202502/products/search";
-const PAGE_SIZE: u32 = 50;
+/// TikTok's largest page of products.
+const PAGE_SIZE: u32 = 100;
 /// TikTok's product search serves at most this many results.
 pub const SEARCH_CAP: u64 = 10_000;
 
