@@ -288,7 +288,10 @@ async fn a_full_sync_by_the_background_workers_makes_local_data_equal_the_sandbo
     let orders = job(&env, &ids[0]).await;
     assert_eq!(orders["progress"]["items"], 130);
     assert_eq!(orders["progress"]["total"], 130);
-    assert_eq!(orders["progress"]["pages"], 2, "pages of 100, TikTok's largest");
+    assert_eq!(
+        orders["progress"]["pages"], 2,
+        "pages of 100, TikTok's largest"
+    );
     assert_orders_match(&env).await;
     assert_products_match(&env).await;
     assert_warehouses_match(&env).await;
