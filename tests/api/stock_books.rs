@@ -470,3 +470,50 @@ async fn the_push_lease_of_a_process_that_died_is_taken_over_once_it_runs_out() 
         0
     );
 }
+
+#[tokio::test]
+async fn a_drift_tiktok_refuses_to_correct_is_recorded_with_its_error_and_the_sync_goes_on() {
+    let (env, t) = stock_env().await;
+    set_count(&env, &t, &t.warehouse_id, 30).await;
+    // Behind the ERP's back the stock moves, and the product is frozen: TikTok refuses edits.
+    env.sandbox.state().with_world(|w| {
+        let p = w.products.get_mut(&t.product_id.parse().unwrap()).unwrap();
+        p.status = tiktok_sandbox::world::ProductStatus::Freeze;
+        let s = p
+            .skus
+            .iter_mut()
+            .find(|s| s.id.to_string() == t.sku_id)
+            .unwrap();
+        s.inventory
+            .iter_mut()
+            .find(|i| i.warehouse_id.to_string() == t.warehouse_id)
+            .unwrap()
+            .quantity = 500;
+    });
+    let accepted = sync(&env, json!({"resources": ["inventory"]})).await;
+    drain(&env).await;
+    let job = crate::sync::job(&env, accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(
+        job["state"], "succeeded",
+        "one refusal does not fail the sync: {job}"
+    );
+    let (_, drift) = env
+        .app
+        .get(
+            &env.shop_path("/inventory/drift"),
+            &env.app.token("acme", Role::Viewer),
+        )
+        .await;
+    let d = &drift["items"][0];
+    assert_eq!(d["tiktok_available"], 500, "{drift}");
+    assert!(d["corrected_at"].is_null(), "{d}");
+    assert!(
+        d["error"].as_str().unwrap().contains("tiktok_refused"),
+        "{d}"
+    );
+    assert_eq!(
+        tiktok_stock(&env, &t).await,
+        500,
+        "TikTok refused: unchanged"
+    );
+}

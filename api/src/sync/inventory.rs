@@ -34,6 +34,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     let buffer = crate::inventory::settings(&state.db, &shop_id).await?.1;
     // A resumed job starts again: reading the books is idempotent.
     ctx.progress.items = 0;
+    ctx.progress.pages = 0;
     for chunk in product_ids.chunks(MAX_SEARCH_PRODUCTS) {
         let books = stock::search_products(state, &mut ctx.session, chunk).await?;
         let now = state.clock.now();

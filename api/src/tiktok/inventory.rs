@@ -29,9 +29,8 @@ pub struct SearchRequest {
 }
 
 /// One warehouse's figures of a SKU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WarehouseBooks<'a> {
-    pub warehouse_id: &'a str,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WarehouseBooks {
     pub available: i64,
     pub committed: i64,
 }
@@ -47,22 +46,16 @@ pub struct SkuBooks {
 
 impl SkuBooks {
     /// The figures in one warehouse; a warehouse TikTok did not list holds nothing.
-    pub fn in_warehouse(&self, warehouse_id: &str) -> WarehouseBooks<'_> {
+    pub fn in_warehouse(&self, warehouse_id: &str) -> WarehouseBooks {
         self.warehouses
             .iter()
             .find(|(w, _, _)| w == warehouse_id)
-            .map_or(
+            .map_or_else(WarehouseBooks::default, |(_, available, committed)| {
                 WarehouseBooks {
-                    warehouse_id: "",
-                    available: 0,
-                    committed: 0,
-                },
-                |(w, a, c)| WarehouseBooks {
-                    warehouse_id: w,
-                    available: *a,
-                    committed: *c,
-                },
-            )
+                    available: *available,
+                    committed: *committed,
+                }
+            })
     }
 
     pub fn assigned_to(&self, warehouse_id: &str) -> bool {
