@@ -27,6 +27,7 @@ mod stock;
 mod stock_books;
 mod sync;
 mod sync_faults;
+mod sync_recovery;
 mod token_upkeep;
 mod webhook_ingest;
 mod webhooks;
