@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod orders;
 pub mod products;
+pub mod requests;
 pub mod returns;
 pub mod scheduler;
 pub mod views;
