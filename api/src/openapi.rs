@@ -37,7 +37,7 @@ impl Modify for BearerAuth {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
         scheme.description = Some(
-            "HS256 JWT with claims sub, tenant, role (admin · operator · viewer) and exp; mint one with `ocean-tiktok token`".into(),
+            "HS256 JWT with claims sub, tenant, role (admin · operator · viewer) and exp; mint one with `ocean-tiktok token`. Each operation's requirement names, as its one scope, the least role it needs (viewer < operator < admin)".into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }

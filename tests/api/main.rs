@@ -4,6 +4,8 @@
 mod helpers;
 mod idempotency;
 mod sandbox_env;
+mod sync_env;
+mod webhook_env;
 
 mod auth;
 mod catalog;
@@ -22,11 +24,9 @@ mod returns;
 mod secrets;
 mod shops;
 mod sku_mapping;
-mod slow_clients;
 mod stock;
 mod stock_books;
 mod sync;
-mod sync_faults;
 mod sync_recovery;
 mod token_upkeep;
 mod webhook_ingest;

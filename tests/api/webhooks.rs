@@ -2,39 +2,12 @@
 //! subscriptions registered on connect; deauthorization and expiry notices reach the shop's status.
 
 use api::webhooks::process;
-use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::sandbox_env::*;
 
-const HOOK: &str = "/api/webhooks/tiktok";
-
-pub(crate) fn sign(app_key: &str, app_secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap();
-    mac.update(app_key.as_bytes());
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-pub(crate) async fn deliver(
-    env: &SandboxEnv,
-    body: &[u8],
-    signature: Option<String>,
-) -> (u16, String) {
-    let mut req = env
-        .app
-        .client
-        .post(env.app.url(HOOK))
-        .header("content-type", "application/json")
-        .body(body.to_vec());
-    if let Some(s) = signature {
-        req = req.header("authorization", s);
-    }
-    let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
+pub(crate) use crate::webhook_env::*;
 
 /// An error body with its request id (different on every answer) taken out.
 fn without_request_id(body: &str) -> serde_json::Value {
@@ -42,52 +15,6 @@ fn without_request_id(body: &str) -> serde_json::Value {
     v["error"].as_object_mut().map(|e| e.remove("request_id"));
     v.as_object_mut().map(|e| e.remove("request_id"));
     v
-}
-
-pub(crate) async fn stored(env: &SandboxEnv) -> u64 {
-    entity::webhook_event::Entity::find()
-        .count(&env.app.state.db)
-        .await
-        .unwrap()
-}
-
-/// Processes until no stored event waits (the app's own background processor may take some first).
-pub(crate) async fn settle(env: &SandboxEnv) {
-    for _ in 0..500 {
-        process::process_due(&env.app.state, 100).await.unwrap();
-        let (_, waiting) = env
-            .app
-            .get(
-                &env.shop_path("/webhooks/events?state=received"),
-                &env.token,
-            )
-            .await;
-        if waiting["items"].as_array().is_some_and(Vec::is_empty) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    let (_, waiting) = env
-        .app
-        .get(
-            &env.shop_path("/webhooks/events?state=received"),
-            &env.token,
-        )
-        .await;
-    panic!("webhook events were not processed: {waiting}");
-}
-
-pub(crate) fn event_body(
-    tiktok_shop: &str,
-    event_type: i64,
-    notification: &str,
-    data: Value,
-) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "type": event_type, "tts_notification_id": notification, "shop_id": tiktok_shop,
-        "timestamp": chrono::Utc::now().timestamp(), "data": data,
-    }))
-    .unwrap()
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ pub struct RefreshOut {
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "The tree had to be fetched and TikTok was unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/categories")]
 pub async fn list_categories(
@@ -161,7 +161,7 @@ pub async fn list_categories(
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/categories/{category_id}")]
 pub async fn get_category(
@@ -198,7 +198,7 @@ pub async fn get_category(
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable; the old cache is kept", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/categories/refresh")]
 pub async fn refresh_categories(
@@ -244,7 +244,7 @@ pub struct BrandQuery {
         (status = 422, description = "TikTok refused (e.g. a stale page_token)", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/brands")]
 pub async fn list_brands(

@@ -40,7 +40,7 @@ pub struct ConnectOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The shop has no app secret", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/connect")]
 pub async fn connect_shop(
@@ -157,7 +157,7 @@ pub async fn callback(
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/disconnect")]
 pub async fn disconnect_shop(
@@ -228,7 +228,7 @@ pub struct ConnectionStatusOut {
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/status")]
 pub async fn shop_status(

@@ -311,7 +311,7 @@ pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::
         (status = 422, description = "TikTok refused the ship (`tiktok_refused`, e.g. the order is not yet AWAITING_SHIPMENT); TikTok's code, message and request_id in `details`", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; `tiktok_outcome_unknown` when its answer was lost: send the same request again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/ship")]
 pub async fn ship_order(
@@ -368,7 +368,7 @@ pub async fn ship_order(
         (status = 409, description = "Area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable before anything was shipped", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/orders/ship")]
 pub async fn ship_batch(
@@ -456,7 +456,7 @@ fn unsettled_batch(o: &idempotency::Outcome) -> bool {
         (status = 409, description = "Area disabled or shop not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/shipping-options")]
 pub async fn shipping_options(

@@ -166,7 +166,7 @@ pub struct WarehouseOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/inventory")]
 pub async fn list_inventory(
@@ -205,7 +205,7 @@ pub async fn list_inventory(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/inventory-settings")]
 pub async fn get_inventory_settings(
@@ -234,7 +234,7 @@ pub async fn get_inventory_settings(
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/inventory-settings")]
 pub async fn put_inventory_settings(
@@ -275,7 +275,7 @@ pub async fn put_inventory_settings(
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/low-stock-threshold")]
 pub async fn put_sku_threshold(
@@ -309,7 +309,7 @@ pub async fn put_sku_threshold(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/warehouses")]
 pub async fn list_warehouses(
@@ -365,7 +365,7 @@ pub struct StockChangeOut {
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/history")]
 pub async fn stock_history(
@@ -459,7 +459,7 @@ impl From<entity::inventory_drift::Model> for DriftOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/inventory/drift")]
 pub async fn list_drift(

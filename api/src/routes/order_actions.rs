@@ -124,7 +124,7 @@ pub struct Pdf(#[allow(dead_code)] Vec<u8>);
         (status = 422, description = "TikTok has no label yet (ship the package first) or none (cancelled); TikTok's message in `details`", body = ErrorEnvelope),
         (status = 502, description = "TikTok or its document host unavailable (`label_unavailable`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/label")]
 pub async fn label(
@@ -164,7 +164,7 @@ pub async fn label(
         (status = 409, description = "Area disabled or shop not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/tracking")]
 pub async fn order_tracking(
@@ -209,7 +209,7 @@ pub async fn order_tracking(
         (status = 422, description = "TikTok refused (e.g. not shipped yet, or delivered); TikTok's message in `details`", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/shipping-info")]
 pub async fn update_shipping_info(
@@ -263,7 +263,7 @@ pub async fn update_shipping_info(
         (status = 409, description = "TikTok refused: the order's status forbids it (`cancel_refused`, TikTok's code, message and request_id in `details`); area disabled; shop not connected; or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; `tiktok_outcome_unknown` when its answer was lost: send the same request again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/cancel")]
 pub async fn cancel_order(

@@ -238,7 +238,7 @@ pub struct OrderDetailOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The orders area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/orders")]
 pub async fn list_orders(
@@ -290,7 +290,7 @@ pub async fn list_orders(
         (status = 404, description = "No such shop for this tenant, or no such order synced", body = ErrorEnvelope),
         (status = 409, description = "The orders area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}")]
 pub async fn get_order(

@@ -172,7 +172,7 @@ fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Valu
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/create")]
 pub async fn batch_create(
@@ -253,7 +253,7 @@ async fn batch_edit(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/edit")]
 pub async fn batch_full_edit(
@@ -282,7 +282,7 @@ pub async fn batch_full_edit(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/partial-edit")]
 pub async fn batch_partial_edit(
@@ -354,7 +354,7 @@ async fn batch_status(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/activate")]
 pub async fn batch_activate(
@@ -383,7 +383,7 @@ pub async fn batch_activate(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/deactivate")]
 pub async fn batch_deactivate(
@@ -412,7 +412,7 @@ pub async fn batch_deactivate(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/delete")]
 pub async fn batch_delete(
@@ -441,7 +441,7 @@ pub async fn batch_delete(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/prices")]
 pub async fn batch_prices(

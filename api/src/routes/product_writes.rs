@@ -157,7 +157,7 @@ async fn one_status(
         (status = 422, description = "TikTok refused the product (`tiktok_refused`; details carry TikTok's code, message and request_id)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable or its answer lost: send the same request with the same Idempotency-Key again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products")]
 pub async fn create_product(
@@ -231,7 +231,7 @@ async fn edit(
         (status = 422, description = "TikTok refused (no such product, a frozen or deleted one…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn edit_product(
@@ -263,7 +263,7 @@ pub async fn edit_product(
         (status = 422, description = "TikTok refused", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[patch("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn partial_edit_product(
@@ -293,7 +293,7 @@ pub async fn partial_edit_product(
         (status = 422, description = "TikTok refused (no such product, a frozen one…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[delete("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn delete_product(
@@ -323,7 +323,7 @@ pub async fn delete_product(
         (status = 422, description = "TikTok refused (e.g. a platform-deactivated, frozen or deleted product)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/activate")]
 pub async fn activate_product(
@@ -353,7 +353,7 @@ pub async fn activate_product(
         (status = 422, description = "TikTok refused (e.g. a draft, failed or deleted product)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/deactivate")]
 pub async fn deactivate_product(
@@ -385,7 +385,7 @@ pub async fn deactivate_product(
         (status = 422, description = "TikTok refused (wrong currency, no such SKU…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/prices")]
 pub async fn update_prices(

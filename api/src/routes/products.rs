@@ -121,7 +121,7 @@ impl From<ProductDetail> for ProductOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/products")]
 pub async fn list_products(
@@ -166,7 +166,7 @@ pub async fn list_products(
         (status = 404, description = "No such shop for this tenant, or no such product synced", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn get_product(

@@ -321,7 +321,7 @@ pub struct CancellationDetailOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/returns")]
 pub async fn list_returns(
@@ -366,7 +366,7 @@ pub async fn list_returns(
         (status = 404, description = "No such shop for this tenant, or no such return synced", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/returns/{return_id}")]
 pub async fn get_return(
@@ -396,7 +396,7 @@ pub async fn get_return(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/cancellations")]
 pub async fn list_cancellations(
@@ -442,7 +442,7 @@ pub async fn list_cancellations(
         (status = 404, description = "No such shop for this tenant, or no such cancellation synced", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/cancellations/{cancel_id}")]
 pub async fn get_cancellation(

@@ -235,7 +235,7 @@ fn record_shop(id: &str) {
         (status = 409, description = "This TikTok shop is already configured in this tenant, whatever the app key (`shop_exists`)", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[post("/api/integrations/tiktok/shops")]
 pub async fn create_shop(
@@ -266,7 +266,7 @@ pub async fn create_shop(
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops")]
 pub async fn list_shops(
@@ -292,7 +292,7 @@ pub async fn list_shops(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}")]
 pub async fn get_shop(
@@ -319,7 +319,7 @@ pub async fn get_shop(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Another shop of this tenant has this TikTok shop id (`shop_exists`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[patch("/api/integrations/tiktok/shops/{id}")]
 pub async fn patch_shop(
@@ -354,7 +354,7 @@ pub async fn patch_shop(
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[delete("/api/integrations/tiktok/shops/{id}")]
 pub async fn delete_shop(
@@ -381,7 +381,7 @@ pub async fn delete_shop(
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/features")]
 pub async fn put_features(
@@ -415,7 +415,7 @@ pub async fn put_features(
         (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/sync-settings")]
 pub async fn put_sync_settings(

@@ -84,7 +84,7 @@ pub struct ReportOut {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/sku-mappings")]
 pub async fn list_mappings(
@@ -121,7 +121,7 @@ pub async fn list_mappings(
         (status = 404, description = "No such shop for this tenant, or no such TikTok SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The TikTok SKU is mapped to another code (`sku_already_mapped`), the area is disabled, or the Idempotency-Key reused", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/sku-mappings/{erp_sku}")]
 pub async fn put_mapping(
@@ -189,7 +189,7 @@ pub async fn put_mapping(
         (status = 404, description = "No such shop for this tenant, or no mapping set by hand for this code", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[delete("/api/integrations/tiktok/shops/{id}/sku-mappings/{erp_sku}")]
 pub async fn delete_mapping(
@@ -231,7 +231,7 @@ pub async fn delete_mapping(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/sku-mappings/report")]
 pub async fn mapping_report(

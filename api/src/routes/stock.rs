@@ -200,7 +200,7 @@ async fn one_write(
         (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; the count is saved, send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock")]
 pub async fn set_stock(
@@ -240,7 +240,7 @@ pub async fn set_stock(
         (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; the count is saved, send it again", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock/adjust")]
 pub async fn adjust_stock(
@@ -277,7 +277,7 @@ pub async fn adjust_stock(
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "Area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/inventory/batch")]
 pub async fn batch_stock(
@@ -360,7 +360,7 @@ pub async fn batch_stock(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/audit")]
 pub async fn list_audit(

@@ -147,7 +147,7 @@ pub struct SyncAccepted {
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The shop is not connected (`shop_not_connected`) or an area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/sync")]
 pub async fn request_sync(
@@ -206,7 +206,7 @@ pub async fn request_sync(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/sync/jobs")]
 pub async fn list_jobs(
@@ -237,7 +237,7 @@ pub async fn list_jobs(
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop or job for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/sync/jobs/{job_id}")]
 pub async fn get_job(
@@ -266,7 +266,7 @@ pub async fn get_job(
         (status = 404, description = "No such shop or job for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The job has not failed (`job_not_failed`), another sync of the resource is active (`sync_in_progress`), the shop is not connected or the area is disabled", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/sync/jobs/{job_id}/retry")]
 pub async fn retry_job(

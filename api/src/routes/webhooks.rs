@@ -144,7 +144,7 @@ const STATES: [&str; 5] = ["received", "processed", "skipped", "unhandled", "dea
         (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
         (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/webhooks/events")]
 pub async fn list_events(
@@ -212,7 +212,7 @@ pub async fn list_events(
         (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
         (status = 404, description = "No such shop or event for this tenant", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["operator"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/webhooks/events/{event_id}/replay")]
 pub async fn replay_event(
@@ -252,7 +252,7 @@ pub struct SubscriptionsOut {
         (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}/webhooks")]
 pub async fn list_subscriptions(
@@ -281,7 +281,7 @@ pub async fn list_subscriptions(
         (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
     ),
-    security(("bearer" = []))
+    security(("bearer" = ["admin"]))
 )]
 #[post("/api/integrations/tiktok/shops/{id}/webhooks/register")]
 pub async fn register_subscriptions(

@@ -12,9 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::*;
-use crate::webhooks::{event_body, sign};
+use crate::webhook_env::{HOOK, event_body, sign};
 
-const HOOK: &str = "/api/webhooks/tiktok";
 const TIKTOK_SHOP: &str = "7494049642642441621";
 const APP_KEY: &str = "slow_app";
 const APP_SECRET_SLOW: &str = "slow-clients-app-secret-0042";
