@@ -79,7 +79,8 @@ pub struct CallbackQuery {
 ///
 /// Always answers 302 to `OCEAN_UI_URL` with `tiktok_connect=success&shop_id=…&shops=N` or
 /// `tiktok_connect=error&reason=…&message=…` (plus `tiktok_code` and `tiktok_request_id` when TikTok
-/// refused). Reasons: `state_missing`, `state_unknown`, `state_used`, `state_expired`, `shop_gone`,
+/// refused). Reasons: `state_missing`, `state_unknown`, `state_used`, `state_expired`,
+/// `state_superseded` (a newer Connect of the shop replaced the link), `shop_gone`,
 /// `auth_denied`, `code_missing`, `tiktok_refused_code`, `tiktok_refused_shops`, `shop_not_authorized`,
 /// `shop_connected_elsewhere` (another tenant holds this TikTok shop), `shop_exists` (this tenant has
 /// it configured as another shop).

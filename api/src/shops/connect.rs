@@ -50,6 +50,16 @@ pub async fn start(
             "the shop has no app secret; set one with PATCH before connecting",
         ));
     }
+    // A newer Connect supersedes the shop's older links: only the latest one can authorize. They
+    // end now (the claim needs `expires_at > now`), which the callback tells from a link that ran
+    // its 10 minutes out.
+    oauth_state::Entity::update_many()
+        .col_expr(oauth_state::Column::ExpiresAt, Expr::value(now))
+        .filter(oauth_state::Column::ShopId.eq(shop.id.clone()))
+        .filter(oauth_state::Column::UsedAt.is_null())
+        .filter(oauth_state::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
     // 32 random bytes: 256 bits, well above the 128 asked for.
     let state = CsrfToken::new_random_len(32);
     let expires_at = now + Duration::minutes(STATE_TTL_MINUTES);
@@ -193,6 +203,11 @@ pub async fn complete(
             (
                 "state_used",
                 "this authorization link was already used; start again from Connect",
+            )
+        } else if row.expires_at < row.created_at + Duration::minutes(STATE_TTL_MINUTES) {
+            (
+                "state_superseded",
+                "a newer Connect of this shop replaced this authorization link; use the latest one",
             )
         } else {
             (
