@@ -16,4 +16,5 @@ mod sync_env;
 mod webhook_env;
 
 mod chaos;
+mod security;
 mod slow_clients;
