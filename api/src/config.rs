@@ -143,7 +143,14 @@ pub struct Settings {
     pub body_idle_timeout: std::time::Duration,
     /// A request body that has not all arrived this long after it began is answered 408.
     pub body_deadline: std::time::Duration,
+    /// How long a process's claim on a sync job or a batch of webhook events holds without renewal
+    /// (renewed every third of it while the process lives): a crashed process's work is taken over
+    /// this long after its last renewal.
+    pub work_lease: std::time::Duration,
 }
+
+/// The default of [`Settings::work_lease`].
+pub const DEFAULT_WORK_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Loads `.env` from the working directory when there is one (it never overrides the environment).
 pub fn load_dotenv() -> Option<std::path::PathBuf> {
@@ -308,7 +315,28 @@ impl Settings {
             std::time::Duration::from_secs(30),
         )?;
 
+        let work_lease = match get("OCEAN_WORK_LEASE") {
+            None => DEFAULT_WORK_LEASE,
+            Some(v) => match humantime::parse_duration(v) {
+                Ok(d)
+                    if (std::time::Duration::from_secs(3)
+                        ..=std::time::Duration::from_secs(600))
+                        .contains(&d) =>
+                {
+                    d
+                }
+                _ => {
+                    return Err(ConfigError::new(
+                        "OCEAN_WORK_LEASE",
+                        format!("`{v}` is not a duration from 3s to 10m"),
+                        "Give a duration such as 30s (the default)",
+                    ));
+                }
+            },
+        };
+
         Ok(Self {
+            work_lease,
             body_idle_timeout,
             body_deadline,
             retention,

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod idempotency;
+mod returns_env;
 mod sandbox_env;
 mod sync_env;
 mod webhook_env;

@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 
 use api::auth::Role;
 use api::sync::jobs;
-use entity::{
-    order_status_history, sku_stock, stock_history, sync_job, tiktok_order, tiktok_order_line,
-    tiktok_product, tiktok_sku, tiktok_warehouse,
-};
+use entity::{order_status_history, sku_stock, stock_history, sync_job, tiktok_order};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tiktok_sandbox::world::{ProductStatus, format_amount};

@@ -53,7 +53,11 @@ async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
     // Nobody else may take it while its lease holds.
     assert!(!jobs::run_once(&state).await);
     // The lease runs out: another worker resumes it.
-    advance_both(&env, chrono::Duration::seconds(jobs::LEASE_SECS + 1)).await;
+    advance_both(
+        &env,
+        jobs::lease(&env.app.state) + chrono::Duration::seconds(1),
+    )
+    .await;
     assert!(jobs::run_once(&state).await);
     let done = job(&env, &job_id).await;
     assert_eq!(done["state"], "succeeded", "{done}");
@@ -131,7 +135,11 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
         }
         worker.abort();
         let _ = worker.await;
-        advance_both(&env, chrono::Duration::seconds(jobs::LEASE_SECS + 1)).await;
+        advance_both(
+            &env,
+            jobs::lease(&env.app.state) + chrono::Duration::seconds(1),
+        )
+        .await;
     }
     let died = job(&env, &job_id).await;
     assert_eq!(died["state"], "running", "{died}");

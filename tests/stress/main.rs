@@ -8,6 +8,8 @@
 
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/returns_env.rs"]
+mod returns_env;
 #[path = "../api/sandbox_env.rs"]
 mod sandbox_env;
 #[path = "../api/sync_env.rs"]
@@ -16,5 +18,8 @@ mod sync_env;
 mod webhook_env;
 
 mod chaos;
+mod crash;
+mod instances;
+mod process;
 mod security;
 mod slow_clients;

@@ -3,7 +3,6 @@
 //! a deadline (408), and caps what one address may hold on the unauthenticated routes (429), while
 //! `/api/health` and TikTok's signed deliveries keep answering.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use api::auth::{JwtKeys, Role};
@@ -12,67 +11,30 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::*;
+use crate::process::Serve;
 use crate::webhook_env::{HOOK, event_body, sign};
 
 const TIKTOK_SHOP: &str = "7494049642642441621";
 const APP_KEY: &str = "slow_app";
 const APP_SECRET_SLOW: &str = "slow-clients-app-secret-0042";
 
-struct Serve {
-    child: Child,
-    base: String,
-    port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `ocean-tiktok serve` under a 1,024 soft limit on open files.
+/// `ocean-tiktok serve` under a 1,024 soft limit on open files, talking to no TikTok.
 async fn serve(db: &TestDb, jwt_secret: &str) -> Serve {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("sh")
-        .args([
-            "-c",
-            "ulimit -Sn 1024 && exec \"$0\" serve",
-            env!("CARGO_BIN_EXE_ocean-tiktok"),
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("OCEAN_BIND", format!("127.0.0.1:{port}"))
-        .env("OCEAN_MASTER_KEY", random_key())
-        .env("OCEAN_JWT_SECRET", jwt_secret)
-        .env("OCEAN_LOG", "warn")
-        .env("OCEAN_REQUEST_BODY_IDLE", "2s")
-        .env("TIKTOK_API_BASE", "http://127.0.0.1:9")
-        .env("TIKTOK_AUTH_BASE", "http://127.0.0.1:9")
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..600 {
-        if client
-            .get(format!("{base}/api/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Serve { child, base, port };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("serve did not start");
+    let env = std::collections::HashMap::from([
+        ("DATABASE_URL".to_owned(), db.url.clone()),
+        ("OCEAN_MASTER_KEY".to_owned(), random_key()),
+        ("OCEAN_JWT_SECRET".to_owned(), jwt_secret.to_owned()),
+        ("OCEAN_REQUEST_BODY_IDLE".to_owned(), "2s".to_owned()),
+        (
+            "TIKTOK_API_BASE".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
+        (
+            "TIKTOK_AUTH_BASE".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
+    ]);
+    Serve::start(&env, Some(1024)).await
 }
 
 /// A connection from another address of the loopback range (another client).

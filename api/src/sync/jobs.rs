@@ -35,10 +35,12 @@ pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const CANCELLED: &str = "cancelled";
 
-/// How long a claim holds without renewal: the worker renews it every [`RENEW_EVERY`] while the job
-/// runs (and every saved page extends it), so a dead worker's job is taken over within this.
-pub const LEASE_SECS: i64 = 30;
-const RENEW_EVERY: StdDuration = StdDuration::from_secs(10);
+/// How long a claim holds without renewal (`OCEAN_WORK_LEASE`, 30 s by default): the worker renews
+/// it every third of it while the job runs (and every saved page extends it), so a dead worker's job
+/// is taken over within this.
+pub fn lease(state: &AppState) -> Duration {
+    Duration::from_std(state.settings.work_lease).unwrap_or(Duration::seconds(30))
+}
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// First back-off after a failure; doubled with each attempt.
@@ -137,15 +139,13 @@ impl JobCtx<'_> {
     /// Saves the progress and extends the lease; fails when another worker took the job over.
     pub async fn checkpoint(&mut self) -> Result<(), JobError> {
         let now = self.state.clock.now();
+        let lease = lease(self.state);
         let res = sync_job::Entity::update_many()
             .col_expr(
                 sync_job::Column::Progress,
                 Expr::value(self.progress.to_column()),
             )
-            .col_expr(
-                sync_job::Column::LeaseUntil,
-                Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
-            )
+            .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
             .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
             .filter(sync_job::Column::Id.eq(&self.job.id))
             .filter(sync_job::Column::State.eq(RUNNING))
@@ -265,6 +265,7 @@ async fn take(
     candidate: &sync_job::Model,
     owner: &str,
     now: DateTime<Utc>,
+    lease: Duration,
 ) -> Result<Option<sync_job::Model>, DbErr> {
     let res = sync_job::Entity::update_many()
         .col_expr(sync_job::Column::State, Expr::value(RUNNING))
@@ -272,10 +273,7 @@ async fn take(
             sync_job::Column::LeaseOwner,
             Expr::value(Some(owner.to_owned())),
         )
-        .col_expr(
-            sync_job::Column::LeaseUntil,
-            Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
-        )
+        .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
         .col_expr(
             sync_job::Column::Attempts,
             Expr::value(candidate.attempts + 1),
@@ -315,7 +313,7 @@ pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::
             .one(&txn)
             .await?;
         let taken = match candidate {
-            Some(c) => take(&txn, &c, owner, now).await?,
+            Some(c) => take(&txn, &c, owner, now, lease(state)).await?,
             None => None,
         };
         txn.commit().await?;
@@ -323,7 +321,7 @@ pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::
     } else {
         // SQLite has one writer; a conditional UPDATE decides races, and a loser tries the next.
         for c in query().limit(4).all(&state.db).await? {
-            if let Some(job) = take(&state.db, &c, owner, now).await? {
+            if let Some(job) = take(&state.db, &c, owner, now, lease(state)).await? {
                 return Ok(Some(job));
             }
         }
@@ -346,7 +344,7 @@ pub async fn claim_job(
         .await?;
     match candidate {
         // One conditional UPDATE decides a race with a worker on either database.
-        Some(c) => take(&state.db, &c, owner, now).await,
+        Some(c) => take(&state.db, &c, owner, now, lease(state)).await,
         None => Ok(None),
     }
 }
@@ -438,10 +436,9 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
     // A dead worker's job is taken over when its lease runs out: the lease is renewed while this
     // worker lives. Only failures of the work count toward giving up, so a crash loop resumes the
     // job from its checkpoint each time instead of failing it.
-    let outcome = crate::heartbeat::renewing(execute(state, &job), RENEW_EVERY, || {
-        renew_lease(state, &job)
-    })
-    .await;
+    let every = state.settings.work_lease / 3;
+    let outcome =
+        crate::heartbeat::renewing(execute(state, &job), every, || renew_lease(state, &job)).await;
     let recorded = match outcome {
         Ok(()) => {
             tracing::info!("sync job succeeded");
@@ -478,11 +475,9 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
 /// Extends the lease of a job this worker runs.
 async fn renew_lease(state: &AppState, job: &sync_job::Model) {
     let now = state.clock.now();
+    let lease = lease(state);
     let renewed = sync_job::Entity::update_many()
-        .col_expr(
-            sync_job::Column::LeaseUntil,
-            Expr::value(Some(now + Duration::seconds(LEASE_SECS))),
-        )
+        .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
         .filter(sync_job::Column::Id.eq(&job.id))
         .filter(sync_job::Column::State.eq(RUNNING))
         .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))

@@ -30,10 +30,6 @@ pub const STATE_UNHANDLED: &str = "unhandled";
 pub const MAX_ATTEMPTS: i32 = 8;
 /// The processor's pause between batches while deliveries are arriving.
 const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
-/// How long a claimed event stays with its processor without renewal before another may take it
-/// over; the processor renews its claim every [`RENEW_CLAIM_EVERY`] while it works on the batch.
-const CLAIM: i64 = 30;
-const RENEW_CLAIM_EVERY: StdDuration = StdDuration::from_secs(10);
 /// Events of a batch worked at once.
 const CONCURRENT_EVENTS: usize = 8;
 
@@ -69,6 +65,9 @@ pub async fn process_due_until(
     stop: &tokio_util::sync::CancellationToken,
 ) -> Result<usize, DbErr> {
     let now = state.clock.now();
+    // A claimed event stays with its processor this long without renewal before another may take
+    // it over (`OCEAN_WORK_LEASE`); renewed every third of it while the batch is worked.
+    let lease = Duration::from_std(state.settings.work_lease).unwrap_or(Duration::seconds(30));
     let token = uuid::Uuid::new_v4().to_string();
     let backend = state.db.get_database_backend();
     let mut due = Query::select()
@@ -86,10 +85,7 @@ pub async fn process_due_until(
     // One statement, so one short write transaction on either database.
     let claim = Query::update()
         .table(webhook_event::Entity)
-        .value(
-            webhook_event::Column::NextAttemptAt,
-            now + Duration::seconds(CLAIM),
-        )
+        .value(webhook_event::Column::NextAttemptAt, now + lease)
         .value(webhook_event::Column::ClaimToken, token.clone())
         .and_where(Expr::col(webhook_event::Column::Id).in_subquery(due))
         .returning_all()
@@ -141,12 +137,12 @@ pub async fn process_due_until(
         finished.into_iter().sum::<Result<usize, DbErr>>()
     };
     // The claim is renewed while the batch is worked, so it can be short: a dead processor's
-    // events are taken over within CLAIM seconds.
-    let done = crate::heartbeat::renewing(work, RENEW_CLAIM_EVERY, || async {
+    // events are taken over within the lease.
+    let done = crate::heartbeat::renewing(work, state.settings.work_lease / 3, || async {
         let renewed = webhook_event::Entity::update_many()
             .col_expr(
                 webhook_event::Column::NextAttemptAt,
-                Expr::value(state.clock.now() + Duration::seconds(CLAIM)),
+                Expr::value(state.clock.now() + lease),
             )
             .filter(webhook_event::Column::ClaimToken.eq(&token))
             .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
