@@ -52,7 +52,86 @@ pub fn build() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     document_idempotency_keys(&mut api);
+    document_body_limits(&mut api);
+    require_any_of(
+        &mut api,
+        "InventorySettingsIn",
+        &["low_stock_threshold", "safety_buffer"],
+    );
     api
+}
+
+/// Every operation that reads a body answers 413 past `MAX_BODY_BYTES` and 408 when the body is too
+/// slow (`routes::json`): said once here for all of them.
+fn document_body_limits(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let answers = [
+        (
+            "413",
+            format!(
+                "The body is larger than {} bytes (`payload_too_large`)",
+                crate::routes::json::MAX_BODY_BYTES
+            ),
+        ),
+        (
+            "408",
+            "The body did not arrive in time (`request_timeout`)".to_owned(),
+        ),
+    ];
+    for item in api.paths.paths.values_mut() {
+        let operations = [item.put.as_mut(), item.post.as_mut(), item.patch.as_mut()];
+        for op in operations.into_iter().flatten() {
+            if op.request_body.is_none() {
+                continue;
+            }
+            for (status, description) in &answers {
+                let content = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                    .build();
+                op.responses
+                    .responses
+                    .entry((*status).to_owned())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(description.clone())
+                                .content("application/json", content)
+                                .build(),
+                        )
+                    });
+            }
+        }
+    }
+}
+
+/// A body whose fields are each optional but not all at once: at least one of `fields` present and
+/// not null (the server's 400 otherwise).
+fn require_any_of(api: &mut utoipa::openapi::OpenApi, schema: &str, fields: &[&str]) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, Type};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(original)) = components.schemas.remove(schema) else {
+        return;
+    };
+    let mut any = AnyOfBuilder::new();
+    for field in fields {
+        any = any.item(
+            ObjectBuilder::new()
+                .property(*field, ObjectBuilder::new().schema_type(Type::Integer))
+                .required(*field),
+        );
+    }
+    let combined = Schema::AllOf(
+        AllOfBuilder::new()
+            .item(original)
+            .item(Schema::AnyOf(any.build()))
+            .build(),
+    );
+    components
+        .schemas
+        .insert(schema.to_owned(), RefOr::T(combined));
 }
 
 /// Every write that takes an `Idempotency-Key` says what the server enforces of it: 1 to 255
@@ -108,6 +187,180 @@ fn document_idempotency_keys(api: &mut utoipa::openapi::OpenApi) {
                 }
             }
         }
+    }
+}
+
+/// Schemas for `schema_with` where a derive cannot say the rule the server enforces: closed sets of
+/// values, map keys. Each names the same set the parser checks, so the document and the server agree.
+pub mod rules {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, Array, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
+    };
+    use utoipa::openapi::{Object, RefOr};
+
+    fn one_of_strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values))
+            .build()
+    }
+
+    /// A schema that also takes `null` (an optional field: null is "left out").
+    fn or_null(schema: impl Into<RefOr<Schema>>) -> RefOr<Schema> {
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(schema)
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+                .build(),
+        )
+        .into()
+    }
+
+    pub fn region() -> Object {
+        one_of_strings(crate::shops::Region::ALL.iter().map(|r| r.as_str()))
+    }
+
+    pub fn region_or_null() -> RefOr<Schema> {
+        or_null(region())
+    }
+
+    pub fn order_status() -> Object {
+        one_of_strings(crate::sync::views::ORDER_STATUSES)
+    }
+
+    pub fn return_status() -> Object {
+        one_of_strings(crate::sync::views::RETURN_STATUSES)
+    }
+
+    pub fn cancellation_status() -> Object {
+        one_of_strings(crate::sync::views::CANCELLATION_STATUSES)
+    }
+
+    /// A webhook type: TikTok's event name or its code.
+    pub fn event_type() -> Object {
+        let kinds = crate::webhooks::EventType::ALL;
+        let codes: Vec<String> = kinds.iter().map(|k| k.code().to_string()).collect();
+        one_of_strings(
+            kinds
+                .iter()
+                .map(|k| k.name())
+                .chain(codes.iter().map(String::as_str)),
+        )
+    }
+
+    pub fn event_state() -> Object {
+        one_of_strings(crate::routes::webhooks::STATES)
+    }
+
+    pub fn label_size() -> Object {
+        one_of_strings(["A6", "A5"])
+    }
+
+    /// TikTok's ids (shops, orders, products, SKUs, packages, providers…): 1 to 32 digits.
+    pub const TIKTOK_ID: &str = "^[0-9]{1,32}$";
+
+    fn tiktok_id() -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(TIKTOK_ID))
+    }
+
+    fn array(item: impl Into<RefOr<Schema>>, min: usize, max: Option<usize>) -> Array {
+        ArrayBuilder::new()
+            .items(item.into())
+            .min_items(Some(min))
+            .max_items(max)
+            .build()
+    }
+
+    /// A product batch's ids: 1 to 100.
+    pub fn product_ids() -> Array {
+        array(
+            tiktok_id(),
+            1,
+            Some(crate::routes::product_batch::MAX_ITEMS),
+        )
+    }
+
+    /// The order lines to cancel (all of them when empty).
+    pub fn line_item_ids() -> Array {
+        array(tiktok_id(), 0, None)
+    }
+
+    /// The ERP's SKU codes: 1 to 100 characters, no spaces at either end; up to 10,000 of them.
+    pub fn erp_skus() -> Array {
+        let code = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(crate::sku_mapping::MAX_CODE_LEN))
+            .pattern(Some(r"^\S(?:[\s\S]*\S)?$"));
+        array(code, 0, Some(crate::sku_mapping::MAX_REPORT_CODES))
+    }
+
+    /// PICKUP or DROP_OFF (TikTok's carrier), or null with `self_shipment`.
+    pub fn handover_method() -> RefOr<Schema> {
+        or_null(one_of_strings(["PICKUP", "DROP_OFF"]))
+    }
+
+    /// A stock move: −999,999 to 999,999 units, not 0.
+    pub fn stock_delta() -> RefOr<Schema> {
+        let max = crate::stock::MAX_QUANTITY as f64;
+        let range = |min: f64, max: f64| {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(max))
+        };
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(range(-max, -1.0))
+                .item(range(1.0, max))
+                .build(),
+        )
+        .into()
+    }
+
+    pub fn stock_delta_or_null() -> RefOr<Schema> {
+        or_null(stock_delta())
+    }
+
+    /// Feature toggles by name: each of the nine areas, nothing else.
+    pub fn features() -> Object {
+        let mut object = ObjectBuilder::new().schema_type(Type::Object);
+        for feature in crate::shops::Feature::ALL {
+            object = object.property(
+                feature.as_str(),
+                ObjectBuilder::new().schema_type(Type::Boolean),
+            );
+        }
+        object
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .build()
+    }
+
+    pub fn features_or_null() -> RefOr<Schema> {
+        or_null(features())
+    }
+
+    /// 5, 15, 30 or 60 (minutes), or "manual".
+    pub fn sync_interval() -> RefOr<Schema> {
+        let minutes = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .enum_values(Some(
+                crate::shops::SyncInterval::ALLOWED_MINUTES.map(i64::from),
+            ));
+        Schema::OneOf(
+            OneOfBuilder::new()
+                .item(minutes)
+                .item(one_of_strings(["manual"]))
+                .examples([serde_json::json!(15)])
+                .build(),
+        )
+        .into()
+    }
+
+    pub fn sync_interval_or_null() -> RefOr<Schema> {
+        or_null(sync_interval())
     }
 }
 

@@ -194,3 +194,103 @@ async fn the_docs_page_is_served_from_the_binary() {
         .await
         .unwrap();
 }
+
+/// The rules the server enforces and the fuzzer (tests/stress/fuzz) found missing from the document:
+/// closed sets, bounds, id patterns, batch sizes, the 1 MiB body limit.
+#[tokio::test]
+async fn the_document_states_the_rules_the_server_enforces() {
+    let app = spawn_app().await;
+    let (_, doc) = app
+        .send(reqwest::Method::GET, "/api/openapi.json", None, None)
+        .await;
+    let schemas = &doc["components"]["schemas"];
+    let shops = "/api/integrations/tiktok/shops/{id}";
+    let query = |path: &str, name: &str| -> Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} {name}"))["schema"]
+            .clone()
+    };
+    let text = |v: &Value| v.to_string();
+    // Closed sets.
+    assert!(text(&schemas["ShopIn"]["properties"]["region"]).contains("\"VN\""));
+    assert!(text(&schemas["ShopPatch"]["properties"]["region"]).contains("null"));
+    assert_eq!(
+        schemas["FeaturesIn"]["properties"]["features"]["additionalProperties"],
+        false
+    );
+    assert!(text(&schemas["SyncSettingsIn"]["properties"]["sync_interval"]).contains("manual"));
+    assert!(text(&query(&format!("{shops}/orders"), "status")).contains("AWAITING_SHIPMENT"));
+    assert!(text(&query(&format!("{shops}/returns"), "status")).contains("enum"));
+    assert!(text(&query(&format!("{shops}/cancellations"), "status")).contains("enum"));
+    assert!(text(&query(&format!("{shops}/webhooks/events"), "state")).contains("unhandled"));
+    assert!(
+        text(&query(&format!("{shops}/webhooks/events"), "type")).contains("ORDER_STATUS_CHANGE")
+    );
+    assert!(
+        text(&query(
+            &format!("{shops}/orders/{{order_id}}/label"),
+            "size"
+        ))
+        .contains("A5")
+    );
+    // Bounds, lengths and patterns.
+    assert_eq!(schemas["ShopIn"]["properties"]["name"]["maxLength"], 100);
+    assert!(schemas["ShopIn"]["properties"]["app_key"]["pattern"].is_string());
+    assert!(schemas["ShopIn"]["properties"]["app_secret"]["pattern"].is_string());
+    assert!(text(&schemas["InventorySettingsIn"]).contains("1000000"));
+    assert!(text(&schemas["InventorySettingsIn"]).contains("anyOf"));
+    assert_eq!(
+        schemas["SkuThresholdIn"]["properties"]["low_stock_threshold"]["maximum"],
+        1_000_000
+    );
+    assert_eq!(
+        schemas["SetStockIn"]["properties"]["on_hand"]["maximum"],
+        999_999
+    );
+    assert!(text(&schemas["AdjustStockIn"]["properties"]["delta"]).contains("oneOf"));
+    assert!(query(&format!("{shops}/categories"), "name")["pattern"].is_string());
+    assert!(
+        query(&format!("{shops}/orders/{{order_id}}/label"), "package_id")["pattern"].is_string()
+    );
+    assert!(schemas["ShippingInfoIn"]["properties"]["tracking_number"]["pattern"].is_string());
+    assert!(text(&schemas["CancelIn"]["properties"]["line_item_ids"]).contains("pattern"));
+    assert!(text(&schemas["ReportIn"]["properties"]["erp_skus"]).contains("10000"));
+    assert!(text(&schemas["BatchIdsIn"]["properties"]["product_ids"]).contains("pattern"));
+    // Batch sizes.
+    assert_eq!(
+        schemas["BatchShipIn"]["properties"]["items"]["maxItems"],
+        50
+    );
+    assert_eq!(schemas["BatchShipIn"]["properties"]["items"]["minItems"], 1);
+    // Every operation that reads a body documents the 413 past 1 MiB.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["requestBody"].is_object() {
+                assert!(op["responses"]["413"].is_object(), "{method} {path}");
+            }
+        }
+    }
+}
+
+/// An app secret is 8 to 128 characters as documented, not bytes: a 128-character secret of
+/// multi-byte characters is taken.
+#[tokio::test]
+async fn an_app_secret_is_counted_in_characters() {
+    let app = spawn_app().await;
+    let token = app.admin();
+    let (status, body) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/integrations/tiktok/shops",
+            Some(&token),
+            Some(serde_json::json!({
+                "name": "Wide secret", "app_key": "key1", "app_secret": "é".repeat(128), "region": "US"
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}

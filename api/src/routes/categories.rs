@@ -23,6 +23,7 @@ pub struct CategoryQuery {
     /// Browse: the children of this category ("0", the default, lists the roots).
     pub parent_id: Option<String>,
     /// Search: categories whose name contains this (any case), leaves first; overrides `parent_id`.
+    #[param(pattern = r"\S")]
     pub name: Option<String>,
     /// Search results, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

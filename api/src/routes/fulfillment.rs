@@ -33,8 +33,11 @@ pub struct PickupSlotIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"tracking_number": "1Z999AA10123456784", "shipping_provider_id": "6617675021119438849"}))]
 pub struct SelfShipmentIn {
+    /// 1 to 64 visible ASCII characters, no spaces.
+    #[schema(pattern = "^[!-~]{1,64}$")]
     pub tracking_number: String,
     /// One of `GET …/orders/{order_id}/shipping-options` `shipping_providers`.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub shipping_provider_id: String,
 }
 
@@ -45,8 +48,10 @@ pub struct SelfShipmentIn {
 #[schema(example = json!({"handover_method": "PICKUP", "pickup_slot": {"start_time": "2026-11-25T09:00:00Z", "end_time": "2026-11-25T12:00:00Z"}}))]
 pub struct ShipIn {
     /// The package to ship; may be left out when the order has one package.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
     /// PICKUP or DROP_OFF.
+    #[schema(schema_with = crate::openapi::rules::handover_method)]
     pub handover_method: Option<String>,
     /// Only with PICKUP.
     pub pickup_slot: Option<PickupSlotIn>,
@@ -58,8 +63,11 @@ pub struct ShipIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"order_id": "576461413038785752", "handover_method": "DROP_OFF"}))]
 pub struct BatchShipItemIn {
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub order_id: String,
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
+    #[schema(schema_with = crate::openapi::rules::handover_method)]
     pub handover_method: Option<String>,
     pub pickup_slot: Option<PickupSlotIn>,
     pub self_shipment: Option<SelfShipmentIn>,
@@ -73,6 +81,7 @@ pub struct BatchShipItemIn {
     {"order_id": "576461413038785753", "self_shipment": {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": "6617675021119438849"}}
 ]}))]
 pub struct BatchShipIn {
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<BatchShipItemIn>,
 }
 

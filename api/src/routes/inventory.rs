@@ -120,8 +120,10 @@ pub struct InventorySettings {
 #[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2}))]
 pub struct InventorySettingsIn {
     /// 0 to 1,000,000 units.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub low_stock_threshold: Option<i64>,
     /// 0 to 1,000,000 units.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub safety_buffer: Option<i64>,
 }
 
@@ -131,6 +133,7 @@ pub struct InventorySettingsIn {
 #[schema(example = json!({"low_stock_threshold": 20}))]
 pub struct SkuThresholdIn {
     /// Units, 0 to 1,000,000, or null.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub low_stock_threshold: Option<i64>,
 }
 

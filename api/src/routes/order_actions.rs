@@ -43,7 +43,10 @@ pub struct TrackingOut {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"tracking_number": "1Z999AA10123456785", "shipping_provider_id": "6617675021119438849"}))]
 pub struct ShippingInfoIn {
+    /// 1 to 64 visible ASCII characters, no spaces.
+    #[schema(pattern = "^[!-~]{1,64}$")]
     pub tracking_number: String,
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub shipping_provider_id: String,
 }
 
@@ -53,8 +56,10 @@ pub struct ShippingInfoIn {
 #[schema(example = json!({"reason": "Out of stock"}))]
 pub struct CancelIn {
     /// 1 to 500 characters.
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::rules::line_item_ids)]
     pub line_item_ids: Vec<String>,
 }
 
@@ -95,8 +100,10 @@ impl From<OrderAfter> for OrderWriteOut {
 #[into_params(parameter_in = Query)]
 pub struct LabelQuery {
     /// The package; may be left out when the order has one.
+    #[param(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
     /// A6 (default) or A5.
+    #[param(schema_with = crate::openapi::rules::label_size)]
     pub size: Option<String>,
 }
 

@@ -26,6 +26,7 @@ pub struct OrderQuery {
     pub cursor: Option<String>,
     /// One of TikTok's statuses: UNPAID, ON_HOLD, AWAITING_SHIPMENT, PARTIALLY_SHIPPING,
     /// AWAITING_COLLECTION, IN_TRANSIT, DELIVERED, COMPLETED, CANCELLED.
+    #[param(schema_with = crate::openapi::rules::order_status)]
     pub status: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,

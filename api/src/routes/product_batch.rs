@@ -24,6 +24,7 @@ pub const MAX_ITEMS: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchCreateIn {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<ProductIn>,
 }
 
@@ -40,6 +41,7 @@ pub struct EditItemIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [{"product_id": "1729382476852855000", "product": {"title": "Ocean tee (organic)"}}]}))]
 pub struct BatchEditIn {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<EditItemIn>,
 }
 
@@ -48,6 +50,7 @@ pub struct BatchEditIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"product_ids": ["1729382476852855000", "1729382476852855001"]}))]
 pub struct BatchIdsIn {
+    #[schema(schema_with = crate::openapi::rules::product_ids)]
     pub product_ids: Vec<String>,
 }
 
@@ -64,6 +67,7 @@ pub struct PriceItemIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"items": [{"product_id": "1729382476852855000", "skus": [{"id": "1729382476852921560", "price": {"amount": "17.99", "currency": "USD"}}]}]}))]
 pub struct BatchPricesIn {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<PriceItemIn>,
 }
 

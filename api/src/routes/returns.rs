@@ -29,8 +29,10 @@ pub struct ReturnQuery {
     /// REFUND_OR_RETURN_REQUEST_REJECT (or RETURN_OR_REFUND_REQUEST_REJECT), AWAITING_BUYER_SHIP,
     /// BUYER_SHIPPED_ITEM, REJECT_RECEIVE_PACKAGE, RETURN_OR_REFUND_REQUEST_SUCCESS,
     /// RETURN_OR_REFUND_REQUEST_CANCEL, RETURN_OR_REFUND_REQUEST_COMPLETE.
+    #[param(schema_with = crate::openapi::rules::return_status)]
     pub status: Option<String>,
     /// Only the returns of this TikTok order.
+    #[param(pattern = "^[0-9]{1,32}$")]
     pub order_id: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
@@ -53,8 +55,10 @@ pub struct CancellationQuery {
     /// One of TikTok's cancellation statuses: CANCELLATION_REQUEST_PENDING,
     /// CANCELLATION_REQUEST_SUCCESS, CANCELLATION_REQUEST_CANCEL, CANCELLATION_REQUEST_COMPLETE,
     /// CANCELLATION_REQUEST_REJECT.
+    #[param(schema_with = crate::openapi::rules::cancellation_status)]
     pub status: Option<String>,
     /// Only the cancellations of this TikTok order.
+    #[param(pattern = "^[0-9]{1,32}$")]
     pub order_id: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,

@@ -33,22 +33,33 @@ use crate::shops::{Features, Region, RegionInfo, ShopStatus, SyncInterval};
     "sync_interval": 15
 }))]
 pub struct ShopIn {
-    /// A name the ERP shows, 1 to 100 characters.
+    /// A name the ERP shows, 1 to 100 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
-    /// The app key from TikTok Partner Center.
+    /// The app key from TikTok Partner Center: 1 to 64 letters, digits, `_` or `-`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub app_key: String,
-    /// The app secret from TikTok Partner Center (8 to 128 characters). Stored sealed; never returned.
-    #[schema(value_type = String, format = Password, write_only)]
+    /// The app secret from TikTok Partner Center (8 to 128 characters, no spaces). Stored sealed; never returned.
+    #[schema(value_type = String, format = Password, write_only, pattern = r"^\S{8,128}$")]
     pub app_secret: SecretString,
     /// The app's service id (newer apps authorize with it); digits.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub service_id: Option<String>,
     /// TikTok's shop id; optional until authorization fills it in; digits.
+    #[schema(pattern = "^[0-9]{1,32}$")]
     pub shop_id: Option<String>,
     /// One of US, UK, ID, SG, MY, TH, VN, PH.
+    #[schema(schema_with = crate::openapi::rules::region)]
     pub region: String,
     /// Feature toggles to change from the defaults (products, orders, inventory on; the rest off).
+    #[schema(schema_with = crate::openapi::rules::features_or_null)]
     pub features: Option<BTreeMap<String, bool>>,
     /// 5, 15, 30 or 60 (minutes) or "manual"; default 15.
+    #[schema(schema_with = crate::openapi::rules::sync_interval_or_null)]
     pub sync_interval: Option<SyncIntervalWire>,
 }
 
@@ -58,16 +69,23 @@ pub struct ShopIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Ocean US flagship", "app_secret": "n3w-s3cr3t-from-partner-center"}))]
 pub struct ShopPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub app_key: Option<String>,
-    #[schema(value_type = Option<String>, format = Password, write_only)]
+    #[schema(value_type = Option<String>, format = Password, write_only, pattern = r"^\S{8,128}$")]
     pub app_secret: Option<SecretString>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,32}$")]
     pub service_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{1,32}$")]
     pub shop_id: Option<Option<String>>,
+    #[schema(schema_with = crate::openapi::rules::region_or_null)]
     pub region: Option<String>,
 }
 
@@ -81,6 +99,7 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"features": {"returns": true, "analytics": false}}))]
 pub struct FeaturesIn {
+    #[schema(schema_with = crate::openapi::rules::features)]
     pub features: BTreeMap<String, bool>,
 }
 
@@ -89,6 +108,7 @@ pub struct FeaturesIn {
 #[schema(example = json!({"sync_interval": 30}))]
 pub struct SyncSettingsIn {
     /// 5, 15, 30 or 60 (minutes) or "manual".
+    #[schema(schema_with = crate::openapi::rules::sync_interval)]
     pub sync_interval: SyncIntervalWire,
 }
 

@@ -55,6 +55,7 @@ pub struct MappingIn {
 #[schema(example = json!({"erp_skus": ["TEE-M-BLUE", "TEE-L-BLUE", "MUG-01"]}))]
 pub struct ReportIn {
     /// Every SKU code the ERP sells on this shop (up to 10,000).
+    #[schema(schema_with = crate::openapi::rules::erp_skus)]
     pub erp_skus: Vec<String>,
 }
 

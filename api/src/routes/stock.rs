@@ -28,6 +28,7 @@ pub const MAX_BATCH: usize = 100;
 pub struct SetStockIn {
     pub warehouse_id: String,
     /// Units on the shelf, 0 to 999,999.
+    #[schema(minimum = 0, maximum = 999_999)]
     pub on_hand: i64,
 }
 
@@ -38,6 +39,7 @@ pub struct SetStockIn {
 pub struct AdjustStockIn {
     pub warehouse_id: String,
     /// Units received (positive) or gone (negative); not 0.
+    #[schema(schema_with = crate::openapi::rules::stock_delta)]
     pub delta: i64,
 }
 
@@ -48,7 +50,9 @@ pub struct AdjustStockIn {
 pub struct BatchItemIn {
     pub sku_id: String,
     pub warehouse_id: String,
+    #[schema(minimum = 0, maximum = 999_999)]
     pub on_hand: Option<i64>,
+    #[schema(schema_with = crate::openapi::rules::stock_delta_or_null)]
     pub delta: Option<i64>,
 }
 
@@ -60,6 +64,7 @@ pub struct BatchItemIn {
     {"sku_id": "1729382476852921561", "warehouse_id": "7068517275539719942", "delta": -1}
 ]}))]
 pub struct BatchIn {
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<BatchItemIn>,
 }
 

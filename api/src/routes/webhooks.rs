@@ -84,8 +84,10 @@ pub async fn receive_webhook(
 pub struct EventFilter {
     /// TikTok's event name (e.g. ORDER_STATUS_CHANGE) or type code (e.g. 1).
     #[serde(rename = "type")]
+    #[param(schema_with = crate::openapi::rules::event_type)]
     pub event_type: Option<String>,
     /// received · processed · skipped · unhandled · dead
+    #[param(schema_with = crate::openapi::rules::event_state)]
     pub state: Option<String>,
 }
 
@@ -132,7 +134,7 @@ impl From<webhook_event::Model> for EventOut {
     }
 }
 
-const STATES: [&str; 5] = ["received", "processed", "skipped", "unhandled", "dead"];
+pub(crate) const STATES: [&str; 5] = ["received", "processed", "skipped", "unhandled", "dead"];
 
 /// The shop's stored webhook events, newest first.
 #[utoipa::path(

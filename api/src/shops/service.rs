@@ -84,7 +84,8 @@ pub fn parse_app_key(raw: &str) -> ApiResult<String> {
 
 pub fn parse_app_secret(raw: SecretString) -> ApiResult<SecretString> {
     let s = raw.expose_secret();
-    if s.len() < 8 || s.len() > 128 || s.chars().any(char::is_whitespace) {
+    let chars = s.chars().count();
+    if !(8..=128).contains(&chars) || s.chars().any(char::is_whitespace) {
         return Err(ApiError::invalid_field(
             "app_secret",
             "must be 8 to 128 characters with no spaces, as shown in TikTok Partner Center",
