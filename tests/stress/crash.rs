@@ -134,10 +134,11 @@ async fn a_full_sync_killed_ten_times_ends_exact_and_each_crash_is_taken_over_wi
     let worst = takeovers.iter().max().unwrap();
     println!(
         "crash: {kills} × kill -9 over {runs} full sync(s) of 6,000 orders (seed {seed:#x}), {:?} in all; \
-         taken over after {:.1}–{:.1} s (lease {LEASE_SECS} s + start-up); ended exact, 0 failures",
+         taken over after {:.1}–{:.1} s (lease {LEASE_SECS} s + start-up); ended exact, {} failed run(s)",
         started.elapsed(),
         takeovers.iter().min().unwrap().as_secs_f64(),
         worst.as_secs_f64(),
+        done.failures,
     );
     assert!(
         *worst <= Duration::from_secs(LEASE_SECS + 5),

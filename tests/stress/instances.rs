@@ -9,8 +9,8 @@ use entity::{erp_stock, sku_stock, sync_job};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::process::{Serve, serve_env};
 use crate::helpers::SHOPS;
+use crate::process::{Serve, serve_env};
 use crate::sync_env::{assert_orders_match, assert_products_match, connected_with, sandbox_shop};
 
 async fn call(
