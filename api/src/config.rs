@@ -152,6 +152,13 @@ pub struct Settings {
 /// The default of [`Settings::work_lease`].
 pub const DEFAULT_WORK_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
+impl Settings {
+    /// [`Settings::work_lease`] as a span of the clock's time (it is at most 10 minutes).
+    pub fn work_lease_span(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.work_lease).unwrap_or(chrono::Duration::seconds(30))
+    }
+}
+
 /// Loads `.env` from the working directory when there is one (it never overrides the environment).
 pub fn load_dotenv() -> Option<std::path::PathBuf> {
     dotenvy::dotenv().ok()
@@ -471,6 +478,8 @@ mod tests {
             ("TIKTOK_RATE_LIMIT_SHOP", "lots"),
             ("TIKTOK_TIMEOUT_SECS", "0"),
             ("OCEAN_JWT_SECRET", "short"),
+            ("OCEAN_WORK_LEASE", "1s"),
+            ("OCEAN_WORK_LEASE", "soon"),
         ] {
             let mut env = base();
             env.insert(name.into(), value.into());

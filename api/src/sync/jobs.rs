@@ -39,7 +39,7 @@ pub const CANCELLED: &str = "cancelled";
 /// it every third of it while the job runs (and every saved page extends it), so a dead worker's job
 /// is taken over within this.
 pub fn lease(state: &AppState) -> Duration {
-    Duration::from_std(state.settings.work_lease).unwrap_or(Duration::seconds(30))
+    state.settings.work_lease_span()
 }
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -67,7 +67,7 @@ pub async fn process_due_until(
     let now = state.clock.now();
     // A claimed event stays with its processor this long without renewal before another may take
     // it over (`OCEAN_WORK_LEASE`); renewed every third of it while the batch is worked.
-    let lease = Duration::from_std(state.settings.work_lease).unwrap_or(Duration::seconds(30));
+    let lease = state.settings.work_lease_span();
     let token = uuid::Uuid::new_v4().to_string();
     let backend = state.db.get_database_backend();
     let mut due = Query::select()
