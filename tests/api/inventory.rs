@@ -279,6 +279,7 @@ async fn inventory_changes_are_checked_and_refused_cleanly() {
         json!({"low_stock_threshold": "lots"}),
         json!({"low_stock_threshold": 5, "extra": 1}),
         json!({"safety_buffer": -2}),
+        json!({"low_stock_threshold": 4.5}),
         json!({}),
     ] {
         let (status, body) = env.app.put(&settings, &admin, bad.clone()).await;
@@ -296,6 +297,21 @@ async fn inventory_changes_are_checked_and_refused_cleanly() {
         json!({"low_stock_threshold": 5, "safety_buffer": 0}),
         "nothing changed"
     );
+    // JSON Schema's `integer` includes a float with no fraction: `7.0` is 7.
+    let (status, body) = env
+        .app
+        .put(
+            &settings,
+            &admin,
+            json!({"low_stock_threshold": 7.0, "safety_buffer": 0}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, now) = env.app.get(&settings, &viewer).await;
+    assert_eq!(now["low_stock_threshold"], 7, "{now}");
+    env.app
+        .put(&settings, &admin, json!({"low_stock_threshold": 5}))
+        .await;
 
     let (status, body) = env
         .app

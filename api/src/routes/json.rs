@@ -126,21 +126,60 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request(
-                "invalid_json",
-                format!("the body is not valid JSON: {inner}"),
-            )
-        } else if path == "." {
-            // A missing or unknown field is reported at the parent; serde's message names it.
-            ApiError::bad_request("invalid_field", inner.to_string())
-        } else {
-            ApiError::invalid_field(&path, inner)
-        }
-    })
+    let first = match serde_path_to_error::deserialize(de) {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e,
+    };
+    // JSON Schema's `integer` is any number with no fractional part, so `5.0` is a valid count.
+    // serde refuses it for an integer field: read such numbers as integers and try once more.
+    if first
+        .inner()
+        .to_string()
+        .starts_with("invalid type: floating point")
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
+        && whole_floats_as_integers(&mut value)
+        && let Ok(parsed) = serde_path_to_error::deserialize(value)
+    {
+        return Ok(parsed);
+    }
+    Err(field_error(first))
+}
+
+fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("the body is not valid JSON: {inner}"),
+        )
+    } else if path == "." {
+        // A missing or unknown field is reported at the parent; serde's message names it.
+        ApiError::bad_request("invalid_field", inner.to_string())
+    } else {
+        ApiError::invalid_field(&path, inner)
+    }
+}
+
+/// Rewrites every float with no fractional part (within i64) as an integer; says whether any was.
+fn whole_floats_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| whole_floats_as_integers(v) | any),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |any, v| whole_floats_as_integers(v) | any),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -191,5 +230,20 @@ mod tests {
             assert_eq!(e.code, "invalid_body", "{not_an_object:?}");
         }
         assert!(parse_json::<Two>(b" \n{\"a\": 1}").is_ok());
+    }
+
+    #[test]
+    fn a_whole_float_is_an_integer() {
+        let body = parse_json::<Body>(br#"{"name": "a", "inner": {"count": 34225.0}}"#).unwrap();
+        assert_eq!(body.inner.unwrap().count, 34225);
+        // A fraction is still refused, naming the field; so is a whole float out of the field's range.
+        let e = parse_json::<Body>(br#"{"name": "a", "inner": {"count": 1.5}}"#).unwrap_err();
+        assert!(e.message.starts_with("inner.count:"), "{}", e.message);
+        let e = parse_json::<Body>(br#"{"name": "a", "inner": {"count": -1.0}}"#).unwrap_err();
+        assert!(e.message.starts_with("inner.count:"), "{}", e.message);
+        // Reading numbers again changes nothing else: a duplicate field stays an error.
+        let e = parse_json::<Body>(br#"{"name": "a", "name": "b", "inner": {"count": 1.0}}"#)
+            .unwrap_err();
+        assert!(e.message.contains("duplicate"), "{}", e.message);
     }
 }

@@ -43,8 +43,8 @@ pub struct ShopIn {
     /// The app key from TikTok Partner Center: 1 to 64 letters, digits, `_` or `-`.
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub app_key: String,
-    /// The app secret from TikTok Partner Center (8 to 128 characters, no spaces). Stored sealed; never returned.
-    #[schema(value_type = String, format = Password, write_only, pattern = r"^\S{8,128}$")]
+    /// The app secret from TikTok Partner Center: 8 to 128 visible ASCII characters (no spaces). Stored sealed; never returned.
+    #[schema(value_type = String, format = Password, write_only, pattern = "^[!-~]{8,128}$")]
     pub app_secret: SecretString,
     /// The app's service id (newer apps authorize with it); digits.
     #[schema(pattern = "^[0-9]{1,32}$")]
@@ -77,7 +77,7 @@ pub struct ShopPatch {
     pub name: Option<String>,
     #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub app_key: Option<String>,
-    #[schema(value_type = Option<String>, format = Password, write_only, pattern = r"^\S{8,128}$")]
+    #[schema(value_type = Option<String>, format = Password, write_only, pattern = "^[!-~]{8,128}$")]
     pub app_secret: Option<SecretString>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{1,32}$")]
