@@ -152,6 +152,30 @@ pub struct Application {
 /// How long a stop waits for the background work to hand back what it holds.
 const HAND_BACK: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// Waits for SIGTERM (a service manager's stop) or SIGINT (Ctrl-C); answers which came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the service");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
 /// Raises the open-file limit and answers how many connections each HTTP worker may hold.
 fn open_files() -> usize {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -215,6 +239,9 @@ impl Application {
         .client_request_timeout(std::time::Duration::from_secs(5))
         .listen(listener)?
         .shutdown_timeout(30)
+        // The stop is ours (`run_until_stopped`): the HTTP workers must outlive the background
+        // work's hand-back, see there.
+        .disable_signals()
         .run();
         crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
         // The work a stop must hand back: the sync workers and the webhook processor.
@@ -245,15 +272,35 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM, then stops taking work and finishes what is in flight: the
-    /// server answers its open requests, the sync workers hand their jobs back and the webhook
-    /// processor its unreached events (so a restart resumes them at once), then the writer stops.
+    /// sync workers hand their jobs back and the webhook processor its unreached events (so a
+    /// restart resumes them at once), then the server answers its open requests and stops, then
+    /// the writer stops.
+    ///
+    /// The hand-back comes first because each HTTP worker thread has a runtime of its own, and a
+    /// PostgreSQL connection the pool opened while serving a request is driven by that runtime: once
+    /// the server stops, such a connection fails ("Tokio context is being shutdown") under the
+    /// background work that borrows it, and its claims would wait for their lease. Meanwhile the
+    /// server keeps storing TikTok's deliveries for the next process.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => {
+                self.workers.cancel();
+                self.writer_stop.cancel();
+                return result;
+            }
+            signal = stop_signal() => tracing::info!(signal, "stopping: handing back the work held"),
+        }
         self.workers.cancel();
         let handed_back = futures_util::future::join_all(self.handed_back);
         if tokio::time::timeout(HAND_BACK, handed_back).await.is_err() {
             tracing::warn!("background work did not stop in time; its leases will run out");
         }
+        tracing::info!("stopping: answering the open requests");
+        // The server future runs the stop it is asked for: both are polled together.
+        let ((), result) = tokio::join!(handle.stop(true), server);
         self.writer_stop.cancel();
         result
     }

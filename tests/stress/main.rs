@@ -19,6 +19,7 @@ mod webhook_env;
 
 mod chaos;
 mod crash;
+mod graceful_stop;
 mod instances;
 mod process;
 mod security;
