@@ -24,3 +24,4 @@ mod instances;
 mod process;
 mod security;
 mod slow_clients;
+mod webhook_flow;
