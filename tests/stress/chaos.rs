@@ -204,7 +204,7 @@ async fn syncs_and_a_webhook_storm_through_tiktoks_faults_end_equal_to_the_sandb
     assert_eq!(dead, 0, "no event gave up");
 
     let pct = |f: usize, c: usize| 100.0 * f as f64 / c.max(1) as f64;
-    println!(
+    figures!(
         "chaos: 22 % of calls faulted (5xx 7, 429 5, cut 4, not JSON 4, timeout 2); 5xx and 429 seen: \
          full sync {full_calls} calls ({:.0} %), incremental {incr_calls} calls ({:.0} %), \
          webhook storm of {events} events {storm_calls} calls ({:.0} %); all equal to the sandbox, 0 lost, 0 doubled, 0 dead",

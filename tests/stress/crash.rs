@@ -128,7 +128,7 @@ async fn a_full_sync_killed_ten_times_ends_exact_and_each_crash_is_taken_over_wi
     assert!(done.failures < done.max_attempts, "{done:?}");
     assert_orders_match(&env).await;
     let worst = takeovers.iter().max().unwrap();
-    println!(
+    figures!(
         "crash: {kills} × kill -9 over {runs} full sync(s) of 6,000 orders (seed {seed:#x}), {:?} in all; \
          taken over after {:.1}–{:.1} s (lease {LEASE_SECS} s + start-up); ended exact, {} failed run(s)",
         started.elapsed(),

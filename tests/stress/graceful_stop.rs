@@ -248,7 +248,7 @@ async fn sigterm_during_webhook_ingest_loses_nothing_acknowledged_and_hands_back
     expected.sort();
     assert_eq!(stored, expected, "each delivery stored exactly once");
     assert_orders_match(&env).await;
-    println!(
+    figures!(
         "graceful stop: {} deliveries, SIGTERM after {} of the second half were acknowledged; stop took \
          {:.1} s; {} acknowledged, 0 lost; {} unacknowledged redelivered; of the {} events it held, \
          {handed_back} unreached were handed back due at once; the new process finished all in {:.1} s",

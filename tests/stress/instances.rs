@@ -184,7 +184,7 @@ async fn two_instances_run_each_job_once_refresh_once_hold_the_limits_and_push_n
         *per_minute.entry((r.path.clone(), r.time / 60)).or_default() += 1;
     }
     let busiest = per_minute.values().max().copied().unwrap_or(0);
-    println!(
+    figures!(
         "two instances: 4 jobs run once each, 1 refresh for 16 racing callers, 40 racing stock writes ended exact; \
          {} TikTok calls, 0 refused, busiest API-minute {busiest} calls (limit 600)",
         calls.len()

@@ -6,6 +6,31 @@
 // The shared steps come from the `api` target's files; each target uses only some of them.
 #![allow(dead_code)]
 
+/// Prints a test's figures and appends them, with the database's name, to
+/// `target/tmp/stress-figures.txt`: cargo hides what a passing test prints, and `.ci/run` shows
+/// that file after each database's run.
+macro_rules! figures {
+    ($($arg:tt)*) => { $crate::keep_figures(&format!($($arg)*)) };
+}
+
+fn keep_figures(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    let database = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => "PostgreSQL",
+        _ => "SQLite",
+    };
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("stress-figures.txt");
+    let kept = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "[{database}] {line}"));
+    if let Err(e) = kept {
+        eprintln!("could not keep the figures in {}: {e}", path.display());
+    }
+}
+
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[path = "../api/returns_env.rs"]

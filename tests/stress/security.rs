@@ -790,11 +790,11 @@ async fn the_security_matrix_refuses_every_bad_caller_of_every_operation_and_cha
         })
         .collect();
     assert_eq!(per_op.iter().sum::<usize>(), matrix_requests);
-    println!(
+    figures!(
         "security matrix: public operations skipped: {}",
         public.join(", ")
     );
-    println!(
+    figures!(
         "security matrix: {} operations ({tenant_level} tenant-level) × {}–{} cases = {matrix_requests} requests, \
          {} unexpected, 0 rows changed in {} tables, 0 TikTok calls; {} public skipped; {oauth} OAuth state \
          and {webhooks} webhook signature cases stored nothing; {secrets} secrets in no database byte, log \

@@ -110,7 +110,7 @@ async fn a_webhook_backlog_under_faults_keeps_tiktok_calls_near_the_shop_rate_li
     let calls = order_calls(&env) - before;
     assert_orders_match(&env).await;
     let rate = calls as f64 / window.as_secs_f64();
-    println!(
+    figures!(
         "webhook flow: {EVENTS} events under ~15 % faults: {calls} order calls (first tries and retries) \
          in {:.1} s: {rate:.1} calls/s, {:.2} of the shop's limit of {LIMIT_PER_SECOND} calls/s; all \
          processed, orders equal to the sandbox's",
