@@ -129,9 +129,9 @@ async fn a_full_sync_killed_ten_times_ends_exact_and_each_crash_is_taken_over_wi
     assert_orders_match(&env).await;
     let worst = takeovers.iter().max().unwrap();
     figures!(
-        "crash: {kills} × kill -9 over {runs} full sync(s) of 6,000 orders (seed {seed:#x}), {:?} in all; \
+        "crash: {kills} × kill -9 over {runs} full sync(s) of 6,000 orders (seed {seed:#x}), {:.1} s in all; \
          taken over after {:.1}–{:.1} s (lease {LEASE_SECS} s + start-up); ended exact, {} failed run(s)",
-        started.elapsed(),
+        started.elapsed().as_secs_f64(),
         takeovers.iter().min().unwrap().as_secs_f64(),
         worst.as_secs_f64(),
         done.failures,
