@@ -19,7 +19,7 @@ use crate::shops::tokens::ShopSession;
 
 /// How long a fetched tree (and a category's attributes and rules) is used before it is fetched again.
 pub const TTL: Duration = Duration::hours(24);
-pub const TREE_PATH: &str = "/product/202309/categories";
+pub use crate::tiktok::products::CATEGORIES_PATH as TREE_PATH;
 
 /// A category attribute: a product property (`PRODUCT_PROPERTY`) or a sales property of SKUs
 /// (`SALES_PROPERTY`), with its known values.
@@ -306,7 +306,7 @@ pub async fn details(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("{TREE_PATH}/{}/attributes", category.id),
+            &crate::tiktok::products::category_attributes_path(&category.id),
             vec![],
             None,
         )
@@ -315,7 +315,7 @@ pub async fn details(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("{TREE_PATH}/{}/rules", category.id),
+            &crate::tiktok::products::category_rules_path(&category.id),
             vec![],
             None,
         )
@@ -431,7 +431,13 @@ pub async fn brands(
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let answer = session
-        .call::<Value>(state, Method::GET, "/product/202309/brands", query, None)
+        .call::<Value>(
+            state,
+            Method::GET,
+            crate::tiktok::products::BRANDS_PATH,
+            query,
+            None,
+        )
         .await?;
     let d = answer.data;
     Ok(BrandPage {

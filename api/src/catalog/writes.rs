@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::shops::tokens::ShopSession;
 use crate::sync::views::{self, ProductDetail};
 
-pub const CREATE_PATH: &str = "/product/202309/products";
+pub use crate::tiktok::products::PRODUCTS_PATH as CREATE_PATH;
 /// TikTok's activate, deactivate and delete take at most this many ids per call.
 pub const STATUS_CHUNK: usize = 20;
 
@@ -145,21 +145,9 @@ pub async fn refetch(
     product_id: &str,
 ) -> Option<ProductDetail> {
     let read = async {
-        let answer = session
-            .call::<Value>(
-                state,
-                Method::GET,
-                &format!("/product/202309/products/{product_id}"),
-                vec![],
-                None,
-            )
-            .await?;
-        let now = state.clock.now();
-        let rows = crate::sync::products::convert(shop_id, answer.data, now)
+        crate::sync::products::refresh(state, session, product_id, "erp")
+            .await?
             .map_err(ApiError::internal)?;
-        let txn = crate::sync::begin_write(&state.db).await?;
-        crate::sync::products::save(&txn, rows, "erp", now).await?;
-        txn.commit().await?;
         views::product_detail(&state.db, shop_id, product_id).await
     };
     match read.await {
@@ -278,13 +266,13 @@ pub async fn edit(
     let (method, path, action) = if full {
         (
             Method::PUT,
-            format!("/product/202509/products/{product_id}"),
+            crate::tiktok::products::edit_path(product_id),
             "product.edit",
         )
     } else {
         (
             Method::POST,
-            format!("/product/202509/products/{product_id}/partial_edit"),
+            crate::tiktok::products::partial_edit_path(product_id),
             "product.partial_edit",
         )
     };
@@ -402,7 +390,7 @@ pub async fn update_prices(
         .call::<Value>(
             state,
             Method::POST,
-            &format!("/product/202309/products/{product_id}/prices/update"),
+            &crate::tiktok::products::prices_update_path(product_id),
             vec![],
             Some(body.clone()),
         )
@@ -445,19 +433,19 @@ impl StatusOp {
         match self {
             StatusOp::Activate => (
                 Method::POST,
-                "/product/202309/products/activate",
+                crate::tiktok::products::ACTIVATE_PATH,
                 "product.activate",
                 "activate",
             ),
             StatusOp::Deactivate => (
                 Method::POST,
-                "/product/202309/products/deactivate",
+                crate::tiktok::products::DEACTIVATE_PATH,
                 "product.deactivate",
                 "deactivate",
             ),
             StatusOp::Delete => (
                 Method::DELETE,
-                "/product/202309/products",
+                crate::tiktok::products::PRODUCTS_PATH,
                 "product.delete",
                 "delete",
             ),

@@ -2,7 +2,7 @@
 
 use super::*;
 
-const SELLER_CANCEL: &str = "/return_refund/202602/cancellations";
+use crate::tiktok::returns::CANCEL_ORDER_PATH as SELLER_CANCEL;
 
 /// Changes a seller-shipped order's tracking number and provider (after shipping, before delivery).
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
@@ -31,7 +31,7 @@ pub async fn update_shipping_info(
         .call::<Value>(
             state,
             Method::POST,
-            &format!("/fulfillment/202309/orders/{order_id}/shipping_info/update"),
+            &crate::tiktok::fulfillment::shipping_info_update_path(order_id),
             vec![],
             Some(json!({"tracking_number": tracking_number, "shipping_provider_id": provider})),
         )

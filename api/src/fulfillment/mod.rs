@@ -25,7 +25,6 @@ use crate::shops::tokens::ShopSession;
 
 /// Packages per batch ship (TikTok's own limit per call).
 pub const MAX_BATCH: usize = 50;
-const ORDER_DETAIL: &str = "/order/202507/orders";
 
 mod changes;
 mod reads;
@@ -177,28 +176,7 @@ async fn fetch_orders(
     session: &mut ShopSession,
     ids: &[String],
 ) -> ApiResult<Vec<Value>> {
-    let answer = session
-        .call::<Value>(
-            state,
-            Method::GET,
-            ORDER_DETAIL,
-            vec![("ids".to_owned(), ids.join(","))],
-            None,
-        )
-        .await?;
-    let orders = answer.data["orders"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let now = state.clock.now();
-    for raw in &orders {
-        let rows = crate::sync::orders::convert(&session.shop.id, raw.clone(), now)
-            .map_err(|e| ApiError::internal(e.context("reading an order TikTok sent")))?;
-        let txn = crate::sync::begin_write(&state.db).await?;
-        crate::sync::orders::save(&txn, rows, now).await?;
-        txn.commit().await?;
-    }
-    Ok(orders)
+    crate::sync::orders::refresh(state, session, ids).await
 }
 
 /// One order from TikTok (saved locally); 404 when TikTok does not know it.
@@ -296,7 +274,7 @@ async fn providers(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers"),
+            &crate::tiktok::logistics::shipping_providers_path(delivery_option_id),
             vec![],
             None,
         )

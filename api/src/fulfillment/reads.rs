@@ -71,7 +71,7 @@ pub async fn label(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("/fulfillment/202309/packages/{package_id}/shipping_documents"),
+            &crate::tiktok::fulfillment::shipping_documents_path(&package_id),
             vec![
                 ("document_type".into(), "SHIPPING_LABEL".into()),
                 ("document_size".into(), size.to_owned()),
@@ -136,7 +136,7 @@ pub async fn tracking(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("/fulfillment/202309/orders/{order_id}/tracking"),
+            &crate::tiktok::fulfillment::tracking_path(order_id),
             vec![],
             None,
         )

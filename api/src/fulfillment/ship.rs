@@ -70,7 +70,7 @@ pub(super) async fn package_detail(
         .call::<Value>(
             state,
             Method::GET,
-            &format!("/fulfillment/202309/packages/{package_id}"),
+            &crate::tiktok::fulfillment::package_path(package_id),
             vec![],
             None,
         )
@@ -174,7 +174,7 @@ pub async fn ship(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, &req.order_id).await?;
     let package_id = check_ship(state, &mut session, &order, req, "", &mut HashMap::new()).await?;
-    let path = format!("/fulfillment/202309/packages/{package_id}/ship");
+    let path = crate::tiktok::fulfillment::ship_package_path(&package_id);
     let answer = session
         .call::<Value>(
             state,
@@ -324,7 +324,7 @@ pub async fn ship_batch(
             .call::<Value>(
                 state,
                 Method::POST,
-                "/fulfillment/202309/packages/ship",
+                crate::tiktok::fulfillment::BATCH_SHIP_PATH,
                 vec![],
                 Some(json!({"packages": to_ship})),
             )

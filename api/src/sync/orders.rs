@@ -19,7 +19,8 @@ use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order
 use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
-pub const SEARCH_PATH: &str = "/order/202309/orders/search";
+pub use crate::tiktok::orders::SEARCH_PATH;
+use crate::tiktok::orders::{DETAIL_PATH, MAX_DETAIL_IDS, detail_query};
 /// TikTok's largest page: half the calls of pages of 50, so twice the orders per second at its
 /// rate limit.
 const PAGE_SIZE: u32 = 100;
@@ -34,6 +35,14 @@ pub struct SearchPage {
     pub next_page_token: Option<String>,
     #[serde(default)]
     pub total_count: Option<u64>,
+}
+
+/// The detail's answer: each order read on its own, so one TikTok cannot express in our rows fails
+/// alone.
+#[derive(Debug, Deserialize)]
+pub struct DetailData {
+    #[serde(default)]
+    pub orders: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +226,34 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
         lines,
         packages,
     })
+}
+
+/// Brings orders up to date from TikTok: reads their detail ([`MAX_DETAIL_IDS`] to a call) and saves
+/// each whole (with its lines and packages) through [`save`], which never lets an older copy over a
+/// newer one. The one way every caller (a webhook, the ERP's writes and reads) refreshes an order;
+/// answers TikTok's orders as sent.
+pub async fn refresh(
+    state: &crate::app::AppState,
+    session: &mut crate::shops::tokens::ShopSession,
+    ids: &[String],
+) -> crate::error::ApiResult<Vec<Value>> {
+    let mut orders = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_DETAIL_IDS) {
+        let answer = session
+            .call::<DetailData>(state, Method::GET, DETAIL_PATH, detail_query(chunk), None)
+            .await?;
+        let now = state.clock.now();
+        for raw in answer.data.orders {
+            let rows = convert(&session.shop.id, raw.clone(), now).map_err(|e| {
+                crate::error::ApiError::internal(e.context("reading an order TikTok sent"))
+            })?;
+            let txn = super::begin_write(&state.db).await?;
+            save(&txn, rows, now).await?;
+            txn.commit().await?;
+            orders.push(raw);
+        }
+    }
+    Ok(orders)
 }
 
 /// Rows per INSERT, well under both databases' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535).

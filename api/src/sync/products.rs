@@ -21,7 +21,7 @@ use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
 use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
-pub const SEARCH_PATH: &str = "/product/202502/products/search";
+pub use crate::tiktok::products::SEARCH_PATH;
 /// TikTok's largest page of products.
 const PAGE_SIZE: u32 = 100;
 /// TikTok's product search serves at most this many results.
@@ -220,6 +220,36 @@ pub async fn set_stock(
     Ok(true)
 }
 
+/// Brings one product up to date from TikTok: reads its detail and saves it (with its SKUs and
+/// stock) through [`save`], which never lets an older copy over a newer one. The one way every
+/// caller (the sync, a webhook, the ERP's writes) refreshes a product; `source` names it in the
+/// stock history. A TikTok failure is the outer error; an answer we cannot read, the inner one.
+pub async fn refresh(
+    state: &crate::app::AppState,
+    session: &mut crate::shops::tokens::ShopSession,
+    product_id: &str,
+    source: &str,
+) -> crate::error::ApiResult<anyhow::Result<()>> {
+    let answer = session
+        .call::<Value>(
+            state,
+            Method::GET,
+            &crate::tiktok::products::detail_path(product_id),
+            vec![],
+            None,
+        )
+        .await?;
+    let now = state.clock.now();
+    let rows = match convert(&session.shop.id, answer.data, now) {
+        Ok(rows) => rows,
+        Err(e) => return Ok(Err(e)),
+    };
+    let txn = super::begin_write(&state.db).await?;
+    save(&txn, rows, source, now).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
 /// Upserts one product with its SKUs and stock; stock changes are recorded with `source` (`sync`,
 /// `webhook`). A product older than the stored one is left alone ([`Saved::Stale`]).
 pub async fn save(
@@ -378,21 +408,8 @@ async fn walk(
             txn.commit().await?;
             // The search does not say why an audit failed; the product's own read does.
             for id in failed_audits {
-                let detail = ctx
-                    .session
-                    .call::<Value>(
-                        state,
-                        Method::GET,
-                        &format!("/product/202309/products/{id}"),
-                        vec![],
-                        None,
-                    )
-                    .await?
-                    .data;
-                if let Ok(rows) = convert(&shop_id, detail, now) {
-                    let txn = super::begin_write(&state.db).await?;
-                    save(&txn, rows, "sync", now).await?;
-                    txn.commit().await?;
+                if let Err(e) = refresh(state, &mut ctx.session, &id, "sync").await? {
+                    tracing::warn!(product = %id, error = %e, "a product's detail TikTok sent cannot be read");
                 }
             }
             ctx.progress.pages += 1;

@@ -11,7 +11,7 @@ use entity::tiktok_warehouse;
 
 use super::jobs::{JobCtx, JobError};
 
-pub const LIST_PATH: &str = "/logistics/202309/warehouses";
+pub use crate::tiktok::logistics::WAREHOUSES_PATH as LIST_PATH;
 
 #[derive(Debug, Deserialize)]
 pub struct ListData {

@@ -377,38 +377,12 @@ async fn refetch_orders(
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
         return Ok(Outcome::Skipped("the shop is not connected".into()));
     }
-    let shop_id = shop.id.clone();
     let mut session = ShopSession::open(state, shop)
         .await
         .map_err(|e| e.to_string())?;
-    for chunk in ids.chunks(50) {
-        let answer = session
-            .call::<serde_json::Value>(
-                state,
-                reqwest::Method::GET,
-                "/order/202507/orders",
-                vec![("ids".to_owned(), chunk.join(","))],
-                None,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        for raw in answer.data["orders"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-        {
-            let rows = crate::sync::orders::convert(&shop_id, raw, state.clock.now())
-                .map_err(|e| e.to_string())?;
-            // An order with its lines and packages is saved whole or not at all.
-            let txn = crate::sync::begin_write(&state.db)
-                .await
-                .map_err(|e| e.to_string())?;
-            crate::sync::orders::save(&txn, rows, state.clock.now())
-                .await
-                .map_err(|e| e.to_string())?;
-            txn.commit().await.map_err(|e| e.to_string())?;
-        }
-    }
+    crate::sync::orders::refresh(state, &mut session, ids)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
 }
 
@@ -424,25 +398,13 @@ async fn refetch_product(
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
         return Ok(Outcome::Skipped("the shop is not connected".into()));
     }
-    let shop_id = shop.id.clone();
     let mut session = ShopSession::open(state, shop)
         .await
         .map_err(|e| e.to_string())?;
-    let path = format!("/product/202309/products/{id}");
-    let answer = session
-        .call::<serde_json::Value>(state, reqwest::Method::GET, &path, vec![], None)
+    crate::sync::products::refresh(state, &mut session, &id, "webhook")
         .await
+        .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    let now = state.clock.now();
-    let rows =
-        crate::sync::products::convert(&shop_id, answer.data, now).map_err(|e| e.to_string())?;
-    let txn = crate::sync::begin_write(&state.db)
-        .await
-        .map_err(|e| e.to_string())?;
-    crate::sync::products::save(&txn, rows, "webhook", now)
-        .await
-        .map_err(|e| e.to_string())?;
-    txn.commit().await.map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
 }
 

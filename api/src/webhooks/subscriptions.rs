@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 use crate::shops::Features;
 use crate::shops::tokens::ShopSession;
 
-const PATH: &str = "/event/202309/webhooks";
+use crate::tiktok::events::WEBHOOKS_PATH as PATH;
 
 /// One of TikTok's subscriptions for the shop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

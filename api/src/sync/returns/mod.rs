@@ -24,8 +24,9 @@ use crate::shops::tokens::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
 use crate::webhooks::id_text;
 
-pub const RETURNS_PATH: &str = "/return_refund/202602/returns/search";
-pub const CANCELLATIONS_PATH: &str = "/return_refund/202602/cancellations/search";
+pub use crate::tiktok::returns::{
+    CANCELLATIONS_SEARCH_PATH as CANCELLATIONS_PATH, RETURNS_SEARCH_PATH as RETURNS_PATH,
+};
 /// TikTok allows 10..50 for returns and 1..50 for cancellations.
 const PAGE_SIZE: u32 = 50;
 /// The smallest page TikTok accepts for returns; enough for a refetch by id.
