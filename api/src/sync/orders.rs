@@ -11,7 +11,6 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseBackend, Iterable, QueryOrder, QuerySelect};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
@@ -20,111 +19,12 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::orders::SEARCH_PATH;
-use crate::tiktok::orders::{DETAIL_PATH, MAX_DETAIL_IDS, detail_query};
+use crate::tiktok::orders::{
+    DETAIL_PATH, DetailData, MAX_DETAIL_IDS, SearchPage, WireOrder, detail_query,
+};
 /// TikTok's largest page: half the calls of pages of 50, so twice the orders per second at its
 /// rate limit.
 const PAGE_SIZE: u32 = 100;
-
-// Wire types: TikTok's shapes (ids strings, amounts decimal strings, times unix seconds).
-
-#[derive(Debug, Deserialize)]
-pub struct SearchPage {
-    #[serde(default)]
-    pub orders: Vec<Value>,
-    #[serde(default)]
-    pub next_page_token: Option<String>,
-    #[serde(default)]
-    pub total_count: Option<u64>,
-}
-
-/// The detail's answer: each order read on its own, so one TikTok cannot express in our rows fails
-/// alone.
-#[derive(Debug, Deserialize)]
-pub struct DetailData {
-    #[serde(default)]
-    pub orders: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireOrder {
-    pub id: String,
-    pub status: String,
-    pub create_time: i64,
-    pub update_time: i64,
-    #[serde(default)]
-    pub paid_time: Option<i64>,
-    #[serde(default)]
-    pub user_id: String,
-    #[serde(default)]
-    pub buyer_email: Option<String>,
-    #[serde(default)]
-    pub buyer_message: Option<String>,
-    #[serde(default)]
-    pub shipping_type: Option<String>,
-    #[serde(default)]
-    pub shipping_provider: Option<String>,
-    #[serde(default)]
-    pub tracking_number: Option<String>,
-    #[serde(default)]
-    pub warehouse_id: Option<String>,
-    #[serde(default)]
-    pub is_cod: bool,
-    #[serde(default)]
-    pub cancel_reason: Option<String>,
-    #[serde(default)]
-    pub packages: Vec<WirePackageRef>,
-    pub payment: WirePayment,
-    #[serde(default)]
-    pub recipient_address: Option<Value>,
-    #[serde(default)]
-    pub line_items: Vec<WireLine>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WirePackageRef {
-    pub id: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WirePayment {
-    pub currency: String,
-    pub total_amount: String,
-    #[serde(default)]
-    pub sub_total: Option<String>,
-    #[serde(default)]
-    pub shipping_fee: Option<String>,
-    #[serde(default)]
-    pub seller_discount: Option<String>,
-    #[serde(default)]
-    pub platform_discount: Option<String>,
-    #[serde(default)]
-    pub tax: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireLine {
-    pub id: String,
-    pub sku_id: String,
-    pub product_id: String,
-    #[serde(default)]
-    pub product_name: String,
-    #[serde(default)]
-    pub sku_name: String,
-    #[serde(default)]
-    pub seller_sku: String,
-    pub sale_price: String,
-    #[serde(default)]
-    pub original_price: Option<String>,
-    pub currency: String,
-    #[serde(default)]
-    pub display_status: String,
-    #[serde(default)]
-    pub package_id: Option<String>,
-    #[serde(default)]
-    pub package_status: Option<String>,
-    #[serde(default)]
-    pub tracking_number: Option<String>,
-}
 
 /// An order as our rows.
 #[derive(Debug)]

@@ -13,7 +13,6 @@ use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
@@ -22,75 +21,11 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::products::SEARCH_PATH;
+use crate::tiktok::products::{SearchPage, WireProduct, WireStock};
 /// TikTok's largest page of products.
 const PAGE_SIZE: u32 = 100;
 /// TikTok's product search serves at most this many results.
 pub const SEARCH_CAP: u64 = 10_000;
-
-#[derive(Debug, Deserialize)]
-pub struct SearchPage {
-    #[serde(default)]
-    pub products: Vec<Value>,
-    #[serde(default)]
-    pub next_page_token: Option<String>,
-    #[serde(default)]
-    pub total_count: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireProduct {
-    pub id: String,
-    #[serde(default)]
-    pub title: String,
-    pub status: String,
-    pub create_time: i64,
-    pub update_time: i64,
-    #[serde(default)]
-    pub skus: Vec<WireSku>,
-    #[serde(default)]
-    pub audit: Option<WireAudit>,
-    /// Only in a product read one by one.
-    #[serde(default)]
-    pub audit_failed_reasons: Option<Vec<Value>>,
-    /// Only in a product read one by one: root first, the leaf last.
-    #[serde(default)]
-    pub category_chains: Option<Vec<WireCategory>>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireAudit {
-    #[serde(default)]
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireCategory {
-    pub id: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireSku {
-    pub id: String,
-    #[serde(default)]
-    pub seller_sku: String,
-    pub price: WirePrice,
-    #[serde(default)]
-    pub inventory: Vec<WireStock>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WirePrice {
-    pub currency: String,
-    pub sale_price: String,
-    #[serde(default)]
-    pub tax_exclusive_price: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WireStock {
-    pub warehouse_id: String,
-    pub quantity: i64,
-}
 
 /// A product as our rows.
 #[derive(Debug)]
