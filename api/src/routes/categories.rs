@@ -10,12 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use entity::tiktok_category;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::catalog::categories::{self, Attribute, BrandPage, Rules, TTL};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
-use crate::sync::views;
+use crate::routes::scope::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -115,13 +112,10 @@ pub struct RefreshOut {
 #[get("/api/integrations/tiktok/shops/{id}/categories")]
 pub async fn list_categories(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Products>,
     query: web::Query<CategoryQuery>,
 ) -> ApiResult<web::Json<CategoryListOut>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -167,13 +161,11 @@ pub async fn list_categories(
 #[get("/api/integrations/tiktok/shops/{id}/categories/{category_id}")]
 pub async fn get_category(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Products>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<CategoryDetailOut>> {
-    user.require(Role::Viewer)?;
-    let (id, category_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, category_id) = path.into_inner();
     let category = categories::find(&state, &shop, &category_id)
         .await?
         .ok_or_else(|| ApiError::not_found("category"))?;
@@ -204,12 +196,9 @@ pub async fn get_category(
 #[post("/api/integrations/tiktok/shops/{id}/categories/refresh")]
 pub async fn refresh_categories(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
 ) -> ApiResult<web::Json<RefreshOut>> {
-    user.require(Role::Operator)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let tree = categories::refresh(&state, &shop).await?;
     Ok(web::Json(RefreshOut {
         count: tree.count,
@@ -250,13 +239,10 @@ pub struct BrandQuery {
 #[get("/api/integrations/tiktok/shops/{id}/brands")]
 pub async fn list_brands(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Products>,
     query: web::Query<BrandQuery>,
 ) -> ApiResult<web::Json<BrandPage>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {

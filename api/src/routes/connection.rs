@@ -11,10 +11,10 @@ use entity::tiktok_grant;
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::routes::scope::*;
 use crate::routes::shops::ShopOut;
 use crate::shops::connect::{self, CallbackInput};
 use crate::shops::quota::{self, QuotaUse};
-use crate::shops::service::find_for_tenant;
 use crate::shops::{Region, ShopStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -234,11 +234,9 @@ pub struct ConnectionStatusOut {
 #[get("/api/integrations/tiktok/shops/{id}/status")]
 pub async fn shop_status(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
 ) -> ApiResult<web::Json<ConnectionStatusOut>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let now = state.clock.now();
     let grant = match &shop.grant_id {
         Some(g) => {

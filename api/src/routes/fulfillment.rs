@@ -10,14 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped, is_tiktok_id};
 use crate::idempotency;
 use crate::routes::json::{RawJson, parse_json};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
-use crate::sync::views;
+use crate::routes::scope::*;
 
 /// A pickup slot (RFC 3339), start before end.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -279,18 +276,6 @@ pub(crate) fn package_id(field: &str, p: Option<&String>) -> ApiResult<Option<St
     }
 }
 
-/// The shop, for an operator's write in the orders area.
-pub(crate) async fn writable_shop(
-    state: &AppState,
-    user: &AuthUser,
-    id: &str,
-) -> ApiResult<entity::shop::Model> {
-    user.require(Role::Operator)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, id).await?;
-    views::ensure_enabled(&shop, Feature::Orders)?;
-    Ok(shop)
-}
-
 pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::Value)> {
     Ok((
         StatusCode::OK,
@@ -325,13 +310,13 @@ pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/ship")]
 pub async fn ship_order(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Orders>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let (id, order_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let input: ShipIn = parse_json(&body.0)?;
     let ship = ShipRequest {
         package_id: package_id("package_id", input.package_id.as_ref())?,
@@ -382,12 +367,11 @@ pub async fn ship_order(
 #[post("/api/integrations/tiktok/shops/{id}/orders/ship")]
 pub async fn ship_batch(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Orders>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchShipIn = parse_json(&body.0)?;
     if input.items.is_empty() || input.items.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
@@ -470,13 +454,11 @@ fn unsettled_batch(o: &idempotency::Outcome) -> bool {
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/shipping-options")]
 pub async fn shipping_options(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<ShippingOptionsOut>> {
-    user.require(Role::Viewer)?;
-    let (id, order_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Orders)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let o = fulfillment::shipping_options(&state, &shop, &order_id).await?;
     Ok(web::Json(ShippingOptionsOut {
         order_id: o.order_id,

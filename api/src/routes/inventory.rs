@@ -7,13 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::inventory::{self, InventoryFilter, InventoryItem};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sync::views;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -174,13 +172,10 @@ pub struct WarehouseOut {
 #[get("/api/integrations/tiktok/shops/{id}/inventory")]
 pub async fn list_inventory(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Inventory>,
     query: web::Query<InventoryQuery>,
 ) -> ApiResult<web::Json<Page<InventoryItemOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let filter = InventoryFilter {
         low_stock: q.low_stock.unwrap_or(false),
@@ -213,11 +208,9 @@ pub async fn list_inventory(
 #[get("/api/integrations/tiktok/shops/{id}/inventory-settings")]
 pub async fn get_inventory_settings(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
 ) -> ApiResult<web::Json<InventorySettings>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let (low_stock_threshold, safety_buffer) = inventory::settings(&state.db, &shop.id).await?;
     Ok(web::Json(InventorySettings {
         low_stock_threshold,
@@ -242,12 +235,10 @@ pub async fn get_inventory_settings(
 #[put("/api/integrations/tiktok/shops/{id}/inventory-settings")]
 pub async fn put_inventory_settings(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
     body: ApiJson<InventorySettingsIn>,
 ) -> ApiResult<web::Json<InventorySettings>> {
-    user.require(Role::Admin)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let (low_stock_threshold, safety_buffer) = inventory::set_settings(
         &state.db,
         &shop.id,
@@ -283,14 +274,12 @@ pub async fn put_inventory_settings(
 #[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/low-stock-threshold")]
 pub async fn put_sku_threshold(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Inventory>,
     path: web::Path<(String, String)>,
     body: ApiJson<SkuThresholdIn>,
 ) -> ApiResult<web::Json<InventoryItemOut>> {
-    user.require(Role::Operator)?;
-    let (id, sku_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, sku_id) = path.into_inner();
     let item = inventory::set_sku_threshold(
         &state.db,
         &shop.id,
@@ -317,12 +306,9 @@ pub async fn put_sku_threshold(
 #[get("/api/integrations/tiktok/shops/{id}/warehouses")]
 pub async fn list_warehouses(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Inventory>,
 ) -> ApiResult<web::Json<Page<WarehouseOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { shop, .. } = scope;
     let rows = views::list_warehouses(&state.db, &shop.id).await?;
     Ok(web::Json(Page {
         items: rows
@@ -373,14 +359,12 @@ pub struct StockChangeOut {
 #[get("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/history")]
 pub async fn stock_history(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Inventory>,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<StockChangeOut>>> {
-    user.require(Role::Viewer)?;
-    let (id, sku_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, sku_id) = path.into_inner();
     let (rows, next) = views::stock_history(
         &state.db,
         &shop.id,
@@ -467,13 +451,10 @@ impl From<entity::inventory_drift::Model> for DriftOut {
 #[get("/api/integrations/tiktok/shops/{id}/inventory/drift")]
 pub async fn list_drift(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Inventory>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<DriftOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { shop, .. } = scope;
     let (rows, next) =
         crate::sync::inventory::list_drift(&state.db, &shop.id, query.limit()?, query.cursor()?)
             .await?;

@@ -14,6 +14,7 @@ pub mod product_batch;
 pub mod product_writes;
 pub mod products;
 pub mod returns;
+pub mod scope;
 pub mod shops;
 pub mod sku_mapping;
 pub mod stock;

@@ -8,17 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::fulfillment::{self, OrderAfter, is_tiktok_id};
 use crate::idempotency;
-use crate::routes::fulfillment::{
-    package_id, provider_id, to_json, tracking_number, writable_shop,
-};
+use crate::routes::fulfillment::{package_id, provider_id, to_json, tracking_number};
 use crate::routes::json::{RawJson, parse_json};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
-use crate::sync::views;
+use crate::routes::scope::*;
 
 /// One carrier event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,12 +131,12 @@ pub struct Pdf(#[allow(dead_code)] Vec<u8>);
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/label")]
 pub async fn label(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Orders>,
     path: web::Path<(String, String)>,
     query: web::Query<LabelQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, order_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let size = query.size.as_deref().unwrap_or("A6");
     if !matches!(size, "A6" | "A5") {
         return Err(ApiError::invalid_field("size", "use A6 or A5"));
@@ -176,13 +171,11 @@ pub async fn label(
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}/tracking")]
 pub async fn order_tracking(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<TrackingOut>> {
-    user.require(Role::Viewer)?;
-    let (id, order_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Orders)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let events = fulfillment::tracking(&state, &shop, &order_id).await?;
     Ok(web::Json(TrackingOut {
         order_id,
@@ -221,13 +214,13 @@ pub async fn order_tracking(
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/shipping-info")]
 pub async fn update_shipping_info(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Orders>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let (id, order_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let input: ShippingInfoIn = parse_json(&body.0)?;
     let number = tracking_number("tracking_number", &input.tracking_number)?;
     let provider = provider_id("shipping_provider_id", &input.shipping_provider_id)?;
@@ -275,13 +268,13 @@ pub async fn update_shipping_info(
 #[post("/api/integrations/tiktok/shops/{id}/orders/{order_id}/cancel")]
 pub async fn cancel_order(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Orders>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let (id, order_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let input: CancelIn = parse_json(&body.0)?;
     let reason = input.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 500 {

@@ -9,11 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::pagination::{Cursor, Page, PageQuery};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sync::views::{self, ORDER_STATUSES, OrderFilter};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -244,13 +242,10 @@ pub struct OrderDetailOut {
 #[get("/api/integrations/tiktok/shops/{id}/orders")]
 pub async fn list_orders(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Orders>,
     query: web::Query<OrderQuery>,
 ) -> ApiResult<web::Json<Page<OrderOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Orders)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
         limit: q.limit,
@@ -296,13 +291,11 @@ pub async fn list_orders(
 #[get("/api/integrations/tiktok/shops/{id}/orders/{order_id}")]
 pub async fn get_order(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<OrderDetailOut>> {
-    user.require(Role::Viewer)?;
-    let (id, order_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Orders)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, order_id) = path.into_inner();
     let d = views::order_detail(&state.db, &shop.id, &order_id).await?;
     let units = d.lines.len() as u64;
     Ok(web::Json(OrderDetailOut {

@@ -8,15 +8,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::AuthUser;
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::product_writes::{
-    ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown, writable_shop,
+    ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown,
 };
+use crate::routes::scope::*;
 
 pub const MAX_ITEMS: usize = 100;
 
@@ -181,12 +181,11 @@ fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Valu
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/create")]
 pub async fn batch_create(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchCreateIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
     let key = our_key(&req);
@@ -213,13 +212,12 @@ pub async fn batch_create(
 
 async fn batch_edit(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
     full: bool,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchEditIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
     idempotency::run_freeing(
@@ -262,12 +260,11 @@ async fn batch_edit(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/edit")]
 pub async fn batch_full_edit(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    batch_edit(state, user, id, req, body, true).await
+    batch_edit(state, scope, req, body, true).await
 }
 
 /// Partially edit up to 100 products (only the fields sent change).
@@ -291,23 +288,21 @@ pub async fn batch_full_edit(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/partial-edit")]
 pub async fn batch_partial_edit(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    batch_edit(state, user, id, req, body, false).await
+    batch_edit(state, scope, req, body, false).await
 }
 
 async fn batch_status(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
     op: StatusOp,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchIdsIn = parse_json(&body.0)?;
     let n = input.product_ids.len();
     if n == 0 || n > MAX_ITEMS {
@@ -363,12 +358,11 @@ async fn batch_status(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/activate")]
 pub async fn batch_activate(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    batch_status(state, user, id, req, body, StatusOp::Activate).await
+    batch_status(state, scope, req, body, StatusOp::Activate).await
 }
 
 /// Deactivate up to 100 products (TikTok is called 20 ids at a time).
@@ -392,12 +386,11 @@ pub async fn batch_activate(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/deactivate")]
 pub async fn batch_deactivate(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    batch_status(state, user, id, req, body, StatusOp::Deactivate).await
+    batch_status(state, scope, req, body, StatusOp::Deactivate).await
 }
 
 /// Delete up to 100 products (TikTok is called 20 ids at a time).
@@ -421,12 +414,11 @@ pub async fn batch_deactivate(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/delete")]
 pub async fn batch_delete(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    batch_status(state, user, id, req, body, StatusOp::Delete).await
+    batch_status(state, scope, req, body, StatusOp::Delete).await
 }
 
 /// Set SKU prices of up to 100 products.
@@ -450,12 +442,11 @@ pub async fn batch_delete(
 #[post("/api/integrations/tiktok/shops/{id}/products/batch/prices")]
 pub async fn batch_prices(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchPricesIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
     idempotency::run_freeing(

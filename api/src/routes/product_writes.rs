@@ -8,19 +8,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use entity::shop;
-
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::products::ProductOut;
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
-use crate::sync::views;
+use crate::routes::scope::*;
 
 /// A write's result.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,17 +76,6 @@ pub(crate) fn free_unknown(o: &idempotency::Outcome) -> bool {
     o.as_ref().err().is_some_and(outcome_unknown)
 }
 
-pub(crate) async fn writable_shop(
-    state: &AppState,
-    user: &AuthUser,
-    id: &str,
-) -> ApiResult<shop::Model> {
-    user.require(Role::Operator)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
-    Ok(shop)
-}
-
 pub(crate) fn our_key(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(idempotency::HEADER)
@@ -110,14 +94,14 @@ pub(crate) fn json_of<T: Serialize>(
 /// One product's status change, as a single write: TikTok's refusal of the item is the answer.
 async fn one_status(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
     op: StatusOp,
 ) -> ApiResult<HttpResponse> {
-    let (id, product_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, product_id) = path.into_inner();
     writes::check_product_id("product_id", &product_id)?;
     idempotency::run_freeing(
         &state.db,
@@ -162,12 +146,11 @@ async fn one_status(
 #[post("/api/integrations/tiktok/shops/{id}/products")]
 pub async fn create_product(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
     let input: ProductIn = parse_json(&body.0)?;
     let key = writes::tiktok_idempotency_key(&user.tenant, &shop.id, our_key(&req).as_deref(), 0);
     idempotency::run_freeing(
@@ -187,14 +170,14 @@ pub async fn create_product(
 
 async fn edit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
     full: bool,
 ) -> ApiResult<HttpResponse> {
-    let (id, product_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, product_id) = path.into_inner();
     let input: ProductIn = parse_json(&body.0)?;
     idempotency::run_freeing(
         &state.db,
@@ -236,12 +219,12 @@ async fn edit(
 #[put("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn edit_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    edit(state, user, path, req, body, true).await
+    edit(state, scope, path, req, body, true).await
 }
 
 /// Change some fields of a product (only those sent; SKUs sent with an `id` are merged, without one are added).
@@ -268,12 +251,12 @@ pub async fn edit_product(
 #[patch("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn partial_edit_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    edit(state, user, path, req, body, false).await
+    edit(state, scope, path, req, body, false).await
 }
 
 /// Delete a product on TikTok.
@@ -298,12 +281,12 @@ pub async fn partial_edit_product(
 #[delete("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn delete_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    one_status(state, user, path, req, body, StatusOp::Delete).await
+    one_status(state, scope, path, req, body, StatusOp::Delete).await
 }
 
 /// Activate a product (a draft or failed one goes to audit first).
@@ -328,12 +311,12 @@ pub async fn delete_product(
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/activate")]
 pub async fn activate_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    one_status(state, user, path, req, body, StatusOp::Activate).await
+    one_status(state, scope, path, req, body, StatusOp::Activate).await
 }
 
 /// Deactivate a product (the seller takes it off sale).
@@ -358,12 +341,12 @@ pub async fn activate_product(
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/deactivate")]
 pub async fn deactivate_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    one_status(state, user, path, req, body, StatusOp::Deactivate).await
+    one_status(state, scope, path, req, body, StatusOp::Deactivate).await
 }
 
 /// Set SKU prices of a product (all or none).
@@ -390,13 +373,13 @@ pub async fn deactivate_product(
 #[post("/api/integrations/tiktok/shops/{id}/products/{product_id}/prices")]
 pub async fn update_prices(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    let (id, product_id) = path.into_inner();
-    let shop = writable_shop(&state, &user, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, product_id) = path.into_inner();
     let input: PricesIn = parse_json(&body.0)?;
     idempotency::run_freeing(
         &state.db,

@@ -7,11 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::pagination::{Page, PageQuery};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sync::views::{self, PRODUCT_STATUSES, ProductDetail};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,13 +124,10 @@ impl From<ProductDetail> for ProductOut {
 #[get("/api/integrations/tiktok/shops/{id}/products")]
 pub async fn list_products(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Products>,
     query: web::Query<ProductQuery>,
 ) -> ApiResult<web::Json<Page<ProductOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let status = views::parse_status("status", q.status.as_deref(), &PRODUCT_STATUSES)?;
     let page = PageQuery {
@@ -171,13 +166,11 @@ pub async fn list_products(
 #[get("/api/integrations/tiktok/shops/{id}/products/{product_id}")]
 pub async fn get_product(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Products>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<ProductOut>> {
-    user.require(Role::Viewer)?;
-    let (id, product_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, product_id) = path.into_inner();
     let d = views::product_detail(&state.db, &shop.id, &product_id).await?;
     Ok(web::Json(d.into()))
 }

@@ -9,11 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use entity::{tiktok_cancellation, tiktok_order, tiktok_return};
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::pagination::{Cursor, Page, PageQuery};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sync::returns::{Line, lines_of};
 use crate::sync::views::{self, AfterSaleFilter, CANCELLATION_STATUSES, RETURN_STATUSES};
 
@@ -330,13 +328,10 @@ pub struct CancellationDetailOut {
 #[get("/api/integrations/tiktok/shops/{id}/returns")]
 pub async fn list_returns(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Returns>,
     query: web::Query<ReturnQuery>,
 ) -> ApiResult<web::Json<Page<ReturnOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Returns)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
         limit: q.limit,
@@ -375,13 +370,11 @@ pub async fn list_returns(
 #[get("/api/integrations/tiktok/shops/{id}/returns/{return_id}")]
 pub async fn get_return(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Returns>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<ReturnDetailOut>> {
-    user.require(Role::Viewer)?;
-    let (id, return_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Returns)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, return_id) = path.into_inner();
     let (record, order) = views::return_detail(&state.db, &shop.id, &return_id).await?;
     Ok(web::Json(ReturnDetailOut {
         record: record.into(),
@@ -405,13 +398,10 @@ pub async fn get_return(
 #[get("/api/integrations/tiktok/shops/{id}/cancellations")]
 pub async fn list_cancellations(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Returns>,
     query: web::Query<CancellationQuery>,
 ) -> ApiResult<web::Json<Page<CancellationOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Returns)?;
+    let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
         limit: q.limit,
@@ -451,13 +441,11 @@ pub async fn list_cancellations(
 #[get("/api/integrations/tiktok/shops/{id}/cancellations/{cancel_id}")]
 pub async fn get_cancellation(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, Returns>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<CancellationDetailOut>> {
-    user.require(Role::Viewer)?;
-    let (id, cancel_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Returns)?;
+    let ShopScope { shop, .. } = scope;
+    let (_, cancel_id) = path.into_inner();
     let (record, order) = views::cancellation_detail(&state.db, &shop.id, &cancel_id).await?;
     Ok(web::Json(CancellationDetailOut {
         cancellation: record.into(),

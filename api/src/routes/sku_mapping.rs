@@ -8,15 +8,12 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit::{self, Entry};
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::{ApiJson, RawJson, parse_json};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sku_mapping::{self, Mapping};
-use crate::sync::views;
 
 /// A TikTok SKU with the ERP code that maps to it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,13 +87,10 @@ pub struct ReportOut {
 #[get("/api/integrations/tiktok/shops/{id}/sku-mappings")]
 pub async fn list_mappings(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Products>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<MappingOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let (rows, next) =
         sku_mapping::list(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
     Ok(web::Json(Page {
@@ -127,15 +121,13 @@ pub async fn list_mappings(
 #[put("/api/integrations/tiktok/shops/{id}/sku-mappings/{erp_sku}")]
 pub async fn put_mapping(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
-    let (id, erp_sku) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, erp_sku) = path.into_inner();
     let input: MappingIn = parse_json(&body.0)?;
     idempotency::run(
         &state.db,
@@ -195,13 +187,11 @@ pub async fn put_mapping(
 #[delete("/api/integrations/tiktok/shops/{id}/sku-mappings/{erp_sku}")]
 pub async fn delete_mapping(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
-    let (id, erp_sku) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { user, shop, .. } = scope;
+    let (_, erp_sku) = path.into_inner();
     sku_mapping::remove(&state.db, &shop.id, &erp_sku).await?;
     audit::record(
         &state.db,
@@ -237,13 +227,10 @@ pub async fn delete_mapping(
 #[post("/api/integrations/tiktok/shops/{id}/sku-mappings/report")]
 pub async fn mapping_report(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, Products>,
     body: ApiJson<ReportIn>,
 ) -> ApiResult<web::Json<ReportOut>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Products)?;
+    let ShopScope { shop, .. } = scope;
     let report = sku_mapping::report(&state.db, &shop.id, &body.0.erp_skus).await?;
     Ok(web::Json(ReportOut {
         unmapped_erp_skus: report.unmapped_erp_skus,

@@ -9,15 +9,12 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::{RawJson, parse_json};
-use crate::shops::Feature;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::stock::{self, Change, StockLevel, StockWrite};
-use crate::sync::views;
 
 pub const MAX_BATCH: usize = 100;
 
@@ -164,17 +161,16 @@ fn level_json(level: StockLevel) -> ApiResult<(StatusCode, serde_json::Value)> {
     ))
 }
 
-/// One stock write of a single-SKU route (the caller checked the role), under its `Idempotency-Key`.
+/// One stock write of a single-SKU route, under its `Idempotency-Key`.
 async fn one_write(
     state: &AppState,
-    user: &AuthUser,
-    shop_id: &str,
+    scope: ShopScope<Operator, Inventory>,
     req: &HttpRequest,
     raw: &[u8],
     write: StockWrite,
 ) -> ApiResult<HttpResponse> {
-    let shop = find_for_tenant(&state.db, &user.tenant, shop_id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { user, shop, .. } = scope;
+    let user = &user;
     idempotency::run(
         &state.db,
         &user.tenant,
@@ -210,20 +206,19 @@ async fn one_write(
 #[put("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock")]
 pub async fn set_stock(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Inventory>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
     let input: SetStockIn = parse_json(&body.0)?;
-    let (id, sku_id) = path.into_inner();
+    let (_, sku_id) = path.into_inner();
     let write = StockWrite {
         sku_id,
         warehouse_id: input.warehouse_id,
         change: Change::Set(input.on_hand),
     };
-    one_write(&state, &user, &id, &req, &body.0, write).await
+    one_write(&state, scope, &req, &body.0, write).await
 }
 
 /// Move the ERP's count of a SKU in a warehouse and push what can be sold to TikTok.
@@ -250,20 +245,19 @@ pub async fn set_stock(
 #[post("/api/integrations/tiktok/shops/{id}/inventory/{sku_id}/stock/adjust")]
 pub async fn adjust_stock(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, Inventory>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
     let input: AdjustStockIn = parse_json(&body.0)?;
-    let (id, sku_id) = path.into_inner();
+    let (_, sku_id) = path.into_inner();
     let write = StockWrite {
         sku_id,
         warehouse_id: input.warehouse_id,
         change: Change::Adjust(input.delta),
     };
-    one_write(&state, &user, &id, &req, &body.0, write).await
+    one_write(&state, scope, &req, &body.0, write).await
 }
 
 /// Up to 100 stock writes; each is done or refused on its own, and the answer lists every result.
@@ -287,14 +281,11 @@ pub async fn adjust_stock(
 #[post("/api/integrations/tiktok/shops/{id}/inventory/batch")]
 pub async fn batch_stock(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, Inventory>,
     req: HttpRequest,
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
-    views::ensure_enabled(&shop, Feature::Inventory)?;
+    let ShopScope { user, shop, .. } = scope;
     let input: BatchIn = parse_json(&body.0)?;
     if input.items.is_empty() || input.items.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
@@ -370,12 +361,10 @@ pub async fn batch_stock(
 #[get("/api/integrations/tiktok/shops/{id}/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<AuditOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let (rows, next) = audit::list(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
     Ok(web::Json(Page {
         items: rows

@@ -8,11 +8,10 @@ use utoipa::ToSchema;
 use entity::sync_job;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::sync::jobs::{self, Progress};
 use crate::sync::{Mode, Resource};
 
@@ -152,12 +151,10 @@ pub struct SyncAccepted {
 #[post("/api/integrations/tiktok/shops/{id}/sync")]
 pub async fn request_sync(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Operator, AnyArea>,
     body: ApiJson<SyncIn>,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let body = body.0;
     let mut resources = match body.resources {
         Some(list) if list.is_empty() => {
@@ -211,12 +208,10 @@ pub async fn request_sync(
 #[get("/api/integrations/tiktok/shops/{id}/sync/jobs")]
 pub async fn list_jobs(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<JobOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let (rows, next) =
         jobs::list_for_shop(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
     Ok(web::Json(Page {
@@ -242,12 +237,11 @@ pub async fn list_jobs(
 #[get("/api/integrations/tiktok/shops/{id}/sync/jobs/{job_id}")]
 pub async fn get_job(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Viewer, AnyArea>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<JobOut>> {
-    user.require(Role::Viewer)?;
-    let (id, job_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
+    let (_, job_id) = path.into_inner();
     let job = jobs::get_for_shop(&state.db, &shop.id, &job_id).await?;
     Ok(web::Json(job.into()))
 }
@@ -271,12 +265,11 @@ pub async fn get_job(
 #[post("/api/integrations/tiktok/shops/{id}/sync/jobs/{job_id}/retry")]
 pub async fn retry_job(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, AnyArea>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    user.require(Role::Operator)?;
-    let (id, job_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
+    let (_, job_id) = path.into_inner();
     let job = jobs::retry(&state.db, state.clock.now(), &shop, &job_id).await?;
     Ok(HttpResponse::Accepted().json(JobOut::from(job)))
 }

@@ -10,11 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use entity::webhook_event;
 
 use crate::app::AppState;
-use crate::auth::{AuthUser, Role};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::pagination::{Cursor, Direction, Page, PageQuery, keyset_page};
 use crate::routes::json::RawJson;
-use crate::shops::service::find_for_tenant;
+use crate::routes::scope::*;
 use crate::shops::tokens::ShopSession;
 use crate::webhooks::subscriptions::{self, Subscription};
 use crate::webhooks::{EventType, process, receive};
@@ -151,13 +150,11 @@ pub(crate) const STATES: [&str; 5] = ["received", "processed", "skipped", "unhan
 #[get("/api/integrations/tiktok/shops/{id}/webhooks/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
     filter: web::Query<EventFilter>,
     page: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<EventOut>>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let limit = page.limit()?;
     let mut query =
         webhook_event::Entity::find().filter(webhook_event::Column::ShopId.eq(shop.id.clone()));
@@ -219,12 +216,11 @@ pub async fn list_events(
 #[post("/api/integrations/tiktok/shops/{id}/webhooks/events/{event_id}/replay")]
 pub async fn replay_event(
     state: web::Data<AppState>,
-    user: AuthUser,
+    scope: ShopScope<Operator, AnyArea>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<EventOut>> {
-    user.require(Role::Operator)?;
-    let (shop_id, event_id) = path.into_inner();
-    let shop = find_for_tenant(&state.db, &user.tenant, &shop_id).await?;
+    let ShopScope { shop, .. } = scope;
+    let (_, event_id) = path.into_inner();
     let event = webhook_event::Entity::find_by_id(event_id)
         .filter(webhook_event::Column::ShopId.eq(shop.id))
         .one(&state.db)
@@ -259,11 +255,9 @@ pub struct SubscriptionsOut {
 #[get("/api/integrations/tiktok/shops/{id}/webhooks")]
 pub async fn list_subscriptions(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Viewer, AnyArea>,
 ) -> ApiResult<web::Json<SubscriptionsOut>> {
-    user.require(Role::Viewer)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let mut session = ShopSession::open(&state, shop).await?;
     Ok(web::Json(SubscriptionsOut {
         address: subscriptions::our_address(&state),
@@ -288,11 +282,9 @@ pub async fn list_subscriptions(
 #[post("/api/integrations/tiktok/shops/{id}/webhooks/register")]
 pub async fn register_subscriptions(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
 ) -> ApiResult<web::Json<SubscriptionsOut>> {
-    user.require(Role::Admin)?;
-    let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+    let ShopScope { shop, .. } = scope;
     let mut session = ShopSession::open(&state, shop).await?;
     Ok(web::Json(SubscriptionsOut {
         address: subscriptions::our_address(&state),
