@@ -192,6 +192,32 @@ fn document_idempotency_keys(api: &mut utoipa::openapi::OpenApi) {
 
 /// Schemas for `schema_with` where a derive cannot say the rule the server enforces: closed sets of
 /// values, map keys. Each names the same set the parser checks, so the document and the server agree.
+/// The error answers many operations share, listed once: `responses((status = 200, …), Unauthorized,
+/// NeedsOperator, ShopNotFound, …)` in an operation's `#[utoipa::path]`.
+pub mod responses {
+    use utoipa::IntoResponses;
+
+    use crate::error::ErrorEnvelope;
+
+    /// Every bearer operation.
+    #[derive(IntoResponses)]
+    #[response(status = 401, description = "No or invalid bearer token")]
+    pub struct Unauthorized(#[allow(dead_code)] ErrorEnvelope);
+
+    /// Every `/shops/{id}/…` operation: another tenant's shop is not found either.
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such shop for this tenant")]
+    pub struct ShopNotFound(#[allow(dead_code)] ErrorEnvelope);
+
+    #[derive(IntoResponses)]
+    #[response(status = 403, description = "The operator role is needed")]
+    pub struct NeedsOperator(#[allow(dead_code)] ErrorEnvelope);
+
+    #[derive(IntoResponses)]
+    #[response(status = 403, description = "The admin role is needed")]
+    pub struct NeedsAdmin(#[allow(dead_code)] ErrorEnvelope);
+}
+
 pub mod rules {
     use utoipa::openapi::schema::{
         AdditionalProperties, Array, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,

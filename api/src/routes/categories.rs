@@ -12,6 +12,7 @@ use entity::tiktok_category;
 use crate::app::AppState;
 use crate::catalog::categories::{self, Attribute, BrandPage, Rules, TTL};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -102,8 +103,8 @@ pub struct RefreshOut {
     responses(
         (status = 200, description = "Categories from the cache (fetched first when older than 24 h)", body = CategoryListOut),
         (status = 400, description = "A bad limit or an empty name", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "The tree had to be fetched and TikTok was unavailable", body = ErrorEnvelope),
     ),
@@ -151,7 +152,7 @@ pub async fn list_categories(
     ),
     responses(
         (status = 200, description = "The category, its attributes and rules", body = CategoryDetailOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such category in its tree", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable", body = ErrorEnvelope),
@@ -185,9 +186,9 @@ pub async fn get_category(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The tree was fetched", body = RefreshOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable; the old cache is kept", body = ErrorEnvelope),
     ),
@@ -228,8 +229,8 @@ pub struct BrandQuery {
     responses(
         (status = 200, description = "A page of brands", body = BrandPage),
         (status = 400, description = "A bad limit", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`), or the shop is not connected", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (e.g. a stale page_token)", body = ErrorEnvelope),
         (status = 502, description = "TikTok was unavailable", body = ErrorEnvelope),

@@ -11,6 +11,7 @@ use entity::tiktok_grant;
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::routes::shops::ShopOut;
 use crate::shops::connect::{self, CallbackInput};
@@ -35,9 +36,9 @@ pub struct ConnectOut {
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "Where to send the seller", body = ConnectOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
         (status = 409, description = "The shop has no app secret", body = ErrorEnvelope),
     ),
     security(("bearer" = ["admin"]))
@@ -154,9 +155,9 @@ pub async fn callback(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The shop, now disconnected", body = ShopOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
     ),
     security(("bearer" = ["admin"]))
 )]
@@ -226,8 +227,8 @@ pub struct ConnectionStatusOut {
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The shop's connection", body = ConnectionStatusOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped, is_tiktok_id};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 
@@ -298,8 +299,8 @@ pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::
     responses(
         (status = 200, description = "Shipped (or found shipped as asked)", body = ShippedOut),
         (status = 400, description = "A bad handover, package or provider (the message names the field; a wrong provider lists the valid ones); nothing sent to ship", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "Already shipped another way (`already_shipped`), cancelled (`order_cancelled`), no package yet (`no_package`), area disabled (`feature_disabled`), shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused the ship (`tiktok_refused`, e.g. the order is not yet AWAITING_SHIPMENT); TikTok's code, message and request_id in `details`", body = ErrorEnvelope),
@@ -356,9 +357,9 @@ pub async fn ship_order(
     responses(
         (status = 200, description = "Every item's result (some may have failed)", body = BatchShipOut),
         (status = 400, description = "Not 1 to 50 items, or an item of the wrong shape (named as items[i].field); nothing shipped", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable before anything was shipped", body = ErrorEnvelope),
     ),
@@ -444,7 +445,7 @@ fn unsettled_batch(o: &idempotency::Outcome) -> bool {
     ),
     responses(
         (status = 200, description = "The order's shipping options", body = ShippingOptionsOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "Area disabled or shop not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),

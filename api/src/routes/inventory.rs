@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::inventory::{self, InventoryFilter, InventoryItem};
+use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
 use crate::routes::scope::*;
@@ -163,8 +164,8 @@ pub struct WarehouseOut {
     responses(
         (status = 200, description = "A page of SKUs", body = Page<InventoryItemOut>),
         (status = 400, description = "A bad filter, limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -200,8 +201,8 @@ pub async fn list_inventory(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The settings", body = InventorySettings),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]
@@ -226,9 +227,9 @@ pub async fn get_inventory_settings(
     responses(
         (status = 200, description = "The new settings", body = InventorySettings),
         (status = 400, description = "Out of range or not a number", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
     ),
     security(("bearer" = ["admin"]))
 )]
@@ -264,8 +265,8 @@ pub async fn put_inventory_settings(
     responses(
         (status = 200, description = "The SKU with its threshold and flag", body = InventoryItemOut),
         (status = 400, description = "Out of range or not a number", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
@@ -297,8 +298,8 @@ pub async fn put_sku_threshold(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The warehouses; `next_cursor` is always null", body = Page<WarehouseOut>),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -350,7 +351,7 @@ pub struct StockChangeOut {
     responses(
         (status = 200, description = "A page of stock changes", body = Page<StockChangeOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
@@ -442,8 +443,8 @@ impl From<entity::inventory_drift::Model> for DriftOut {
     responses(
         (status = 200, description = "A page of drifts", body = Page<DriftOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The inventory area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::fulfillment::{self, OrderAfter, is_tiktok_id};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, Unauthorized};
 use crate::routes::fulfillment::{package_id, provider_id, to_json, tracking_number};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
@@ -119,8 +120,8 @@ pub struct Pdf(#[allow(dead_code)] Vec<u8>);
     responses(
         (status = 200, description = "The label", content_type = "application/pdf", body = Pdf),
         (status = 400, description = "A bad package or size", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "Area disabled or shop not connected", body = ErrorEnvelope),
         (status = 422, description = "TikTok has no label yet (ship the package first) or none (cancelled); TikTok's message in `details`", body = ErrorEnvelope),
@@ -161,7 +162,7 @@ pub async fn label(
     ),
     responses(
         (status = 200, description = "The carrier's events so far", body = TrackingOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such order", body = ErrorEnvelope),
         (status = 409, description = "Area disabled or shop not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable", body = ErrorEnvelope),
@@ -202,8 +203,8 @@ pub async fn order_tracking(
     responses(
         (status = 200, description = "Updated", body = OrderWriteOut),
         (status = 400, description = "A bad tracking number or provider (a wrong provider lists the valid ones); nothing changed", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "Not a seller-shipped order (`not_seller_shipped`), area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (e.g. not shipped yet, or delivered); TikTok's message in `details`", body = ErrorEnvelope),
@@ -257,8 +258,8 @@ pub async fn update_shipping_info(
     responses(
         (status = 200, description = "Cancelled (or found cancelled by the seller)", body = OrderWriteOut),
         (status = 400, description = "No reason, or a line item not of this order; nothing changed", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such order at TikTok", body = ErrorEnvelope),
         (status = 409, description = "TikTok refused: the order's status forbids it (`cancel_refused`, TikTok's code, message and request_id in `details`); area disabled; shop not connected; or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; `tiktok_outcome_unknown` when its answer was lost: send the same request again", body = ErrorEnvelope),

@@ -10,6 +10,7 @@ use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order
 
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::scope::*;
 use crate::sync::views::{self, ORDER_STATUSES, OrderFilter};
@@ -233,8 +234,8 @@ pub struct OrderDetailOut {
     responses(
         (status = 200, description = "A page of orders", body = Page<OrderOut>),
         (status = 400, description = "A bad filter, limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The orders area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -282,7 +283,7 @@ pub async fn list_orders(
     ),
     responses(
         (status = 200, description = "The order", body = OrderDetailOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such order synced", body = ErrorEnvelope),
         (status = 409, description = "The orders area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),

@@ -12,6 +12,7 @@ use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::product_writes::{
     ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown,
@@ -171,9 +172,9 @@ fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Valu
     responses(
         (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 items, or a body that is not a list of products", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -250,9 +251,9 @@ async fn batch_edit(
     responses(
         (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -278,9 +279,9 @@ pub async fn batch_full_edit(
     responses(
         (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -348,9 +349,9 @@ async fn batch_status(
     responses(
         (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -376,9 +377,9 @@ pub async fn batch_activate(
     responses(
         (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -404,9 +405,9 @@ pub async fn batch_deactivate(
     responses(
         (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -432,9 +433,9 @@ pub async fn batch_delete(
     responses(
         (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))

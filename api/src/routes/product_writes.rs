@@ -13,6 +13,7 @@ use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::products::ProductOut;
 use crate::routes::scope::*;
@@ -134,9 +135,9 @@ async fn one_status(
     responses(
         (status = 201, description = "Created (in audit); the product as read back", body = ProductWriteOut),
         (status = 400, description = "A field is missing or wrong, or the category, its attributes or rules are not met (the message names the field and what is expected); TikTok was not called", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled (`feature_disabled`), shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused the product (`tiktok_refused`; details carry TikTok's code, message and request_id)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable or its answer lost: send the same request with the same Idempotency-Key again", body = ErrorEnvelope),
@@ -207,9 +208,9 @@ async fn edit(
     responses(
         (status = 200, description = "Edited; the product as read back", body = ProductWriteOut),
         (status = 400, description = "A field is missing or wrong, or the category's attributes or rules are not met; TikTok was not called", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (no such product, a frozen or deleted one…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
@@ -239,9 +240,9 @@ pub async fn edit_product(
     responses(
         (status = 200, description = "Edited; the product as read back", body = ProductWriteOut),
         (status = 400, description = "A field is wrong, or the category's attributes are not met; TikTok was not called", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
@@ -269,9 +270,9 @@ pub async fn partial_edit_product(
     ),
     responses(
         (status = 200, description = "Deleted; the product as read back (status DELETED)", body = ProductWriteOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (no such product, a frozen one…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
@@ -299,9 +300,9 @@ pub async fn delete_product(
     ),
     responses(
         (status = 200, description = "Activated (or sent to audit); the product as read back", body = ProductWriteOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (e.g. a platform-deactivated, frozen or deleted product)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
@@ -329,9 +330,9 @@ pub async fn activate_product(
     ),
     responses(
         (status = 200, description = "Deactivated; the product as read back", body = ProductWriteOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (e.g. a draft, failed or deleted product)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),
@@ -361,9 +362,9 @@ pub async fn deactivate_product(
     responses(
         (status = 200, description = "Prices set; the product as read back", body = ProductWriteOut),
         (status = 400, description = "A bad amount or currency, or a SKU not of this product; TikTok was not called", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Products area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused (wrong currency, no such SKU…)", body = ErrorEnvelope),
         (status = 502, description = "TikTok unavailable; send it again", body = ErrorEnvelope),

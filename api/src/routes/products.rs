@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::scope::*;
 use crate::sync::views::{self, PRODUCT_STATUSES, ProductDetail};
@@ -115,8 +116,8 @@ impl From<ProductDetail> for ProductOut {
     responses(
         (status = 200, description = "A page of products", body = Page<ProductOut>),
         (status = 400, description = "A bad status, limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -157,7 +158,7 @@ pub async fn list_products(
     ),
     responses(
         (status = 200, description = "The product", body = ProductOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such product synced", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),

@@ -10,6 +10,7 @@ use entity::{tiktok_cancellation, tiktok_order, tiktok_return};
 
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::scope::*;
 use crate::sync::returns::{Line, lines_of};
@@ -319,8 +320,8 @@ pub struct CancellationDetailOut {
     responses(
         (status = 200, description = "A page of returns", body = Page<ReturnOut>),
         (status = 400, description = "A bad filter, limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -361,7 +362,7 @@ pub async fn list_returns(
     ),
     responses(
         (status = 200, description = "The return", body = ReturnDetailOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such return synced", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
@@ -389,8 +390,8 @@ pub async fn get_return(
     responses(
         (status = 200, description = "A page of cancellations", body = Page<CancellationOut>),
         (status = 400, description = "A bad filter, limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -432,7 +433,7 @@ pub async fn list_cancellations(
     ),
     responses(
         (status = 200, description = "The cancellation", body = CancellationDetailOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop for this tenant, or no such cancellation synced", body = ErrorEnvelope),
         (status = 409, description = "The returns area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),

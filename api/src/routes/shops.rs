@@ -13,6 +13,7 @@ use entity::shop;
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
 use crate::shops::model::SyncIntervalWire;
@@ -250,8 +251,8 @@ fn record_shop(id: &str) {
     responses(
         (status = 201, description = "The shop is configured", body = ShopOut),
         (status = 400, description = "A field is invalid; the message names it", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
         (status = 409, description = "This TikTok shop is already configured in this tenant, whatever the app key (`shop_exists`)", body = ErrorEnvelope),
         (status = 413, description = "The body is over 1 MiB", body = ErrorEnvelope),
     ),
@@ -284,7 +285,7 @@ pub async fn create_shop(
     responses(
         (status = 200, description = "A page of shops", body = Page<ShopOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
     ),
     security(("bearer" = ["viewer"]))
 )]
@@ -309,8 +310,8 @@ pub async fn list_shops(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "The shop", body = ShopOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]
@@ -334,9 +335,9 @@ pub async fn get_shop(
     responses(
         (status = 200, description = "The edited shop", body = ShopOut),
         (status = 400, description = "A field is invalid; the message names it", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
         (status = 409, description = "Another shop of this tenant has this TikTok shop id (`shop_exists`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["admin"]))
@@ -370,9 +371,9 @@ pub async fn patch_shop(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 204, description = "Deleted; its secrets are erased"),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
     ),
     security(("bearer" = ["admin"]))
 )]
@@ -397,9 +398,9 @@ pub async fn delete_shop(
     responses(
         (status = 200, description = "The shop with its new toggles", body = ShopOut),
         (status = 400, description = "An unknown feature name or a non-boolean value", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
     ),
     security(("bearer" = ["admin"]))
 )]
@@ -431,9 +432,9 @@ pub async fn put_features(
     responses(
         (status = 200, description = "The shop with its new interval", body = ShopOut),
         (status = 400, description = "Not 5, 15, 30, 60 or \"manual\"", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
     ),
     security(("bearer" = ["admin"]))
 )]

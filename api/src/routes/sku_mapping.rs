@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::{ApiJson, RawJson, parse_json};
 use crate::routes::scope::*;
@@ -78,8 +79,8 @@ pub struct ReportOut {
     responses(
         (status = 200, description = "A page of mappings", body = Page<MappingOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -111,8 +112,8 @@ pub async fn list_mappings(
     responses(
         (status = 200, description = "The mapping", body = MappingOut),
         (status = 400, description = "A bad code or body", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such TikTok SKU synced", body = ErrorEnvelope),
         (status = 409, description = "The TikTok SKU is mapped to another code (`sku_already_mapped`), the area is disabled, or the Idempotency-Key reused", body = ErrorEnvelope),
     ),
@@ -177,8 +178,8 @@ pub async fn put_mapping(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no mapping set by hand for this code", body = ErrorEnvelope),
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
@@ -218,8 +219,8 @@ pub async fn delete_mapping(
     responses(
         (status = 200, description = "The report", body = ReportOut),
         (status = 400, description = "More than 10,000 codes, or a bad code", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The products area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))

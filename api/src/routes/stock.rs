@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
@@ -194,8 +195,8 @@ async fn one_write(
     responses(
         (status = 200, description = "Saved and pushed", body = StockLevelOut),
         (status = 400, description = "A bad count or warehouse; nothing changed", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "Area disabled (`feature_disabled`), shop not connected, or the Idempotency-Key reused (`idempotency_key_reused`) or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
@@ -233,8 +234,8 @@ pub async fn set_stock(
     responses(
         (status = 200, description = "Saved and pushed", body = StockLevelOut),
         (status = 400, description = "A bad delta or warehouse; nothing changed", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop for this tenant, or no such SKU synced", body = ErrorEnvelope),
         (status = 409, description = "No count yet (`stock_not_counted`), the result would be out of range (`stock_out_of_range`), area disabled, shop not connected, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
         (status = 422, description = "TikTok refused the update (`tiktok_refused`); the count is saved", body = ErrorEnvelope),
@@ -271,9 +272,9 @@ pub async fn adjust_stock(
     responses(
         (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
         (status = 400, description = "Not 1 to 100 items, or an item with neither or both of on_hand and delta; nothing changed", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "Area disabled, or the Idempotency-Key reused or in progress", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -353,8 +354,8 @@ pub async fn batch_stock(
     responses(
         (status = 200, description = "A page of audit rows", body = Page<AuditOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]

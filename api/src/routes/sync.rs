@@ -9,6 +9,7 @@ use entity::sync_job;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
 use crate::routes::scope::*;
@@ -141,9 +142,9 @@ pub struct SyncAccepted {
     responses(
         (status = 202, description = "The jobs, queued (or already active)", body = SyncAccepted),
         (status = 400, description = "An unknown resource or mode", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
+        ShopNotFound,
         (status = 409, description = "The shop is not connected (`shop_not_connected`) or an area is disabled (`feature_disabled`)", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -200,8 +201,8 @@ pub async fn request_sync(
     responses(
         (status = 200, description = "A page of jobs", body = Page<JobOut>),
         (status = 400, description = "A bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]
@@ -229,7 +230,7 @@ pub async fn list_jobs(
     ),
     responses(
         (status = 200, description = "The job", body = JobOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
+        Unauthorized,
         (status = 404, description = "No such shop or job for this tenant", body = ErrorEnvelope),
     ),
     security(("bearer" = ["viewer"]))
@@ -255,8 +256,8 @@ pub async fn get_job(
     ),
     responses(
         (status = 202, description = "The job, queued again", body = JobOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop or job for this tenant", body = ErrorEnvelope),
         (status = 409, description = "The job has not failed (`job_not_failed`), another sync of the resource is active (`sync_in_progress`), the shop is not connected or the area is disabled", body = ErrorEnvelope),
     ),

@@ -11,6 +11,7 @@ use entity::webhook_event;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Direction, Page, PageQuery, keyset_page};
 use crate::routes::json::RawJson;
 use crate::routes::scope::*;
@@ -142,8 +143,8 @@ pub(crate) const STATES: [&str; 5] = ["received", "processed", "skipped", "unhan
     responses(
         (status = 200, description = "A page of events", body = Page<EventOut>),
         (status = 400, description = "An unknown type or state, or a bad limit or cursor", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
     ),
     security(("bearer" = ["viewer"]))
 )]
@@ -207,8 +208,8 @@ pub async fn list_events(
     params(("id" = String, Path, description = "Our shop id"), ("event_id" = String, Path, description = "The stored event's id")),
     responses(
         (status = 200, description = "The event, queued again", body = EventOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The operator role is needed", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsOperator,
         (status = 404, description = "No such shop or event for this tenant", body = ErrorEnvelope),
     ),
     security(("bearer" = ["operator"]))
@@ -245,8 +246,8 @@ pub struct SubscriptionsOut {
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "TikTok's subscriptions", body = SubscriptionsOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        ShopNotFound,
         (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
     ),
@@ -271,9 +272,9 @@ pub async fn list_subscriptions(
     params(("id" = String, Path, description = "Our shop id")),
     responses(
         (status = 200, description = "TikTok's subscriptions after registering", body = SubscriptionsOut),
-        (status = 401, description = "No or invalid bearer token", body = ErrorEnvelope),
-        (status = 403, description = "The admin role is needed", body = ErrorEnvelope),
-        (status = 404, description = "No such shop for this tenant", body = ErrorEnvelope),
+        Unauthorized,
+        NeedsAdmin,
+        ShopNotFound,
         (status = 409, description = "The shop is not connected", body = ErrorEnvelope),
         (status = 502, description = "TikTok did not answer; details carry its code and request_id", body = ErrorEnvelope),
     ),
