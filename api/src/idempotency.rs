@@ -237,7 +237,7 @@ pub async fn run<F, Fut>(
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+    Fut: std::future::Future<Output = ApiResult<Reply>>,
 {
     run_with(
         db,
@@ -269,7 +269,7 @@ pub async fn run_rerunnable<F, Fut>(
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+    Fut: std::future::Future<Output = ApiResult<Reply>>,
 {
     run_with(
         db,
@@ -283,29 +283,63 @@ where
     .await
 }
 
-/// What [`run_freeing`] hands its `free` predicate: the answer (or error) about to be stored.
-pub type Outcome = ApiResult<(StatusCode, serde_json::Value)>;
+/// A write's answer, typed before it is stored: its status and JSON body, and whether TikTok's
+/// outcome of part of it is unknown (a batch item whose answer was lost). An unsettled answer is
+/// not bound to the `Idempotency-Key`: the same request with the same key runs again and settles it.
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+    pub unsettled: bool,
+}
 
-/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an outcome
-/// for which `free` says yes (e.g. a batch answer with an item whose outcome at TikTok is unknown) is
-/// not stored either, so the same request with the same key runs again instead of answering that
-/// forever.
+impl Reply {
+    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult<Self> {
+        Ok(Self {
+            status,
+            body: serde_json::to_value(value).map_err(ApiError::internal)?,
+            unsettled: false,
+        })
+    }
+
+    pub fn ok<T: serde::Serialize>(value: &T) -> ApiResult<Self> {
+        Self::json(StatusCode::OK, value)
+    }
+
+    /// Marks the answer unsettled when `unknown` (see [`Reply`]).
+    pub fn unsettled_if(mut self, unknown: bool) -> Self {
+        self.unsettled = unknown;
+        self
+    }
+}
+
+/// What a run ends with: the answer or the error about to be stored.
+pub type Outcome = ApiResult<Reply>;
+
+/// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an error
+/// for which `free` says yes (TikTok unreachable) is not stored either, so the same request with the
+/// same key runs again instead of answering that forever.
 pub async fn run_freeing<F, Fut>(
     db: &DatabaseConnection,
     tenant: &str,
     req: &HttpRequest,
     body: &[u8],
     now: DateTime<Utc>,
-    free: fn(&Outcome) -> bool,
+    free: fn(&ApiError) -> bool,
     work: F,
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+    Fut: std::future::Future<Output = ApiResult<Reply>>,
 {
-    run_with(db, tenant, req, body, now, work, |o| {
-        free(o) || matches!(o, Err(e) if frees_by_default(e))
-    })
+    run_with(
+        db,
+        tenant,
+        req,
+        body,
+        now,
+        work,
+        |o| matches!(o, Err(e) if free(e) || frees_by_default(e)),
+    )
     .await
 }
 
@@ -320,7 +354,7 @@ async fn run_with<F, Fut>(
 ) -> ApiResult<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
+    Fut: std::future::Future<Output = ApiResult<Reply>>,
 {
     let claim = match start(db, tenant, req, body, now).await? {
         Start::Replay(answer) => return Ok(answer),
@@ -342,14 +376,15 @@ where
     };
     if let Some(claim) = claim {
         match &outcome {
+            Ok(reply) if reply.unsettled => release(db, claim).await?,
             _ if frees_key(&outcome) => release(db, claim).await?,
-            Ok((status, json)) => store(db, &claim, *status, json).await?,
+            Ok(reply) => store(db, &claim, reply.status, &reply.body).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
                 store(db, &claim, e.status, &json).await?;
             }
         }
     }
-    let (status, json) = outcome?;
-    Ok(HttpResponse::build(status).json(json))
+    let reply = outcome?;
+    Ok(HttpResponse::build(reply.status).json(reply.body))
 }

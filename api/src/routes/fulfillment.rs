@@ -3,7 +3,6 @@
 //! `Idempotency-Key` header; the logic lives in [`crate::fulfillment`]. The other order actions
 //! (label, tracking, shipping info, cancel) are in [`super::order_actions`].
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -277,11 +276,8 @@ pub(crate) fn package_id(field: &str, p: Option<&String>) -> ApiResult<Option<St
     }
 }
 
-pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<(StatusCode, serde_json::Value)> {
-    Ok((
-        StatusCode::OK,
-        serde_json::to_value(v).map_err(ApiError::internal)?,
-    ))
+pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<idempotency::Reply> {
+    idempotency::Reply::ok(&v)
 }
 
 /// Ship a package of an order: hand it to TikTok's carrier (PICKUP in an optional slot, or
@@ -402,8 +398,13 @@ pub async fn ship_batch(
         });
         audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
     }
-    idempotency::run_freeing(&state.db, &user.tenant, &req, &body.0, state.clock.now(), unsettled_batch, || async {
+    // A batch ship whose answer is not kept under its `Idempotency-Key`, so that the same batch with
+    // the same key runs again: TikTok unreachable (any 5xx), or an item whose ship TikTok may or may
+    // not have done (its answer lost). Running again is safe: a package that did ship is settled as
+    // `already_shipped`.
+    idempotency::run_freeing(&state.db, &user.tenant, &req, &body.0, state.clock.now(), |e| e.status.is_server_error(), || async {
         let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
+        let unknown = outcomes.iter().any(|r| r.as_ref().is_err_and(|e| e.code == idempotency::OUTCOME_UNKNOWN));
         let results: Vec<BatchShipResultOut> = ships
             .iter()
             .zip(outcomes)
@@ -416,23 +417,9 @@ pub async fn ship_batch(
             })
             .collect();
         let succeeded = results.iter().filter(|r| r.ok).count();
-        to_json(BatchShipOut { succeeded, failed: results.len() - succeeded, results })
+        Ok(to_json(BatchShipOut { succeeded, failed: results.len() - succeeded, results })?.unsettled_if(unknown))
     })
     .await
-}
-
-/// A batch ship whose answer is not kept under its `Idempotency-Key`, so that the same batch with the
-/// same key runs again: TikTok unreachable, or an item whose ship TikTok may or may not have done
-/// (its answer lost). Running again is safe: a package that did ship is settled as `already_shipped`.
-fn unsettled_batch(o: &idempotency::Outcome) -> bool {
-    match o {
-        Err(e) => e.status.is_server_error(),
-        Ok((_, answer)) => answer["results"].as_array().is_some_and(|items| {
-            items
-                .iter()
-                .any(|i| i["error"]["code"] == idempotency::OUTCOME_UNKNOWN)
-        }),
-    }
 }
 
 /// An order's packages and the shipping providers its delivery option allows, from TikTok now:

@@ -139,26 +139,19 @@ fn item(index: usize, product_id: Option<String>, r: ApiResult<Written>) -> Batc
     }
 }
 
-/// A batch with an item whose outcome is unknown is run again when resent with the same key.
-fn free_batch(o: &crate::idempotency::Outcome) -> bool {
-    free_unknown(o)
-        || o.as_ref().is_ok_and(|(_, v)| {
-            v["results"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|i| i["outcome_unknown"] == true))
-        })
-}
-
-fn answer(results: Vec<BatchItemOut>) -> ApiResult<(StatusCode, serde_json::Value)> {
+/// The batch's answer; unsettled (its key left free) when TikTok's outcome of an item is unknown.
+fn answer(results: Vec<BatchItemOut>) -> ApiResult<crate::idempotency::Reply> {
     let succeeded = results.iter().filter(|r| r.ok).count();
-    json_of(
+    let unknown = results.iter().any(|r| r.outcome_unknown);
+    Ok(json_of(
         StatusCode::OK,
         BatchOut {
             succeeded,
             failed: results.len() - succeeded,
             results,
         },
-    )
+    )?
+    .unsettled_if(unknown))
 }
 
 /// Create up to 100 products; each is checked and created on its own.
@@ -196,7 +189,7 @@ pub async fn batch_create(
         &req,
         &body.0,
         state.clock.now(),
-        free_batch,
+        free_unknown,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, p) in input.items.iter().enumerate() {
@@ -227,7 +220,7 @@ async fn batch_edit(
         &req,
         &body.0,
         state.clock.now(),
-        free_batch,
+        free_unknown,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, it) in input.items.iter().enumerate() {
@@ -321,7 +314,7 @@ async fn batch_status(
         &req,
         &body.0,
         state.clock.now(),
-        free_batch,
+        free_unknown,
         || async {
             let results =
                 writes::change_status(&state, &user, &shop, op, &input.product_ids).await?;
@@ -456,7 +449,7 @@ pub async fn batch_prices(
         &req,
         &body.0,
         state.clock.now(),
-        free_batch,
+        free_unknown,
         || async {
             let mut results = Vec::with_capacity(input.items.len());
             for (i, it) in input.items.iter().enumerate() {

@@ -73,8 +73,8 @@ pub(crate) fn outcome_unknown(e: &ApiError) -> bool {
 }
 
 /// Such an outcome is not bound to the `Idempotency-Key`: the same request with the same key runs again.
-pub(crate) fn free_unknown(o: &idempotency::Outcome) -> bool {
-    o.as_ref().err().is_some_and(outcome_unknown)
+pub(crate) fn free_unknown(e: &ApiError) -> bool {
+    outcome_unknown(e)
 }
 
 pub(crate) fn our_key(req: &HttpRequest) -> Option<String> {
@@ -85,11 +85,8 @@ pub(crate) fn our_key(req: &HttpRequest) -> Option<String> {
         .filter(|k| !k.is_empty())
 }
 
-pub(crate) fn json_of<T: Serialize>(
-    status: StatusCode,
-    v: T,
-) -> ApiResult<(StatusCode, serde_json::Value)> {
-    Ok((status, serde_json::to_value(v).map_err(ApiError::internal)?))
+pub(crate) fn json_of<T: Serialize>(status: StatusCode, v: T) -> ApiResult<idempotency::Reply> {
+    idempotency::Reply::json(status, &v)
 }
 
 /// One product's status change, as a single write: TikTok's refusal of the item is the answer.

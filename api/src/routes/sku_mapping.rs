@@ -1,14 +1,13 @@
 //! `…/shops/{id}/sku-mappings`: the ERP's SKU codes ↔ TikTok's SKU ids, by `seller_sku` unless set by
 //! hand, and a report of what is unmapped on either side.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit::{self, Entry};
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
@@ -161,9 +160,7 @@ pub async fn put_mapping(
                 now,
             )
             .await?;
-            let out =
-                serde_json::to_value(MappingOut::from(mapping)).map_err(ApiError::internal)?;
-            Ok((StatusCode::OK, out))
+            idempotency::Reply::ok(&MappingOut::from(mapping))
         },
     )
     .await

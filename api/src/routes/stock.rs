@@ -1,7 +1,6 @@
 //! The ERP's stock writes (`…/inventory/{sku_id}/stock`, `…/inventory/batch`) and the audit log
 //! (`…/audit`). Writes take an `Idempotency-Key` header and need the operator role.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,11 +154,8 @@ pub struct AuditOut {
     pub at: DateTime<Utc>,
 }
 
-fn level_json(level: StockLevel) -> ApiResult<(StatusCode, serde_json::Value)> {
-    Ok((
-        StatusCode::OK,
-        serde_json::to_value(StockLevelOut::from(level)).map_err(ApiError::internal)?,
-    ))
+fn level_json(level: StockLevel) -> ApiResult<idempotency::Reply> {
+    idempotency::Reply::ok(&StockLevelOut::from(level))
 }
 
 /// One stock write of a single-SKU route, under its `Idempotency-Key`.
@@ -338,10 +334,7 @@ pub async fn batch_stock(
                 failed: results.len() - succeeded,
                 results,
             };
-            Ok((
-                StatusCode::OK,
-                serde_json::to_value(out).map_err(ApiError::internal)?,
-            ))
+            idempotency::Reply::ok(&out)
         },
     )
     .await
