@@ -468,8 +468,8 @@ async fn a_batch_ships_what_it_can_and_reports_every_package() {
         "{out}"
     );
     let r = out["results"].as_array().unwrap();
-    assert_eq!(r[0]["shipped"]["handover_method"], "DROP_OFF");
-    assert_eq!(r[0]["shipped"]["order_status"], "AWAITING_COLLECTION");
+    assert_eq!(r[0]["result"]["handover_method"], "DROP_OFF");
+    assert_eq!(r[0]["result"]["order_status"], "AWAITING_COLLECTION");
     assert!(
         ["order_cancelled", "no_package", "tiktok_refused"]
             .contains(&r[1]["error"]["code"].as_str().unwrap()),
@@ -477,7 +477,7 @@ async fn a_batch_ships_what_it_can_and_reports_every_package() {
         r[1]
     );
     assert_eq!(r[2]["error"]["code"], "not_found");
-    assert_eq!(r[3]["shipped"]["handover_method"], "PICKUP");
+    assert_eq!(r[3]["result"]["handover_method"], "PICKUP");
     assert_eq!(
         r[4]["error"]["details"][0]["field"], "items[4].package_id",
         "the same package twice"

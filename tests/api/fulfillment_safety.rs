@@ -236,11 +236,11 @@ async fn a_batch_item_whose_answer_was_lost_is_settled_by_the_same_batch_sent_ag
     assert_eq!((status, replayed), (200, false), "{answer}");
     assert_eq!(answer["succeeded"], 1, "{answer}");
     assert_eq!(
-        answer["results"][0]["shipped"]["already_shipped"], true,
+        answer["results"][0]["result"]["already_shipped"], true,
         "{answer}"
     );
     assert_eq!(
-        answer["results"][0]["shipped"]["order_status"],
+        answer["results"][0]["result"]["order_status"],
         "AWAITING_COLLECTION"
     );
     assert_eq!(sandbox_order(&env, &order).3, "DROP_OFF");

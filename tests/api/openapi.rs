@@ -147,9 +147,37 @@ async fn every_registered_route_is_documented_with_errors_and_examples() {
     }
     let product_item = &schemas["ProductBatchOut"]["properties"]["results"]["items"];
     assert!(
-        product_item.to_string().contains("BatchItemOut"),
+        product_item.to_string().contains("ProductBatchItem"),
         "{product_item}"
     );
+    // Every batch answers in one shape: its item's keys, then index, ok, outcome_unknown, result
+    // and error.
+    assert_eq!(
+        answer("/api/integrations/tiktok/shops/{id}/orders/ship"),
+        "#/components/schemas/BatchShipOut"
+    );
+    for (item, keys) in [
+        ("StockBatchItem", &["sku_id", "warehouse_id"][..]),
+        ("ProductBatchItem", &["product_id"][..]),
+        ("BatchShipItem", &["order_id", "package_id"][..]),
+    ] {
+        // The keys are flattened in through a `$ref` (allOf): read the schemas it names too.
+        let mut schema = schemas[item].to_string();
+        for part in schemas[item]["allOf"].as_array().into_iter().flatten() {
+            if let Some(name) = part["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+                schema.push_str(&schemas[name].to_string());
+            }
+        }
+        for field in ["index", "ok", "outcome_unknown", "result", "error"]
+            .iter()
+            .chain(keys)
+        {
+            assert!(
+                schema.contains(&format!("\"{field}\"")),
+                "{item} has {field}: {schema}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -494,13 +494,13 @@ async fn a_batch_reports_each_item() {
         (&json!(2), &json!(1))
     );
     let results = body["results"].as_array().unwrap();
-    assert_eq!(results[0]["level"]["on_hand"], 12);
+    assert_eq!(results[0]["result"]["on_hand"], 12);
     assert_eq!(results[1]["ok"], false);
     assert_eq!(results[1]["error"]["code"], "not_found");
-    assert_eq!(results[2]["level"]["on_hand"], 15);
+    assert_eq!(results[2]["result"]["on_hand"], 15);
     assert_eq!(
         tiktok_stock(&env, &t).await,
-        results[2]["level"]["pushed"].as_i64().unwrap()
+        results[2]["result"]["pushed"].as_i64().unwrap()
     );
 }
 

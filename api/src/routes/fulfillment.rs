@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped, is_tiktok_id};
 use crate::idempotency;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
+use crate::routes::batch::{self, batch_answer};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 
@@ -125,30 +126,27 @@ impl From<Shipped> for ShippedOut {
     }
 }
 
-/// One result of a batch ship: `shipped` when done, `error` when not.
+/// Which package of a batch ship an item is.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchShipResultOut {
+pub struct ShipItemKey {
     pub order_id: String,
+    /// The package shipped, or the one asked for (an order's only package when none was named).
     pub package_id: Option<String>,
-    pub ok: bool,
-    pub shipped: Option<ShippedOut>,
-    #[schema(value_type = Option<Object>)]
-    pub error: Option<serde_json::Value>,
 }
 
-/// Every item's result, in the order sent.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
-    {"order_id": "576461413038785752", "package_id": "1152921504606846976", "ok": true, "error": null,
-     "shipped": {"order_id": "576461413038785752", "package_id": "1152921504606846976", "package_status": "FULFILLING", "handover_method": "DROP_OFF", "tracking_number": "TT000123456789", "shipping_provider_id": "6617675021119438849", "shipping_provider_name": "USPS", "order_status": "AWAITING_COLLECTION", "already_shipped": false, "tiktok_request_id": "20261124210005000102030405060708"}},
-    {"order_id": "576461413038785753", "package_id": "1152921504606846977", "ok": false, "shipped": null,
-     "error": {"code": "order_cancelled", "message": "package 1152921504606846977 is cancelled: there is nothing to ship", "details": []}}
-]}))]
-pub struct BatchShipOut {
-    pub succeeded: usize,
-    pub failed: usize,
-    pub results: Vec<BatchShipResultOut>,
-}
+batch_answer!(
+    /// Every item's result, in the order sent (the batch answer's one shape, see the README).
+    #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
+        {"index": 0, "order_id": "576461413038785752", "package_id": "1152921504606846976", "ok": true, "outcome_unknown": false, "error": null,
+         "result": {"order_id": "576461413038785752", "package_id": "1152921504606846976", "package_status": "FULFILLING", "handover_method": "DROP_OFF", "tracking_number": "TT000123456789", "shipping_provider_id": "6617675021119438849", "shipping_provider_name": "USPS", "order_status": "AWAITING_COLLECTION", "already_shipped": false, "tiktok_request_id": "20261124210005000102030405060708"}},
+        {"index": 1, "order_id": "576461413038785753", "package_id": "1152921504606846977", "ok": false, "outcome_unknown": false, "result": null,
+         "error": {"code": "order_cancelled", "message": "package 1152921504606846977 is cancelled: there is nothing to ship", "details": []}}
+    ]}))]
+    BatchShipOut,
+    BatchShipItem,
+    ShipItemKey,
+    ShippedOut
+);
 
 /// A shipping provider.
 #[derive(Debug, Serialize, ToSchema)]
@@ -402,23 +400,35 @@ pub async fn ship_batch(
     // the same key runs again: TikTok unreachable (any 5xx), or an item whose ship TikTok may or may
     // not have done (its answer lost). Running again is safe: a package that did ship is settled as
     // `already_shipped`.
-    idempotency::run_freeing(&state.db, &user.tenant, &req, &body.0, state.clock.now(), |e| e.status.is_server_error(), || async {
-        let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
-        let unknown = outcomes.iter().any(|r| r.as_ref().is_err_and(|e| e.code == idempotency::OUTCOME_UNKNOWN));
-        let results: Vec<BatchShipResultOut> = ships
-            .iter()
-            .zip(outcomes)
-            .map(|(s, r)| BatchShipResultOut {
-                order_id: s.order_id.clone(),
-                package_id: r.as_ref().ok().map(|x| x.package_id.clone()).or_else(|| s.package_id.clone()),
-                ok: r.is_ok(),
-                error: r.as_ref().err().map(|e| serde_json::json!({"code": e.code, "message": e.message, "details": e.details})),
-                shipped: r.ok().map(ShippedOut::from),
-            })
-            .collect();
-        let succeeded = results.iter().filter(|r| r.ok).count();
-        Ok(to_json(BatchShipOut { succeeded, failed: results.len() - succeeded, results })?.unsettled_if(unknown))
-    })
+    idempotency::run_freeing(
+        &state.db,
+        &user.tenant,
+        &req,
+        &body.0,
+        state.clock.now(),
+        |e| e.status.is_server_error(),
+        || async {
+            let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
+            let done = ships
+                .iter()
+                .zip(outcomes)
+                .map(|(s, r)| {
+                    let key = ShipItemKey {
+                        order_id: s.order_id.clone(),
+                        package_id: r
+                            .as_ref()
+                            .ok()
+                            .map(|x| x.package_id.clone())
+                            .or_else(|| s.package_id.clone()),
+                    };
+                    (key, r)
+                })
+                .collect();
+            BatchShipOut::reply(batch::Batch::of(done, |e| {
+                e.code == idempotency::OUTCOME_UNKNOWN
+            }))
+        },
+    )
     .await
 }
 

@@ -2,6 +2,7 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod batch;
 pub mod categories;
 pub mod connection;
 pub mod fulfillment;

@@ -2,7 +2,6 @@
 //! lists one result per item in the order sent, failures included. Activate, deactivate and delete go
 //! to TikTok 20 ids per call.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,10 +12,9 @@ use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
+use crate::routes::batch::{self, batch_answer};
 use crate::routes::json::{RawJson, parse_json};
-use crate::routes::product_writes::{
-    ProductWriteOut, free_unknown, json_of, our_key, outcome_unknown,
-};
+use crate::routes::product_writes::{ProductWriteOut, free_unknown, our_key, outcome_unknown};
 use crate::routes::scope::*;
 
 pub const MAX_ITEMS: usize = 100;
@@ -72,38 +70,40 @@ pub struct BatchPricesIn {
     pub items: Vec<PriceItemIn>,
 }
 
-/// One item's result: `result` when it was done, `error` (code, message, details) when not.
+/// Which product an item of a product batch is.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchItemOut {
-    /// The item's position in the request.
-    pub index: usize,
+pub struct ProductItemKey {
     /// TikTok's product id (known for every item but a refused create).
     pub product_id: Option<String>,
-    pub ok: bool,
-    /// TikTok was unreachable or its answer was lost: whether it was done is unknown. The batch's
-    /// answer is then not kept under its `Idempotency-Key`: send the same batch with the same key again
-    /// (nothing is done twice: creates are deduplicated by TikTok, the other writes set a state).
-    pub outcome_unknown: bool,
-    pub result: Option<ProductWriteOut>,
-    #[schema(value_type = Option<Object>)]
-    pub error: Option<serde_json::Value>,
 }
 
-/// Every item's result, in the order sent.
-#[derive(Debug, Serialize, ToSchema)]
-// Its own name in the OpenAPI document: the stock batch's answer is another `BatchOut`.
-#[schema(as = ProductBatchOut)]
-#[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
-    {"index": 0, "product_id": "1729382476852855000", "ok": true, "outcome_unknown": false, "error": null,
-     "result": {"product_id": "1729382476852855000", "tiktok_request_id": "20261124210005000102030405060708", "skus": [], "warnings": [], "product": null}},
-    {"index": 1, "product_id": "1729382476852855001", "ok": false, "outcome_unknown": false, "result": null,
-     "error": {"code": "tiktok_refused", "message": "TikTok refused to activate the product: A product in status FREEZE cannot be activated.",
-       "details": [{"tiktok_code": 12052220, "tiktok_message": "A product in status FREEZE cannot be activated.", "tiktok_request_id": "20261124210005000102030405060708"}]}}
-]}))]
-pub struct BatchOut {
-    pub succeeded: usize,
-    pub failed: usize,
-    pub results: Vec<BatchItemOut>,
+batch_answer!(
+    /// Every item's result, in the order sent (the batch answer's one shape, see the README). An
+    /// item with `outcome_unknown` leaves the batch's answer out of its `Idempotency-Key`: send the
+    /// same batch with the same key again (nothing is done twice: creates are deduplicated by
+    /// TikTok, the other writes set a state).
+    #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
+        {"index": 0, "product_id": "1729382476852855000", "ok": true, "outcome_unknown": false, "error": null,
+         "result": {"product_id": "1729382476852855000", "tiktok_request_id": "20261124210005000102030405060708", "skus": [], "warnings": [], "product": null}},
+        {"index": 1, "product_id": "1729382476852855001", "ok": false, "outcome_unknown": false, "result": null,
+         "error": {"code": "tiktok_refused", "message": "TikTok refused to activate the product: A product in status FREEZE cannot be activated.",
+           "details": [{"tiktok_code": 12052220, "tiktok_message": "A product in status FREEZE cannot be activated.", "tiktok_request_id": "20261124210005000102030405060708"}]}}
+    ]}))]
+    ProductBatchOut,
+    ProductBatchItem,
+    ProductItemKey,
+    ProductWriteOut
+);
+
+/// An item's key: the product written, else the one asked for.
+fn product_key(asked: Option<&String>, r: &ApiResult<Written>) -> ProductItemKey {
+    ProductItemKey {
+        product_id: r
+            .as_ref()
+            .ok()
+            .map(|w| w.product_id.clone())
+            .or_else(|| asked.cloned()),
+    }
 }
 
 fn count_ok(n: usize) -> ApiResult<()> {
@@ -116,44 +116,6 @@ fn count_ok(n: usize) -> ApiResult<()> {
     Ok(())
 }
 
-fn item(index: usize, product_id: Option<String>, r: ApiResult<Written>) -> BatchItemOut {
-    match r {
-        Ok(w) => BatchItemOut {
-            index,
-            product_id: Some(w.product_id.clone()),
-            ok: true,
-            outcome_unknown: false,
-            result: Some(w.into()),
-            error: None,
-        },
-        Err(e) => BatchItemOut {
-            index,
-            product_id,
-            ok: false,
-            outcome_unknown: outcome_unknown(&e),
-            result: None,
-            error: Some(
-                serde_json::json!({"code": e.code, "message": e.message, "details": e.details}),
-            ),
-        },
-    }
-}
-
-/// The batch's answer; unsettled (its key left free) when TikTok's outcome of an item is unknown.
-fn answer(results: Vec<BatchItemOut>) -> ApiResult<crate::idempotency::Reply> {
-    let succeeded = results.iter().filter(|r| r.ok).count();
-    let unknown = results.iter().any(|r| r.outcome_unknown);
-    Ok(json_of(
-        StatusCode::OK,
-        BatchOut {
-            succeeded,
-            failed: results.len() - succeeded,
-            results,
-        },
-    )?
-    .unsettled_if(unknown))
-}
-
 /// Create up to 100 products; each is checked and created on its own.
 #[utoipa::path(
     tag = "catalog",
@@ -163,7 +125,7 @@ fn answer(results: Vec<BatchItemOut>) -> ApiResult<crate::idempotency::Reply> {
     ),
     request_body = BatchCreateIn,
     responses(
-        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every item's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 items, or a body that is not a list of products", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -191,14 +153,19 @@ pub async fn batch_create(
         state.clock.now(),
         free_unknown,
         || async {
-            let mut results = Vec::with_capacity(input.items.len());
-            for (i, p) in input.items.iter().enumerate() {
-                let tiktok_key =
-                    writes::tiktok_idempotency_key(&user.tenant, &shop.id, key.as_deref(), i);
-                let r = writes::create(&state, &user, &shop, p, tiktok_key).await;
-                results.push(item(i, None, r));
-            }
-            answer(results)
+            let (state, user, shop, key) = (&state, &user, &shop, &key);
+            let done = batch::run(
+                input.items.iter().enumerate(),
+                outcome_unknown,
+                |(i, p)| async move {
+                    let tiktok_key =
+                        writes::tiktok_idempotency_key(&user.tenant, &shop.id, key.as_deref(), i);
+                    let r = writes::create(state, user, shop, p, tiktok_key).await;
+                    (product_key(None, &r), r)
+                },
+            )
+            .await;
+            ProductBatchOut::reply(done)
         },
     )
     .await
@@ -222,12 +189,12 @@ async fn batch_edit(
         state.clock.now(),
         free_unknown,
         || async {
-            let mut results = Vec::with_capacity(input.items.len());
-            for (i, it) in input.items.iter().enumerate() {
+            let done = batch::run(&input.items, outcome_unknown, |it| async {
                 let r = writes::edit(&state, &user, &shop, &it.product_id, &it.product, full).await;
-                results.push(item(i, Some(it.product_id.clone()), r));
-            }
-            answer(results)
+                (product_key(Some(&it.product_id), &r), r)
+            })
+            .await;
+            ProductBatchOut::reply(done)
         },
     )
     .await
@@ -242,7 +209,7 @@ async fn batch_edit(
     ),
     request_body = BatchEditIn,
     responses(
-        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every item's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -270,7 +237,7 @@ pub async fn batch_full_edit(
     ),
     request_body = BatchEditIn,
     responses(
-        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every item's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -318,14 +285,12 @@ async fn batch_status(
         || async {
             let results =
                 writes::change_status(&state, &user, &shop, op, &input.product_ids).await?;
-            answer(
-                results
-                    .into_iter()
-                    .zip(&input.product_ids)
-                    .enumerate()
-                    .map(|(i, (r, pid))| item(i, Some(pid.clone()), r))
-                    .collect(),
-            )
+            let done = results
+                .into_iter()
+                .zip(&input.product_ids)
+                .map(|(r, pid)| (product_key(Some(pid), &r), r))
+                .collect();
+            ProductBatchOut::reply(batch::Batch::of(done, outcome_unknown))
         },
     )
     .await
@@ -340,7 +305,7 @@ async fn batch_status(
     ),
     request_body = BatchIdsIn,
     responses(
-        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every product's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -368,7 +333,7 @@ pub async fn batch_activate(
     ),
     request_body = BatchIdsIn,
     responses(
-        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every product's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -396,7 +361,7 @@ pub async fn batch_deactivate(
     ),
     request_body = BatchIdsIn,
     responses(
-        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every product's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 ids", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -424,7 +389,7 @@ pub async fn batch_delete(
     ),
     request_body = BatchPricesIn,
     responses(
-        (status = 200, description = "Every product's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every product's result (some may have failed)", body = ProductBatchOut),
         (status = 400, description = "Not 1 to 100 items", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -451,12 +416,12 @@ pub async fn batch_prices(
         state.clock.now(),
         free_unknown,
         || async {
-            let mut results = Vec::with_capacity(input.items.len());
-            for (i, it) in input.items.iter().enumerate() {
+            let done = batch::run(&input.items, outcome_unknown, |it| async {
                 let r = writes::update_prices(&state, &user, &shop, &it.product_id, &it.skus).await;
-                results.push(item(i, Some(it.product_id.clone()), r));
-            }
-            answer(results)
+                (product_key(Some(&it.product_id), &r), r)
+            })
+            .await;
+            ProductBatchOut::reply(done)
         },
     )
     .await

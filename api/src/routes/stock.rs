@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
+use crate::routes::batch::{self, batch_answer};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 use crate::stock::{self, Change, StockLevel, StockWrite};
@@ -104,31 +105,26 @@ impl From<StockLevel> for StockLevelOut {
     }
 }
 
-/// One result of a batch: `level` when it was done, `error` when not.
+/// Which write of a stock batch an item is.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResultOut {
+pub struct StockItemKey {
     pub sku_id: String,
     pub warehouse_id: String,
-    pub ok: bool,
-    pub level: Option<StockLevelOut>,
-    #[schema(value_type = Option<Object>)]
-    pub error: Option<serde_json::Value>,
 }
 
-/// Every item's result, in the order sent.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = StockBatchOut)]
-#[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
-    {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "ok": true, "error": null,
-     "level": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "committed": 0, "safety_buffer": 0, "pushed": 40, "tiktok_available": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
-    {"sku_id": "999", "warehouse_id": "7068517275539719942", "ok": false, "level": null,
-     "error": {"code": "not_found", "message": "SKU (sync the shop's products first if it is new) was not found; check the id (it may belong to another tenant or have been deleted)", "details": []}}
-]}))]
-pub struct BatchOut {
-    pub succeeded: usize,
-    pub failed: usize,
-    pub results: Vec<BatchResultOut>,
-}
+batch_answer!(
+    /// Every item's result, in the order sent (the batch answer's one shape, see the README).
+    #[schema(example = json!({"succeeded": 1, "failed": 1, "results": [
+        {"index": 0, "sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "ok": true, "outcome_unknown": false, "error": null,
+         "result": {"sku_id": "1729382476852921560", "warehouse_id": "7068517275539719942", "on_hand": 40, "committed": 0, "safety_buffer": 0, "pushed": 40, "tiktok_available": 40, "tiktok_request_id": "20261124210005000102030405060708"}},
+        {"index": 1, "sku_id": "999", "warehouse_id": "7068517275539719942", "ok": false, "outcome_unknown": false, "result": null,
+         "error": {"code": "not_found", "message": "SKU (sync the shop's products first if it is new) was not found; check the id (it may belong to another tenant or have been deleted)", "details": []}}
+    ]}))]
+    StockBatchOut,
+    StockBatchItem,
+    StockItemKey,
+    StockLevelOut
+);
 
 /// An audit row: one write the ERP made through us.
 #[derive(Debug, Serialize, ToSchema)]
@@ -266,7 +262,7 @@ pub async fn adjust_stock(
     ),
     request_body = BatchIn,
     responses(
-        (status = 200, description = "Every item's result (some may have failed)", body = BatchOut),
+        (status = 200, description = "Every item's result (some may have failed)", body = StockBatchOut),
         (status = 400, description = "Not 1 to 100 items, or an item with neither or both of on_hand and delta; nothing changed", body = ErrorEnvelope),
         Unauthorized,
         NeedsOperator,
@@ -315,26 +311,17 @@ pub async fn batch_stock(
         &body.0,
         state.clock.now(),
         || async {
-            let mut results = Vec::with_capacity(writes.len());
-            for w in &writes {
-                let outcome = stock::write(&state, &user, &shop, w).await;
-                results.push(BatchResultOut {
-                sku_id: w.sku_id.clone(),
-                warehouse_id: w.warehouse_id.clone(),
-                ok: outcome.is_ok(),
-                error: outcome.as_ref().err().map(|e| {
-                    serde_json::json!({"code": e.code, "message": e.message, "details": e.details})
-                }),
-                level: outcome.ok().map(StockLevelOut::from),
-            });
-            }
-            let succeeded = results.iter().filter(|r| r.ok).count();
-            let out = BatchOut {
-                succeeded,
-                failed: results.len() - succeeded,
-                results,
-            };
-            idempotency::Reply::ok(&out)
+            // A stock write is not repeated as a whole (a delta would apply twice): every answer
+            // is kept under the key, so `outcome_unknown` is never set here.
+            let done = batch::run(&writes, batch::never_unknown, |w| async {
+                let key = StockItemKey {
+                    sku_id: w.sku_id.clone(),
+                    warehouse_id: w.warehouse_id.clone(),
+                };
+                (key, stock::write(&state, &user, &shop, w).await)
+            })
+            .await;
+            StockBatchOut::reply(done)
         },
     )
     .await
