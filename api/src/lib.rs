@@ -12,6 +12,7 @@ pub mod error;
 pub mod fulfillment;
 pub mod heartbeat;
 pub mod idempotency;
+pub mod ids;
 pub mod inventory;
 pub mod keys;
 pub mod openapi;

@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::ids::TikTokId;
 use crate::shops::tokens::ShopSession;
 use crate::sync::views::{self, ProductDetail};
 
@@ -53,11 +54,6 @@ pub fn tiktok_idempotency_key(
         }
         None => uuid::Uuid::new_v4().simple().to_string(),
     }
-}
-
-/// A product id as TikTok writes them (digits); anything else is refused before TikTok is called.
-pub fn check_product_id(field: &str, id: &str) -> ApiResult<()> {
-    views::parse_tiktok_id(field, Some(id)).map(|_| ())
 }
 
 /// TikTok's refusal of one item in a batch answer (`data.errors[]`).
@@ -260,7 +256,7 @@ pub async fn edit(
     p: &ProductIn,
     full: bool,
 ) -> ApiResult<Written> {
-    check_product_id("product_id", product_id)?;
+    TikTokId::field("product_id", product_id)?;
     check(state, shop, p, full, Some(product_id)).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let (method, path, action) = if full {
@@ -325,7 +321,7 @@ pub async fn update_prices(
     product_id: &str,
     skus: &[SkuPriceIn],
 ) -> ApiResult<Written> {
-    check_product_id("product_id", product_id)?;
+    TikTokId::field("product_id", product_id)?;
     if skus.is_empty() || skus.len() > input::MAX_SKUS {
         return Err(ApiError::invalid_field(
             "skus",
@@ -463,7 +459,7 @@ pub async fn change_status(
 ) -> ApiResult<Vec<ApiResult<Written>>> {
     let (method, path, action, verb) = op.call();
     for (i, id) in ids.iter().enumerate() {
-        check_product_id(&format!("product_ids[{i}]"), id)?;
+        TikTokId::field(&format!("product_ids[{i}]"), id)?;
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let mut results = Vec::with_capacity(ids.len());

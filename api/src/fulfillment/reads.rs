@@ -163,7 +163,7 @@ async fn ensure_known(
     order_id: &str,
 ) -> ApiResult<()> {
     use sea_orm::EntityTrait;
-    if !is_tiktok_id(order_id) {
+    if !TikTokId::is_valid(order_id) {
         return Err(ApiError::not_found("order"));
     }
     let local =

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::idempotency::OUTCOME_UNKNOWN;
+use crate::ids::TikTokId;
 
 /// Checks a ship against the order TikTok just gave: the package, the handover for the order's
 /// shipping type, the provider. Returns the package id. Nothing is sent to ship on a refusal.
@@ -258,7 +259,7 @@ pub async fn ship_batch(
     let mut ids: Vec<String> = reqs
         .iter()
         .map(|r| r.order_id.clone())
-        .filter(|i| is_tiktok_id(i))
+        .filter(|i| TikTokId::is_valid(i))
         .collect();
     ids.sort();
     ids.dedup();

@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped, is_tiktok_id};
+use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped};
 use crate::idempotency;
+use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
 use crate::routes::json::{RawJson, parse_json};
@@ -194,7 +195,7 @@ pub(crate) fn tracking_number(field: &str, t: &str) -> ApiResult<String> {
 }
 
 pub(crate) fn provider_id(field: &str, p: &str) -> ApiResult<String> {
-    if !is_tiktok_id(p) {
+    if !TikTokId::is_valid(p) {
         return Err(ApiError::invalid_field(
             field,
             "give a shipping provider id from GET …/orders/{order_id}/shipping-options",
@@ -267,7 +268,7 @@ fn handover(
 
 pub(crate) fn package_id(field: &str, p: Option<&String>) -> ApiResult<Option<String>> {
     match p {
-        Some(p) if !is_tiktok_id(p) => {
+        Some(p) if !TikTokId::is_valid(p) => {
             Err(ApiError::invalid_field(field, "not a TikTok package id"))
         }
         other => Ok(other.cloned()),
@@ -378,7 +379,7 @@ pub async fn ship_batch(
     let mut audits = Vec::with_capacity(input.items.len());
     for (i, item) in input.items.iter().enumerate() {
         let p = format!("items[{i}].");
-        if !is_tiktok_id(&item.order_id) {
+        if !TikTokId::is_valid(&item.order_id) {
             return Err(ApiError::invalid_field(
                 &format!("{p}order_id"),
                 "not a TikTok order id",

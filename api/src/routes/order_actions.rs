@@ -9,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::fulfillment::{self, OrderAfter, is_tiktok_id};
+use crate::fulfillment::{self, OrderAfter};
 use crate::idempotency;
+use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, Unauthorized};
 use crate::routes::fulfillment::{package_id, provider_id, to_json, tracking_number};
 use crate::routes::json::{RawJson, parse_json};
@@ -285,7 +286,7 @@ pub async fn cancel_order(
         ));
     }
     for (i, l) in input.line_item_ids.iter().enumerate() {
-        if !is_tiktok_id(l) {
+        if !TikTokId::is_valid(l) {
             return Err(ApiError::invalid_field(
                 &format!("line_item_ids[{i}]"),
                 "not a TikTok line item id",

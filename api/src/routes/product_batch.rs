@@ -11,6 +11,7 @@ use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
 use crate::routes::json::{RawJson, parse_json};
@@ -273,7 +274,7 @@ async fn batch_status(
         ));
     }
     for (i, p) in input.product_ids.iter().enumerate() {
-        writes::check_product_id(&format!("product_ids[{i}]"), p)?;
+        TikTokId::field(&format!("product_ids[{i}]"), p)?;
     }
     idempotency::run_freeing(
         &state.db,

@@ -13,6 +13,7 @@ use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::idempotency;
+use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::products::ProductOut;
@@ -100,7 +101,7 @@ async fn one_status(
 ) -> ApiResult<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, product_id) = path.into_inner();
-    writes::check_product_id("product_id", &product_id)?;
+    TikTokId::field("product_id", &product_id)?;
     idempotency::run_freeing(
         &state.db,
         &user.tenant,

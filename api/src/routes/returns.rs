@@ -10,6 +10,7 @@ use entity::{tiktok_cancellation, tiktok_order, tiktok_return};
 
 use crate::app::AppState;
 use crate::error::{ApiResult, ErrorEnvelope};
+use crate::ids::TikTokId;
 use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::scope::*;
@@ -80,7 +81,10 @@ fn filter(
     views::check_range("updated_from", updated.0, updated.1)?;
     Ok(AfterSaleFilter {
         status: views::parse_status("status", status.as_deref(), statuses)?,
-        order_id: views::parse_tiktok_id("order_id", order_id.as_deref())?,
+        order_id: order_id
+            .as_deref()
+            .map(|id| TikTokId::field("order_id", id).map(TikTokId::into_string))
+            .transpose()?,
         created_from: created.0,
         created_to: created.1,
         updated_from: updated.0,

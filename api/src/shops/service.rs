@@ -97,14 +97,7 @@ pub fn parse_app_secret(raw: SecretString) -> ApiResult<SecretString> {
 
 /// TikTok ids (shop id, service id) are decimal numbers carried as strings.
 pub fn parse_tiktok_id(field: &str, raw: &str) -> ApiResult<String> {
-    let id = raw.trim();
-    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid_field(
-            field,
-            "must be TikTok's numeric id (digits only)",
-        ));
-    }
-    Ok(id.to_owned())
+    crate::ids::TikTokId::field(field, raw.trim()).map(crate::ids::TikTokId::into_string)
 }
 
 pub fn parse_region(raw: &str) -> ApiResult<Region> {
@@ -151,10 +144,10 @@ pub async fn find_for_tenant(
     id: &str,
 ) -> ApiResult<shop::Model> {
     // Our shop ids are UUIDs; anything else cannot exist (and never reaches the database).
-    if uuid::Uuid::parse_str(id).is_err() {
+    let Some(id) = crate::ids::ShopId::parse(id) else {
         return Err(ApiError::not_found("shop"));
-    }
-    shop::Entity::find_by_id(id.to_owned())
+    };
+    shop::Entity::find_by_id(id.as_str().to_owned())
         .filter(shop::Column::TenantId.eq(tenant))
         .filter(shop::Column::DeletedAt.is_null())
         .one(db)

@@ -419,20 +419,6 @@ pub struct AfterSaleFilter {
     pub updated_to: Option<DateTime<Utc>>,
 }
 
-/// A TikTok id in a filter: digits only.
-pub fn parse_tiktok_id(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
-    match raw {
-        None => Ok(None),
-        Some(s) if !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            Ok(Some(s.to_owned()))
-        }
-        Some(s) => Err(ApiError::invalid_field(
-            field,
-            format!("{s:?} is not a TikTok id (digits only)"),
-        )),
-    }
-}
-
 // Returns and cancellations have the same columns under two tables; one macro keeps their list and
 // detail queries from drifting apart.
 macro_rules! after_sale_views {
