@@ -30,6 +30,7 @@ async fn call_warehouses(
         )
         .await
         .map(|r| r.data)
+        .map_err(api::error::ApiError::from)
 }
 
 async fn expire_tokens(env: &SandboxEnv) {

@@ -198,7 +198,8 @@ pub async fn create(
     body["idempotency_key"] = tiktok_key.into();
     let answer = session
         .call::<Value>(state, Method::POST, CREATE_PATH, vec![], Some(body))
-        .await;
+        .await
+        .map_err(ApiError::from);
     let product_id = answer
         .as_ref()
         .ok()
@@ -275,7 +276,8 @@ pub async fn edit(
     let body = serde_json::to_value(p).map_err(ApiError::internal)?;
     let answer = session
         .call::<Value>(state, method, &path, vec![], Some(body.clone()))
-        .await;
+        .await
+        .map_err(ApiError::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -390,7 +392,8 @@ pub async fn update_prices(
             vec![],
             Some(body.clone()),
         )
-        .await;
+        .await
+        .map_err(ApiError::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -472,7 +475,8 @@ pub async fn change_status(
                 vec![],
                 Some(json!({"product_ids": chunk})),
             )
-            .await;
+            .await
+            .map_err(ApiError::from);
         for id in chunk {
             let outcome: ApiResult<Option<String>> = match &answer {
                 Err(e) => Err(clone_err(e)),

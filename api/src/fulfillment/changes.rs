@@ -35,7 +35,8 @@ pub async fn update_shipping_info(
             vec![],
             Some(json!({"tracking_number": tracking_number, "shipping_provider_id": provider})),
         )
-        .await;
+        .await
+        .map_err(ApiError::from);
     let outcome = after(state, &mut session, order_id, answer, |_| Value::Null).await;
     record(
         state,
@@ -94,7 +95,18 @@ pub async fn cancel(
             )
             .await
         }
-        Err(e) => settle_cancel(state, &mut session, order_id, line_item_ids, e).await,
+        Err(e) => {
+            let unknown = e.outcome_unknown();
+            settle_cancel(
+                state,
+                &mut session,
+                order_id,
+                line_item_ids,
+                e.into(),
+                unknown,
+            )
+            .await
+        }
     };
     // The cancellation itself is the returns area's record: saved now when that area is on.
     if let Ok(done) = &outcome
@@ -140,7 +152,8 @@ fn cancel_refused(e: ApiError) -> ApiError {
 }
 
 /// Settles a cancel TikTok did not confirm (a lost answer, or "already cancelled" to a retry) by
-/// reading the order back: the whole order cancelled by the seller, or for a partial cancel every
+/// reading the order back (`unknown`: whether TikTok may have cancelled it, as the connector
+/// classified the failure): the whole order cancelled by the seller, or for a partial cancel every
 /// named line item cancelled (and not by someone else), is a success, never a second try.
 async fn settle_cancel(
     state: &AppState,
@@ -148,10 +161,11 @@ async fn settle_cancel(
     order_id: &str,
     line_item_ids: &[String],
     failure: ApiError,
+    unknown: bool,
 ) -> ApiResult<OrderAfter> {
     let order = match fetch_order(state, session, order_id).await {
         Ok(o) => o,
-        Err(_) if failure.status.is_server_error() => {
+        Err(_) if unknown => {
             let mut e = ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 crate::idempotency::OUTCOME_UNKNOWN,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::idempotency::OUTCOME_UNKNOWN;
 use crate::ids::TikTokId;
+use crate::shops::tokens::CallError;
 
 /// Checks a ship against the order TikTok just gave: the package, the handover for the order's
 /// shipping type, the provider. Returns the package id. Nothing is sent to ship on a refusal.
@@ -102,11 +103,9 @@ fn shipped_from(
     }
 }
 
-fn outcome_unknown(cause: &ApiError) -> bool {
-    cause.status.is_server_error()
-}
-
 /// Settles a ship TikTok did not confirm (a refusal, or a lost answer) by reading the package back.
+/// `unknown`: whether TikTok may have shipped it (the connector's [`CallError::outcome_unknown`],
+/// not an HTTP status).
 async fn settle(
     state: &AppState,
     session: &mut ShopSession,
@@ -114,10 +113,11 @@ async fn settle(
     package_id: &str,
     handover: &Handover,
     failure: ApiError,
+    unknown: bool,
 ) -> ApiResult<Shipped> {
     let package = match package_detail(state, session, package_id).await {
         Ok(p) => p,
-        Err(_) if outcome_unknown(&failure) => {
+        Err(_) if unknown => {
             let mut e = ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 OUTCOME_UNKNOWN,
@@ -213,13 +213,15 @@ pub async fn ship(
                 })
             }),
         Err(e) => {
+            let unknown = e.outcome_unknown();
             settle(
                 state,
                 &mut session,
                 &req.order_id,
                 &package_id,
                 &req.handover,
-                e,
+                ApiError::from(e),
+                unknown,
             )
             .await
         }
@@ -330,8 +332,13 @@ pub async fn ship_batch(
                 Some(json!({"packages": to_ship})),
             )
             .await;
-        // Per package: None = shipped by this call; Some(e) = not confirmed.
-        let failures: HashMap<String, ApiError> = match &answer {
+        let call_unknown = answer
+            .as_ref()
+            .err()
+            .is_some_and(CallError::outcome_unknown);
+        let answer = answer.map_err(ApiError::from);
+        // Per package: None = shipped by this call; Some((e, unknown)) = not confirmed.
+        let failures: HashMap<String, (ApiError, bool)> = match &answer {
             Ok(a) => a.data["errors"]
                 .as_array()
                 .into_iter()
@@ -341,19 +348,19 @@ pub async fn ship_batch(
                     let message = e["message"].as_str().unwrap_or("refused").to_owned();
                     Some((
                         id,
-                        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "tiktok_refused", format!("TikTok refused the ship: {message}"))
-                            .with_detail(json!({"tiktok_code": e["code"], "tiktok_message": message, "tiktok_request_id": a.request_id})),
+                        (ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "tiktok_refused", format!("TikTok refused the ship: {message}"))
+                            .with_detail(json!({"tiktok_code": e["code"], "tiktok_message": message, "tiktok_request_id": a.request_id})), false),
                     ))
                 })
                 .collect(),
-            Err(e) => packages.iter().flatten().map(|p| (p.clone(), clone_error(e))).collect(),
+            Err(e) => packages.iter().flatten().map(|p| (p.clone(), (clone_error(e), call_unknown))).collect(),
         };
         for (i, req) in reqs.iter().enumerate() {
             let Some(package_id) = packages[i].clone() else {
                 continue;
             };
             let outcome = match failures.get(&package_id) {
-                Some(e) => {
+                Some((e, unknown)) => {
                     settle(
                         state,
                         &mut session,
@@ -361,6 +368,7 @@ pub async fn ship_batch(
                         &package_id,
                         &req.handover,
                         clone_error(e),
+                        *unknown,
                     )
                     .await
                 }

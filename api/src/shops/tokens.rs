@@ -93,6 +93,57 @@ pub async fn erase_grant_if_unused(
     Ok(())
 }
 
+/// Why a shop's TikTok call failed, kept typed until the edge makes it an answer
+/// (`From<CallError> for ApiError`): TikTok's own failure, classified by the connector (refused with
+/// its code, message and request id; rate limited; authorization; transport), or the session's (the
+/// shop must be connected again, or refreshing its token failed).
+#[derive(Debug)]
+pub enum CallError {
+    TikTok(TikTokError),
+    Session(ApiError),
+}
+
+impl CallError {
+    /// Whether TikTok may have done what was asked although no answer says so (a lost answer, a
+    /// 5xx, a timeout): a write is then settled by reading TikTok's state back, or sent again.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            CallError::TikTok(e) => e.kind() == ErrorKind::Transient && !e.never_acted(),
+            CallError::Session(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::TikTok(e) => write!(f, "{e}"),
+            CallError::Session(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<ApiError> for CallError {
+    fn from(e: ApiError) -> Self {
+        CallError::Session(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for CallError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        CallError::Session(e.into())
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::TikTok(e) => tiktok_to_api(e),
+            CallError::Session(e) => e,
+        }
+    }
+}
+
 /// Everything needed to call TikTok for one shop.
 pub struct ShopSession {
     pub shop: shop::Model,
@@ -183,7 +234,7 @@ impl ShopSession {
         path: &str,
         query: Vec<(String, String)>,
         body: Option<serde_json::Value>,
-    ) -> ApiResult<ApiResponse<T>> {
+    ) -> Result<ApiResponse<T>, CallError> {
         let first = state
             .tiktok
             .call(self.request(&method, path, &query, &body))
@@ -191,7 +242,7 @@ impl ShopSession {
         let error = match first {
             Ok(r) => return Ok(r),
             Err(e) if is_token_error(&e) => e,
-            Err(e) => return Err(tiktok_to_api(e)),
+            Err(e) => return Err(CallError::TikTok(e)),
         };
         tracing::info!(path, kind = ?error.kind(), "access token refused; refreshing once");
         refresh(state, &self.grant_id, Some(self.token_version)).await?;
@@ -204,11 +255,11 @@ impl ShopSession {
             Ok(r) => Ok(r),
             Err(e) if is_token_error(&e) => {
                 mark_revoked(state, &self.grant_id, &e.to_string()).await?;
-                Err(reauthorization_required(
+                Err(CallError::Session(reauthorization_required(
                     "TikTok refused the refreshed access token",
-                ))
+                )))
             }
-            Err(e) => Err(tiktok_to_api(e)),
+            Err(e) => Err(CallError::TikTok(e)),
         }
     }
 }
@@ -658,6 +709,52 @@ pub fn spawn_refresher(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write's outcome is unknown only when TikTok may have acted without our hearing of it: not
+    /// when it answered with a refusal, refused for the rate limit, or was never reached, and not
+    /// when the session failed before calling.
+    #[test]
+    fn an_outcome_is_unknown_only_when_tiktok_may_have_acted() {
+        let path = || "/fulfillment/202309/packages/1/ship".to_owned();
+        let tiktok = |e| CallError::TikTok(e);
+        let unknown = [
+            tiktok(TikTokError::Timeout { path: path() }),
+            tiktok(TikTokError::Http {
+                path: path(),
+                status: 502,
+            }),
+            tiktok(TikTokError::Transport {
+                path: path(),
+                detail: "reset".into(),
+                unsent: false,
+            }),
+        ];
+        for e in &unknown {
+            assert!(e.outcome_unknown(), "{e}");
+        }
+        let known = [
+            tiktok(TikTokError::Transport {
+                path: path(),
+                detail: "refused".into(),
+                unsent: true,
+            }),
+            tiktok(TikTokError::Http {
+                path: path(),
+                status: 429,
+            }),
+            tiktok(TikTokError::Api {
+                path: path(),
+                status: 200,
+                code: 21011001,
+                message: "Package already shipped.".into(),
+                request_id: "r".into(),
+            }),
+            CallError::Session(reauthorization_required("the shop's tokens were erased")),
+        ];
+        for e in &known {
+            assert!(!e.outcome_unknown(), "{e}");
+        }
+    }
 
     #[test]
     fn refresh_is_due_in_the_last_tenth_of_life() {

@@ -344,7 +344,8 @@ async fn push_holding_lease(
                 vec![],
                 Some(serde_json::to_value(&body).map_err(ApiError::internal)?),
             )
-            .await;
+            .await
+            .map_err(ApiError::from);
         let now = state.clock.now();
         let answer = match answer {
             Ok(a) => a,

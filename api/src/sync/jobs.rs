@@ -122,6 +122,12 @@ impl From<ApiError> for JobError {
     }
 }
 
+impl From<crate::shops::tokens::CallError> for JobError {
+    fn from(e: crate::shops::tokens::CallError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 /// What a syncer works with: the shop's TikTok session, the job and its progress.
 pub struct JobCtx<'a> {
     pub state: &'a AppState,
