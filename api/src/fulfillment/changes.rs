@@ -28,7 +28,7 @@ pub async fn update_shipping_info(
         check_provider("shipping_provider_id", provider, &option, &valid)?;
     }
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::NoData>(
             state,
             Method::POST,
             &crate::tiktok::fulfillment::shipping_info_update_path(order_id),
@@ -82,7 +82,13 @@ pub async fn cancel(
         body["order_line_item_ids"] = json!(line_item_ids);
     }
     let answer = session
-        .call::<Value>(state, Method::POST, SELLER_CANCEL, vec![], Some(body))
+        .call::<crate::tiktok::returns::CancelOrderData>(
+            state,
+            Method::POST,
+            SELLER_CANCEL,
+            vec![],
+            Some(body),
+        )
         .await;
     let outcome = match answer {
         Ok(a) => {
@@ -91,7 +97,7 @@ pub async fn cancel(
                 &mut session,
                 order_id,
                 Ok(a),
-                |d| json!({"cancel_id": d["cancel_id"], "cancel_status": d["cancel_status"]}),
+                |d| json!({"cancel_id": d.cancel_id, "cancel_status": d.cancel_status}),
             )
             .await
         }
@@ -213,12 +219,12 @@ fn cancelled_by_seller(order: &Value, line_item_ids: &[String]) -> bool {
 }
 
 /// After a write on one order: on success, refetch and save the order.
-async fn after(
+async fn after<T>(
     state: &AppState,
     session: &mut ShopSession,
     order_id: &str,
-    answer: ApiResult<crate::tiktok::ApiResponse<Value>>,
-    facts: impl Fn(&Value) -> Value,
+    answer: ApiResult<crate::tiktok::ApiResponse<T>>,
+    facts: impl Fn(&T) -> Value,
 ) -> ApiResult<OrderAfter> {
     let answer = answer?;
     let statuses = follow(state, session, &[order_id.to_owned()]).await;

@@ -267,7 +267,7 @@ async fn providers(
     delivery_option_id: &str,
 ) -> ApiResult<Vec<Provider>> {
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::logistics::ShippingProviders>(
             state,
             Method::GET,
             &crate::tiktok::logistics::shipping_providers_path(delivery_option_id),
@@ -275,14 +275,14 @@ async fn providers(
             None,
         )
         .await?;
-    Ok(answer.data["shipping_providers"]
-        .as_array()
+    Ok(answer
+        .data
+        .shipping_providers
         .into_iter()
-        .flatten()
         .filter_map(|p| {
             Some(Provider {
-                id: text(&p["id"])?,
-                name: p["name"].as_str().unwrap_or_default().to_owned(),
+                id: p.id?,
+                name: p.name.unwrap_or_default(),
             })
         })
         .collect())

@@ -68,7 +68,7 @@ pub async fn label(
     let order = fetch_order(state, &mut session, order_id).await?;
     let package_id = pick_package(&order, package_id, "package_id")?;
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::fulfillment::ShippingDocument>(
             state,
             Method::GET,
             &crate::tiktok::fulfillment::shipping_documents_path(&package_id),
@@ -79,8 +79,10 @@ pub async fn label(
             None,
         )
         .await?;
-    let url = answer.data["doc_url"]
-        .as_str()
+    let url = answer
+        .data
+        .doc_url
+        .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .ok_or_else(|| {
             ApiError::new(
@@ -133,7 +135,7 @@ pub async fn tracking(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     ensure_known(state, &mut session, order_id).await?;
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::fulfillment::Tracking>(
             state,
             Method::GET,
             &crate::tiktok::fulfillment::tracking_path(order_id),
@@ -141,14 +143,14 @@ pub async fn tracking(
             None,
         )
         .await?;
-    let mut events: Vec<TrackingEvent> = answer.data["tracking"]
-        .as_array()
+    let mut events: Vec<TrackingEvent> = answer
+        .data
+        .tracking
         .into_iter()
-        .flatten()
         .filter_map(|e| {
             Some(TrackingEvent {
-                description: e["description"].as_str()?.to_owned(),
-                at: chrono::DateTime::from_timestamp_millis(e["update_time_millis"].as_i64()?)?,
+                at: chrono::DateTime::from_timestamp_millis(e.update_time_millis?)?,
+                description: e.description?,
             })
         })
         .collect();

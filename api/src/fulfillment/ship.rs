@@ -324,7 +324,7 @@ pub async fn ship_batch(
         .collect();
     if !to_ship.is_empty() {
         let answer = session
-            .call::<Value>(
+            .call::<crate::tiktok::fulfillment::BatchShipData>(
                 state,
                 Method::POST,
                 crate::tiktok::fulfillment::BATCH_SHIP_PATH,
@@ -339,17 +339,15 @@ pub async fn ship_batch(
         let answer = answer.map_err(ApiError::from);
         // Per package: None = shipped by this call; Some((e, unknown)) = not confirmed.
         let failures: HashMap<String, (ApiError, bool)> = match &answer {
-            Ok(a) => a.data["errors"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            Ok(a) => a.data.errors
+                .iter()
                 .filter_map(|e| {
-                    let id = text(&e["detail"]["package_id"])?;
-                    let message = e["message"].as_str().unwrap_or("refused").to_owned();
+                    let id = e.detail.as_ref()?.package_id.clone()?;
+                    let message = e.message.clone().unwrap_or_else(|| "refused".to_owned());
                     Some((
                         id,
                         (ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "tiktok_refused", format!("TikTok refused the ship: {message}"))
-                            .with_detail(json!({"tiktok_code": e["code"], "tiktok_message": message, "tiktok_request_id": a.request_id})), false),
+                            .with_detail(json!({"tiktok_code": e.code, "tiktok_message": message, "tiktok_request_id": a.request_id})), false),
                     ))
                 })
                 .collect(),

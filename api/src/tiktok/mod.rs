@@ -31,3 +31,6 @@ pub use client::{
 };
 pub use error::{ErrorKind, TikTokError};
 pub use limits::{QuotaGate, QuotaKey, QuotaUse, RateLimits};
+
+/// The `data` of an answer that carries nothing we read (a write TikTok confirms with `{}`).
+pub type NoData = serde::de::IgnoredAny;

@@ -16,3 +16,12 @@ pub fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Id::Number(n) => n.to_string(),
     })
 }
+
+/// An optional id or short text sent as a string or a number; an empty string or `null` is none.
+pub fn de_opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}

@@ -87,7 +87,7 @@ pub async fn register(state: &AppState, session: &mut ShopSession) -> ApiResult<
     for event in wanted(&Features::from_json(&session.shop.features)) {
         let body = json!({"address": address, "event_type": event.name()});
         session
-            .call::<serde_json::Value>(state, Method::PUT, PATH, vec![], Some(body))
+            .call::<crate::tiktok::NoData>(state, Method::PUT, PATH, vec![], Some(body))
             .await?;
     }
     tracing::info!(%address, "webhooks registered");
