@@ -715,7 +715,7 @@ mod tests {
     /// when the session failed before calling.
     #[test]
     fn an_outcome_is_unknown_only_when_tiktok_may_have_acted() {
-        let path = || "/fulfillment/202309/packages/1/ship".to_owned();
+        let path = || crate::tiktok::fulfillment::ship_package_path("1");
         let tiktok = |e| CallError::TikTok(e);
         let unknown = [
             tiktok(TikTokError::Timeout { path: path() }),
