@@ -142,29 +142,25 @@ pub async fn refresh(
 ) -> ApiResult<tiktok_category_tree::Model> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let answer = session
-        .call::<Value>(state, Method::GET, TREE_PATH, vec![], None)
+        .call::<crate::tiktok::products::CategoryTree>(state, Method::GET, TREE_PATH, vec![], None)
         .await?;
     let now = state.clock.now();
-    let rows: Vec<tiktok_category::ActiveModel> = answer.data["categories"]
-        .as_array()
+    let rows: Vec<tiktok_category::ActiveModel> = answer
+        .data
+        .categories
         .into_iter()
-        .flatten()
-        .filter(|c| !text(&c["id"]).is_empty())
-        .map(|c| tiktok_category::ActiveModel {
-            shop_id: Set(shop.id.clone()),
-            id: Set(text(&c["id"])),
-            parent_id: Set(match text(&c["parent_id"]) {
-                p if p.is_empty() => "0".to_owned(),
-                p => p,
-            }),
-            local_name: Set(text(&c["local_name"])),
-            is_leaf: Set(c["is_leaf"].as_bool().unwrap_or(false)),
-            permission_statuses: Set(c["permission_statuses"]
-                .as_array()
-                .map_or_else(|| "[]".to_owned(), |p| Value::Array(p.clone()).to_string())),
-            attributes: Set(None),
-            rules: Set(None),
-            details_fetched_at: Set(None),
+        .filter_map(|c| {
+            Some(tiktok_category::ActiveModel {
+                shop_id: Set(shop.id.clone()),
+                id: Set(c.id?),
+                parent_id: Set(c.parent_id.unwrap_or_else(|| "0".to_owned())),
+                local_name: Set(c.local_name),
+                is_leaf: Set(c.is_leaf),
+                permission_statuses: Set(Value::Array(c.permission_statuses).to_string()),
+                attributes: Set(None),
+                rules: Set(None),
+                details_fetched_at: Set(None),
+            })
         })
         .collect();
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
@@ -431,7 +427,7 @@ pub async fn brands(
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::products::BrandPage>(
             state,
             Method::GET,
             crate::tiktok::products::BRANDS_PATH,
@@ -441,22 +437,18 @@ pub async fn brands(
         .await?;
     let d = answer.data;
     Ok(BrandPage {
-        items: d["brands"]
-            .as_array()
+        items: d
+            .brands
             .into_iter()
-            .flatten()
             .map(|b| Brand {
-                id: text(&b["id"]),
-                name: text(&b["name"]),
-                authorized_status: text(&b["authorized_status"]),
-                brand_status: text(&b["brand_status"]),
-                is_t1_brand: b["is_t1_brand"].as_bool().unwrap_or(false),
+                id: b.id.unwrap_or_default(),
+                name: b.name,
+                authorized_status: b.authorized_status,
+                brand_status: b.brand_status,
+                is_t1_brand: b.is_t1_brand,
             })
             .collect(),
-        total_count: d["total_count"].as_u64(),
-        next_page_token: d["next_page_token"]
-            .as_str()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
+        total_count: d.total_count,
+        next_page_token: d.next_page_token.filter(|t| !t.is_empty()),
     })
 }

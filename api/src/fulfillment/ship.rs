@@ -177,7 +177,7 @@ pub async fn ship(
     let package_id = check_ship(state, &mut session, &order, req, "", &mut HashMap::new()).await?;
     let path = crate::tiktok::fulfillment::ship_package_path(&package_id);
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::NoData>(
             state,
             Method::POST,
             &path,

@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::wire::de_opt_text;
+
 /// Search, 100 to a page (`POST`, paged with `page_token`).
 pub const SEARCH_PATH: &str = "/product/202502/products/search";
 /// Create (`POST`); delete is a `DELETE` on the same path with `product_ids`.
@@ -104,4 +106,51 @@ pub struct WirePrice {
 pub struct WireStock {
     pub warehouse_id: String,
     pub quantity: i64,
+}
+
+/// The shop's category tree, flat: each category names its parent (`0` or none at the root).
+#[derive(Debug, Deserialize)]
+pub struct CategoryTree {
+    #[serde(default)]
+    pub categories: Vec<Category>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Category {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub local_name: String,
+    #[serde(default)]
+    pub is_leaf: bool,
+    /// e.g. `AVAILABLE`, `INVITE_ONLY`, `NON_MAIN_CATEGORY`: kept as TikTok sends them.
+    #[serde(default)]
+    pub permission_statuses: Vec<Value>,
+}
+
+/// A page of the brands a shop may use.
+#[derive(Debug, Deserialize)]
+pub struct BrandPage {
+    #[serde(default)]
+    pub brands: Vec<Brand>,
+    #[serde(default)]
+    pub total_count: Option<u64>,
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Brand {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub authorized_status: String,
+    #[serde(default)]
+    pub brand_status: String,
+    #[serde(default)]
+    pub is_t1_brand: bool,
 }
