@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::TikTokId;
 use crate::shops::tokens::ShopSession;
 use crate::sync::views::{self, ProductDetail};
+use crate::tiktok::products::ProductWriteData;
 
 pub use crate::tiktok::products::PRODUCTS_PATH as CREATE_PATH;
 /// TikTok's activate, deactivate and delete take at most this many ids per call.
@@ -57,15 +58,15 @@ pub fn tiktok_idempotency_key(
 }
 
 /// TikTok's refusal of one item in a batch answer (`data.errors[]`).
-fn item_refusal(what: &str, e: &Value, request_id: &str) -> ApiError {
-    let message = e["message"].as_str().unwrap_or("refused").to_owned();
+fn item_refusal(what: &str, e: &crate::tiktok::products::ItemError, request_id: &str) -> ApiError {
+    let message = e.message.clone().unwrap_or_else(|| "refused".to_owned());
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "tiktok_refused",
         format!("TikTok refused to {what} the product: {message}"),
     )
     .with_detail(json!({
-        "tiktok_code": e["code"],
+        "tiktok_code": e.code,
         "tiktok_message": message,
         "tiktok_request_id": request_id,
     }))
@@ -197,13 +198,13 @@ pub async fn create(
     let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
     body["idempotency_key"] = tiktok_key.into();
     let answer = session
-        .call::<Value>(state, Method::POST, CREATE_PATH, vec![], Some(body))
+        .call::<ProductWriteData>(state, Method::POST, CREATE_PATH, vec![], Some(body))
         .await
         .map_err(ApiError::from);
     let product_id = answer
         .as_ref()
         .ok()
-        .and_then(|a| a.data["product_id"].as_str().map(str::to_owned))
+        .and_then(|a| a.data.product_id.clone())
         .unwrap_or_default();
     let outcome = answer
         .as_ref()
@@ -233,11 +234,8 @@ pub async fn create(
     Ok(Written {
         product_id,
         tiktok_request_id: Some(answer.request_id),
-        skus: answer.data["skus"].as_array().cloned().unwrap_or_default(),
-        warnings: answer.data["warnings"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
+        skus: answer.data.skus,
+        warnings: answer.data.warnings,
         product,
     })
 }
@@ -275,7 +273,7 @@ pub async fn edit(
     };
     let body = serde_json::to_value(p).map_err(ApiError::internal)?;
     let answer = session
-        .call::<Value>(state, method, &path, vec![], Some(body.clone()))
+        .call::<ProductWriteData>(state, method, &path, vec![], Some(body.clone()))
         .await
         .map_err(ApiError::from);
     let outcome = answer
@@ -297,11 +295,8 @@ pub async fn edit(
     Ok(Written {
         product_id: product_id.to_owned(),
         tiktok_request_id: Some(answer.request_id),
-        skus: answer.data["skus"].as_array().cloned().unwrap_or_default(),
-        warnings: answer.data["warnings"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
+        skus: answer.data.skus,
+        warnings: answer.data.warnings,
         product,
     })
 }
@@ -385,7 +380,7 @@ pub async fn update_prices(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let body = json!({"skus": skus});
     let answer = session
-        .call::<Value>(
+        .call::<crate::tiktok::NoData>(
             state,
             Method::POST,
             &crate::tiktok::products::prices_update_path(product_id),
@@ -468,7 +463,7 @@ pub async fn change_status(
     let mut results = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(STATUS_CHUNK) {
         let answer = session
-            .call::<Value>(
+            .call::<crate::tiktok::products::StatusChangeData>(
                 state,
                 method.clone(),
                 path,
@@ -480,10 +475,8 @@ pub async fn change_status(
         for id in chunk {
             let outcome: ApiResult<Option<String>> = match &answer {
                 Err(e) => Err(clone_err(e)),
-                Ok(a) => match a.data["errors"].as_array().and_then(|errs| {
-                    errs.iter().find(|e| {
-                        crate::webhooks::id_text(&e["detail"]["product_id"]).as_deref() == Some(id)
-                    })
+                Ok(a) => match a.data.errors.iter().find(|e| {
+                    e.detail.as_ref().and_then(|d| d.product_id.as_deref()) == Some(id.as_str())
                 }) {
                     Some(e) => Err(item_refusal(verb, e, &a.request_id)),
                     None => Ok(Some(a.request_id.clone())),

@@ -154,3 +154,39 @@ pub struct Brand {
     #[serde(default)]
     pub is_t1_brand: bool,
 }
+
+/// What a create or an edit answers: the product's id, its SKUs (`id`, `seller_sku`, …) and
+/// TikTok's warnings, the last two handed to the ERP as TikTok sends them.
+#[derive(Debug, Deserialize)]
+pub struct ProductWriteData {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub product_id: Option<String>,
+    #[serde(default)]
+    pub skus: Vec<Value>,
+    #[serde(default)]
+    pub warnings: Vec<Value>,
+}
+
+/// What a status change of several products answers: the ones TikTok refused (the others are done).
+#[derive(Debug, Deserialize)]
+pub struct StatusChangeData {
+    #[serde(default)]
+    pub errors: Vec<ItemError>,
+}
+
+/// TikTok's refusal of one item of a call on several.
+#[derive(Debug, Deserialize)]
+pub struct ItemError {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub detail: Option<ItemErrorDetail>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ItemErrorDetail {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub product_id: Option<String>,
+}
