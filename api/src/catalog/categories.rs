@@ -66,59 +66,42 @@ pub struct Details {
     pub rules: Rules,
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn parse_attributes(data: &Value) -> Vec<Attribute> {
-    data["attributes"]
-        .as_array()
+fn parse_attributes(data: crate::tiktok::products::CategoryAttributes) -> Vec<Attribute> {
+    data.attributes
         .into_iter()
-        .flatten()
-        .map(|a| Attribute {
-            id: text(&a["id"]),
-            name: text(&a["name"]),
-            kind: text(&a["type"]),
-            // TikTok spells it `is_requried`; accept the correct spelling too.
-            is_required: a["is_requried"]
-                .as_bool()
-                .or_else(|| a["is_required"].as_bool())
-                .unwrap_or(false),
-            is_customizable: a["is_customizable"].as_bool().unwrap_or(false),
-            is_multiple_selection: a["is_multiple_selection"].as_bool().unwrap_or(false),
-            values: a["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| AttributeValue {
-                    id: text(&v["id"]),
-                    name: text(&v["name"]),
-                })
-                .collect(),
+        .filter_map(|a| {
+            Some(Attribute {
+                id: a.id?,
+                name: a.name,
+                kind: a.kind,
+                is_required: a.is_requried,
+                is_customizable: a.is_customizable,
+                is_multiple_selection: a.is_multiple_selection,
+                values: a
+                    .values
+                    .into_iter()
+                    .map(|v| AttributeValue {
+                        id: v.id.unwrap_or_default(),
+                        name: v.name,
+                    })
+                    .collect(),
+            })
         })
-        .filter(|a| !a.id.is_empty())
         .collect()
 }
 
-fn parse_rules(data: &Value) -> Rules {
+fn parse_rules(data: crate::tiktok::products::CategoryRules) -> Rules {
     Rules {
-        package_dimensions_required: data["package_dimension"]["is_required"]
-            .as_bool()
-            .unwrap_or(false),
-        size_chart_required: data["size_chart"]["is_required"].as_bool().unwrap_or(false),
-        cod_allowed: data["is_cod_allowed"].as_bool().unwrap_or(false),
-        certifications: data["product_certifications"]
-            .as_array()
+        package_dimensions_required: data.package_dimension.is_required,
+        size_chart_required: data.size_chart.is_required,
+        cod_allowed: data.is_cod_allowed,
+        certifications: data
+            .product_certifications
             .into_iter()
-            .flatten()
             .map(|c| Certification {
-                id: text(&c["id"]),
-                name: text(&c["name"]),
-                is_required: c["is_required"].as_bool().unwrap_or(false),
+                id: c.id.unwrap_or_default(),
+                name: c.name,
+                is_required: c.is_required,
             })
             .collect(),
     }
@@ -299,7 +282,7 @@ pub async fn details(
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let attributes = session
-        .call::<Value>(
+        .call::<crate::tiktok::products::CategoryAttributes>(
             state,
             Method::GET,
             &crate::tiktok::products::category_attributes_path(&category.id),
@@ -308,7 +291,7 @@ pub async fn details(
         )
         .await?;
     let rules = session
-        .call::<Value>(
+        .call::<crate::tiktok::products::CategoryRules>(
             state,
             Method::GET,
             &crate::tiktok::products::category_rules_path(&category.id),
@@ -316,8 +299,8 @@ pub async fn details(
             None,
         )
         .await?;
-    let attributes = parse_attributes(&attributes.data);
-    let rules = parse_rules(&rules.data);
+    let attributes = parse_attributes(attributes.data);
+    let rules = parse_rules(rules.data);
     let mut category = category;
     category.attributes = Some(json(&attributes));
     category.rules = Some(json(&rules));
@@ -370,16 +353,22 @@ mod tests {
 
     #[test]
     fn tiktoks_attributes_and_rules_are_read_with_its_spelling() {
-        let a = parse_attributes(&json!({"attributes": [
-            {"id": "1", "name": "Color", "type": "SALES_PROPERTY", "is_requried": true,
-             "is_customizable": true, "values": [{"id": "11", "name": "Red"}]},
-            {"id": "", "name": "junk"}
-        ]}));
+        let a = parse_attributes(
+            serde_json::from_value(json!({"attributes": [
+                {"id": "1", "name": "Color", "type": "SALES_PROPERTY", "is_requried": true,
+                 "is_customizable": true, "values": [{"id": "11", "name": "Red"}]},
+                {"id": "", "name": "junk"}
+            ]}))
+            .unwrap(),
+        );
         assert_eq!(a.len(), 1);
         assert!(a[0].is_required && a[0].is_customizable && !a[0].is_multiple_selection);
         assert_eq!(a[0].values[0].name, "Red");
-        let r = parse_rules(&json!({"package_dimension": {"is_required": true},
-            "product_certifications": [{"id": "9", "name": "CE", "is_required": true}]}));
+        let r = parse_rules(
+            serde_json::from_value(json!({"package_dimension": {"is_required": true},
+            "product_certifications": [{"id": "9", "name": "CE", "is_required": true}]}))
+            .unwrap(),
+        );
         assert!(r.package_dimensions_required && !r.size_chart_required);
         assert_eq!(r.certifications[0].id, "9");
     }

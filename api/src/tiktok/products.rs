@@ -190,3 +190,67 @@ pub struct ItemErrorDetail {
     #[serde(default, deserialize_with = "de_opt_text")]
     pub product_id: Option<String>,
 }
+
+/// A leaf category's attributes.
+#[derive(Debug, Deserialize)]
+pub struct CategoryAttributes {
+    #[serde(default)]
+    pub attributes: Vec<CategoryAttribute>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategoryAttribute {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    /// `PRODUCT_PROPERTY` or `SALES_PROPERTY`.
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    /// TikTok spells it `is_requried`; the correct spelling is accepted too.
+    #[serde(default, alias = "is_required")]
+    pub is_requried: bool,
+    #[serde(default)]
+    pub is_customizable: bool,
+    #[serde(default)]
+    pub is_multiple_selection: bool,
+    #[serde(default)]
+    pub values: Vec<CategoryAttributeValue>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategoryAttributeValue {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A leaf category's rules for a product listed in it.
+#[derive(Debug, Deserialize)]
+pub struct CategoryRules {
+    #[serde(default)]
+    pub package_dimension: Requirement,
+    #[serde(default)]
+    pub size_chart: Requirement,
+    #[serde(default)]
+    pub is_cod_allowed: bool,
+    #[serde(default)]
+    pub product_certifications: Vec<Certification>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Requirement {
+    #[serde(default)]
+    pub is_required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Certification {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub is_required: bool,
+}
