@@ -3,7 +3,6 @@
 //! ERP asks. A category's attributes and rules are fetched when first needed and kept as long.
 
 use chrono::{DateTime, Duration, Utc};
-use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, QueryOrder};
@@ -124,9 +123,7 @@ pub async fn refresh(
     shop: &shop::Model,
 ) -> ApiResult<tiktok_category_tree::Model> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
-    let answer = session
-        .call::<crate::tiktok::products::CategoryTree>(state, Method::GET, TREE_PATH, vec![], None)
-        .await?;
+    let answer = crate::tiktok::products::category_tree(&mut session.line(state)).await?;
     let now = state.clock.now();
     let rows: Vec<tiktok_category::ActiveModel> = answer
         .data
@@ -281,24 +278,11 @@ pub async fn details(
         });
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
-    let attributes = session
-        .call::<crate::tiktok::products::CategoryAttributes>(
-            state,
-            Method::GET,
-            &crate::tiktok::products::category_attributes_path(&category.id),
-            vec![],
-            None,
-        )
-        .await?;
-    let rules = session
-        .call::<crate::tiktok::products::CategoryRules>(
-            state,
-            Method::GET,
-            &crate::tiktok::products::category_rules_path(&category.id),
-            vec![],
-            None,
-        )
-        .await?;
+    let attributes =
+        crate::tiktok::products::category_attributes(&mut session.line(state), &category.id)
+            .await?;
+    let rules =
+        crate::tiktok::products::category_rules(&mut session.line(state), &category.id).await?;
     let attributes = parse_attributes(attributes.data);
     let rules = parse_rules(rules.data);
     let mut category = category;
@@ -415,15 +399,7 @@ pub async fn brands(
         }
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
-    let answer = session
-        .call::<crate::tiktok::products::BrandPage>(
-            state,
-            Method::GET,
-            crate::tiktok::products::BRANDS_PATH,
-            query,
-            None,
-        )
-        .await?;
+    let answer = crate::tiktok::products::brands(&mut session.line(state), query).await?;
     let d = answer.data;
     Ok(BrandPage {
         items: d

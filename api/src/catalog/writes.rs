@@ -4,7 +4,6 @@
 //! successful write the product is read back from TikTok and saved, so local state follows at once.
 
 use actix_web::http::StatusCode;
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -22,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::TikTokId;
 use crate::shops::tokens::ShopSession;
 use crate::sync::views::{self, ProductDetail};
-use crate::tiktok::products::ProductWriteData;
+use crate::tiktok::products::StatusChange;
 
 pub use crate::tiktok::products::PRODUCTS_PATH as CREATE_PATH;
 /// TikTok's activate, deactivate and delete take at most this many ids per call.
@@ -197,8 +196,7 @@ pub async fn create(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
     body["idempotency_key"] = tiktok_key.into();
-    let answer = session
-        .call::<ProductWriteData>(state, Method::POST, CREATE_PATH, vec![], Some(body))
+    let answer = crate::tiktok::products::create(&mut session.line(state), body)
         .await
         .map_err(ApiError::from);
     let product_id = answer
@@ -258,24 +256,16 @@ pub async fn edit(
     TikTokId::field("product_id", product_id)?;
     check(state, shop, p, full, Some(product_id)).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
-    let (method, path, action) = if full {
-        (
-            Method::PUT,
-            crate::tiktok::products::edit_path(product_id),
-            "product.edit",
-        )
+    let action = if full {
+        "product.edit"
     } else {
-        (
-            Method::POST,
-            crate::tiktok::products::partial_edit_path(product_id),
-            "product.partial_edit",
-        )
+        "product.partial_edit"
     };
     let body = serde_json::to_value(p).map_err(ApiError::internal)?;
-    let answer = session
-        .call::<ProductWriteData>(state, method, &path, vec![], Some(body.clone()))
-        .await
-        .map_err(ApiError::from);
+    let answer =
+        crate::tiktok::products::edit(&mut session.line(state), product_id, body.clone(), full)
+            .await
+            .map_err(ApiError::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -379,16 +369,10 @@ pub async fn update_prices(
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let body = json!({"skus": skus});
-    let answer = session
-        .call::<crate::tiktok::NoData>(
-            state,
-            Method::POST,
-            &crate::tiktok::products::prices_update_path(product_id),
-            vec![],
-            Some(body.clone()),
-        )
-        .await
-        .map_err(ApiError::from);
+    let answer =
+        crate::tiktok::products::update_prices(&mut session.line(state), product_id, body.clone())
+            .await
+            .map_err(ApiError::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -423,26 +407,12 @@ pub enum StatusOp {
 }
 
 impl StatusOp {
-    fn call(self) -> (Method, &'static str, &'static str, &'static str) {
+    /// TikTok's operation, the audit action and the verb of a refusal's message.
+    fn call(self) -> (StatusChange, &'static str, &'static str) {
         match self {
-            StatusOp::Activate => (
-                Method::POST,
-                crate::tiktok::products::ACTIVATE_PATH,
-                "product.activate",
-                "activate",
-            ),
-            StatusOp::Deactivate => (
-                Method::POST,
-                crate::tiktok::products::DEACTIVATE_PATH,
-                "product.deactivate",
-                "deactivate",
-            ),
-            StatusOp::Delete => (
-                Method::DELETE,
-                crate::tiktok::products::PRODUCTS_PATH,
-                "product.delete",
-                "delete",
-            ),
+            StatusOp::Activate => (StatusChange::Activate, "product.activate", "activate"),
+            StatusOp::Deactivate => (StatusChange::Deactivate, "product.deactivate", "deactivate"),
+            StatusOp::Delete => (StatusChange::Delete, "product.delete", "delete"),
         }
     }
 }
@@ -455,23 +425,17 @@ pub async fn change_status(
     op: StatusOp,
     ids: &[String],
 ) -> ApiResult<Vec<ApiResult<Written>>> {
-    let (method, path, action, verb) = op.call();
+    let (change, action, verb) = op.call();
     for (i, id) in ids.iter().enumerate() {
         TikTokId::field(&format!("product_ids[{i}]"), id)?;
     }
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let mut results = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(STATUS_CHUNK) {
-        let answer = session
-            .call::<crate::tiktok::products::StatusChangeData>(
-                state,
-                method.clone(),
-                path,
-                vec![],
-                Some(json!({"product_ids": chunk})),
-            )
-            .await
-            .map_err(ApiError::from);
+        let answer =
+            crate::tiktok::products::change_status(&mut session.line(state), change, chunk)
+                .await
+                .map_err(ApiError::from);
         for id in chunk {
             let outcome: ApiResult<Option<String>> = match &answer {
                 Err(e) => Err(clone_err(e)),

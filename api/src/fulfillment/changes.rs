@@ -2,8 +2,6 @@
 
 use super::*;
 
-use crate::tiktok::returns::CANCEL_ORDER_PATH as SELLER_CANCEL;
-
 /// Changes a seller-shipped order's tracking number and provider (after shipping, before delivery).
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn update_shipping_info(
@@ -27,16 +25,14 @@ pub async fn update_shipping_info(
         let valid = providers(state, &mut session, &option).await?;
         check_provider("shipping_provider_id", provider, &option, &valid)?;
     }
-    let answer = session
-        .call::<crate::tiktok::NoData>(
-            state,
-            Method::POST,
-            &crate::tiktok::fulfillment::shipping_info_update_path(order_id),
-            vec![],
-            Some(json!({"tracking_number": tracking_number, "shipping_provider_id": provider})),
-        )
-        .await
-        .map_err(ApiError::from);
+    let answer = crate::tiktok::fulfillment::update_shipping_info(
+        &mut session.line(state),
+        order_id,
+        tracking_number,
+        provider,
+    )
+    .await
+    .map_err(ApiError::from);
     let outcome = after(state, &mut session, order_id, answer, |_| Value::Null).await;
     record(
         state,
@@ -81,15 +77,7 @@ pub async fn cancel(
     if !line_item_ids.is_empty() {
         body["order_line_item_ids"] = json!(line_item_ids);
     }
-    let answer = session
-        .call::<crate::tiktok::returns::CancelOrderData>(
-            state,
-            Method::POST,
-            SELLER_CANCEL,
-            vec![],
-            Some(body),
-        )
-        .await;
+    let answer = crate::tiktok::returns::cancel_order(&mut session.line(state), body).await;
     let outcome = match answer {
         Ok(a) => {
             after(

@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use entity::shop;
@@ -266,15 +265,9 @@ async fn providers(
     session: &mut ShopSession,
     delivery_option_id: &str,
 ) -> ApiResult<Vec<Provider>> {
-    let answer = session
-        .call::<crate::tiktok::logistics::ShippingProviders>(
-            state,
-            Method::GET,
-            &crate::tiktok::logistics::shipping_providers_path(delivery_option_id),
-            vec![],
-            None,
-        )
-        .await?;
+    let answer =
+        crate::tiktok::logistics::shipping_providers(&mut session.line(state), delivery_option_id)
+            .await?;
     Ok(answer
         .data
         .shipping_providers

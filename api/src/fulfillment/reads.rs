@@ -67,18 +67,9 @@ pub async fn label(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, order_id).await?;
     let package_id = pick_package(&order, package_id, "package_id")?;
-    let answer = session
-        .call::<crate::tiktok::fulfillment::ShippingDocument>(
-            state,
-            Method::GET,
-            &crate::tiktok::fulfillment::shipping_documents_path(&package_id),
-            vec![
-                ("document_type".into(), "SHIPPING_LABEL".into()),
-                ("document_size".into(), size.to_owned()),
-            ],
-            None,
-        )
-        .await?;
+    let answer =
+        crate::tiktok::fulfillment::shipping_label(&mut session.line(state), &package_id, size)
+            .await?;
     let url = answer
         .data
         .doc_url
@@ -134,15 +125,7 @@ pub async fn tracking(
 ) -> ApiResult<Vec<TrackingEvent>> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     ensure_known(state, &mut session, order_id).await?;
-    let answer = session
-        .call::<crate::tiktok::fulfillment::Tracking>(
-            state,
-            Method::GET,
-            &crate::tiktok::fulfillment::tracking_path(order_id),
-            vec![],
-            None,
-        )
-        .await?;
+    let answer = crate::tiktok::fulfillment::tracking(&mut session.line(state), order_id).await?;
     let mut events: Vec<TrackingEvent> = answer
         .data
         .tracking

@@ -68,16 +68,11 @@ pub(super) async fn package_detail(
     session: &mut ShopSession,
     package_id: &str,
 ) -> ApiResult<Value> {
-    Ok(session
-        .call::<Value>(
-            state,
-            Method::GET,
-            &crate::tiktok::fulfillment::package_path(package_id),
-            vec![],
-            None,
-        )
-        .await?
-        .data)
+    Ok(
+        crate::tiktok::fulfillment::package(&mut session.line(state), package_id)
+            .await?
+            .data,
+    )
 }
 
 fn shipped_from(
@@ -175,16 +170,12 @@ pub async fn ship(
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, &req.order_id).await?;
     let package_id = check_ship(state, &mut session, &order, req, "", &mut HashMap::new()).await?;
-    let path = crate::tiktok::fulfillment::ship_package_path(&package_id);
-    let answer = session
-        .call::<crate::tiktok::NoData>(
-            state,
-            Method::POST,
-            &path,
-            vec![],
-            Some(req.handover.body()),
-        )
-        .await;
+    let answer = crate::tiktok::fulfillment::ship_package(
+        &mut session.line(state),
+        &package_id,
+        req.handover.body(),
+    )
+    .await;
     let mut outcome = match answer {
         Ok(a) => package_detail(state, &mut session, &package_id)
             .await
@@ -323,15 +314,8 @@ pub async fn ship_batch(
         })
         .collect();
     if !to_ship.is_empty() {
-        let answer = session
-            .call::<crate::tiktok::fulfillment::BatchShipData>(
-                state,
-                Method::POST,
-                crate::tiktok::fulfillment::BATCH_SHIP_PATH,
-                vec![],
-                Some(json!({"packages": to_ship})),
-            )
-            .await;
+        let answer =
+            crate::tiktok::fulfillment::ship_packages(&mut session.line(state), to_ship).await;
         let call_unknown = answer
             .as_ref()
             .err()

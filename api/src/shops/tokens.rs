@@ -264,6 +264,39 @@ impl ShopSession {
     }
 }
 
+/// A shop session bound to the app's state: the [`ShopLine`](crate::tiktok::ShopLine) the
+/// connector's area operations call through.
+pub struct Line<'a> {
+    state: &'a AppState,
+    session: &'a mut ShopSession,
+}
+
+impl ShopSession {
+    /// This session as the connector's line for `state`'s client.
+    pub fn line<'a>(&'a mut self, state: &'a AppState) -> Line<'a> {
+        Line {
+            state,
+            session: self,
+        }
+    }
+}
+
+impl crate::tiktok::ShopLine for Line<'_> {
+    type Error = CallError;
+
+    async fn call<T: DeserializeOwned + Send>(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        query: Vec<(String, String)>,
+        body: Option<serde_json::Value>,
+    ) -> Result<ApiResponse<T>, CallError> {
+        self.session
+            .call(self.state, method, path, query, body)
+            .await
+    }
+}
+
 fn is_token_error(e: &TikTokError) -> bool {
     matches!(
         e.kind(),

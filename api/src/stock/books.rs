@@ -2,7 +2,6 @@
 //! warehouse, `quantity` is TikTok's available and `committed` its committed units.
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::Expr;
 
@@ -52,16 +51,7 @@ async fn search(
     session: &mut ShopSession,
     request: SearchRequest,
 ) -> ApiResult<Vec<SkuBooks>> {
-    let body = serde_json::to_value(&request).map_err(ApiError::internal)?;
-    let answer = session
-        .call::<inventory::wire::SearchData>(
-            state,
-            Method::POST,
-            inventory::SEARCH_PATH,
-            vec![],
-            Some(body),
-        )
-        .await?;
+    let answer = inventory::search(&mut session.line(state), &request).await?;
     Ok(inventory::books(answer.data))
 }
 

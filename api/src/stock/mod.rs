@@ -336,16 +336,10 @@ async fn push_holding_lease(
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the stock count vanished")))?;
         let quantities = quantities(&before, &counts, warehouse_id, buffer);
         let body = crate::tiktok::inventory::update_body(&sku.id, &quantities);
-        let answer = session
-            .call::<crate::tiktok::inventory::wire::UpdateData>(
-                state,
-                reqwest::Method::POST,
-                &crate::tiktok::inventory::update_path(&sku.product_id),
-                vec![],
-                Some(serde_json::to_value(&body).map_err(ApiError::internal)?),
-            )
-            .await
-            .map_err(ApiError::from);
+        let answer =
+            crate::tiktok::inventory::update(&mut session.line(state), &sku.product_id, &body)
+                .await
+                .map_err(ApiError::from);
         let now = state.clock.now();
         let answer = match answer {
             Ok(a) => a,

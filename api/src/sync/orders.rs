@@ -6,7 +6,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::OnConflict;
@@ -19,9 +18,7 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::orders::SEARCH_PATH;
-use crate::tiktok::orders::{
-    DETAIL_PATH, DetailData, MAX_DETAIL_IDS, SearchPage, WireOrder, detail_query,
-};
+use crate::tiktok::orders::{MAX_DETAIL_IDS, WireOrder};
 /// TikTok's largest page: half the calls of pages of 50, so twice the orders per second at its
 /// rate limit.
 const PAGE_SIZE: u32 = 100;
@@ -139,9 +136,7 @@ pub async fn refresh(
 ) -> crate::error::ApiResult<Vec<Value>> {
     let mut orders = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_DETAIL_IDS) {
-        let answer = session
-            .call::<DetailData>(state, Method::GET, DETAIL_PATH, detail_query(chunk), None)
-            .await?;
+        let answer = crate::tiktok::orders::detail(&mut session.line(state), chunk).await?;
         let now = state.clock.now();
         for raw in answer.data.orders {
             let rows = convert(&session.shop.id, raw.clone(), now).map_err(|e| {
@@ -345,9 +340,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         if let Some(t) = &page_token {
             query.push(("page_token".to_owned(), t.clone()));
         }
-        let page = ctx
-            .session
-            .call::<SearchPage>(state, Method::POST, SEARCH_PATH, query, Some(body.clone()))
+        let page = crate::tiktok::orders::search(&mut ctx.session.line(state), query, body.clone())
             .await?
             .data;
         let now = state.clock.now();

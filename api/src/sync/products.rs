@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
@@ -21,7 +20,7 @@ use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::products::SEARCH_PATH;
-use crate::tiktok::products::{SearchPage, WireProduct, WireStock};
+use crate::tiktok::products::{WireProduct, WireStock};
 /// TikTok's largest page of products.
 const PAGE_SIZE: u32 = 100;
 /// TikTok's product search serves at most this many results.
@@ -165,15 +164,7 @@ pub async fn refresh(
     product_id: &str,
     source: &str,
 ) -> crate::error::ApiResult<anyhow::Result<()>> {
-    let answer = session
-        .call::<Value>(
-            state,
-            Method::GET,
-            &crate::tiktok::products::detail_path(product_id),
-            vec![],
-            None,
-        )
-        .await?;
+    let answer = crate::tiktok::products::detail(&mut session.line(state), product_id).await?;
     let now = state.clock.now();
     let rows = match convert(&session.shop.id, answer.data, now) {
         Ok(rows) => rows,
@@ -302,11 +293,10 @@ async fn walk(
             if let Some(t) = &page_token {
                 query.push(("page_token".to_owned(), t.clone()));
             }
-            let page = ctx
-                .session
-                .call::<SearchPage>(state, Method::POST, SEARCH_PATH, query, Some(body.clone()))
-                .await?
-                .data;
+            let page =
+                crate::tiktok::products::search(&mut ctx.session.line(state), query, body.clone())
+                    .await?
+                    .data;
             window_total = page.total_count.unwrap_or(0);
             if ctx.progress.total.is_none() && status.is_none() {
                 ctx.progress.total = page.total_count;

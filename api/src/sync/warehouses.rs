@@ -1,7 +1,6 @@
 //! Warehouses: `GET /logistics/202309/warehouses` (one call, no paging), upserted by (shop, TikTok id).
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable};
 use serde::Deserialize;
@@ -12,12 +11,6 @@ use entity::tiktok_warehouse;
 use super::jobs::{JobCtx, JobError};
 
 pub use crate::tiktok::logistics::WAREHOUSES_PATH as LIST_PATH;
-
-#[derive(Debug, Deserialize)]
-pub struct ListData {
-    #[serde(default)]
-    pub warehouses: Vec<Value>,
-}
 
 #[derive(Debug, Deserialize)]
 pub struct WireWarehouse {
@@ -78,9 +71,7 @@ pub async fn save(db: &impl ConnectionTrait, row: tiktok_warehouse::Model) -> Re
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     let state = ctx.state;
     let shop_id = ctx.shop_id().to_owned();
-    let data = ctx
-        .session
-        .call::<ListData>(state, Method::GET, LIST_PATH, Vec::new(), None)
+    let data = crate::tiktok::logistics::warehouses(&mut ctx.session.line(state))
         .await?
         .data;
     let now = state.clock.now();

@@ -1,7 +1,10 @@
 //! Fulfillment (`tiktok-api.md`, fulfillment): packages, shipping, documents and tracking; their
 //! paths and the wire types of their answers.
 
+use reqwest::Method;
 use serde::Deserialize;
+
+use super::{ApiResponse, NoData, ShopLine};
 
 use super::wire::de_opt_text;
 
@@ -77,4 +80,88 @@ pub struct BatchShipError {
 pub struct BatchShipErrorDetail {
     #[serde(default, deserialize_with = "de_opt_text")]
     pub package_id: Option<String>,
+}
+
+// The operations, one per TikTok call, over a shop's line.
+
+/// A package's detail, as TikTok sends it (the ERP's shipping options show it whole).
+pub async fn package<L: ShopLine>(
+    line: &mut L,
+    package_id: &str,
+) -> Result<ApiResponse<serde_json::Value>, L::Error> {
+    line.call(Method::GET, &package_path(package_id), vec![], None)
+        .await
+}
+
+/// Ships one package (`handover`: its method and, for a pickup or the seller's own carrier, the
+/// slot or tracking number and provider).
+pub async fn ship_package<L: ShopLine>(
+    line: &mut L,
+    package_id: &str,
+    handover: serde_json::Value,
+) -> Result<ApiResponse<NoData>, L::Error> {
+    line.call(
+        Method::POST,
+        &ship_package_path(package_id),
+        vec![],
+        Some(handover),
+    )
+    .await
+}
+
+/// Ships up to 50 packages in one call (`packages`: each with its `id` and handover).
+pub async fn ship_packages<L: ShopLine>(
+    line: &mut L,
+    packages: Vec<serde_json::Value>,
+) -> Result<ApiResponse<BatchShipData>, L::Error> {
+    let body = serde_json::json!({ "packages": packages });
+    line.call(Method::POST, BATCH_SHIP_PATH, vec![], Some(body))
+        .await
+}
+
+/// A package's shipping label in `size` (`A6` or `A5`).
+pub async fn shipping_label<L: ShopLine>(
+    line: &mut L,
+    package_id: &str,
+    size: &str,
+) -> Result<ApiResponse<ShippingDocument>, L::Error> {
+    let query = vec![
+        ("document_type".to_owned(), "SHIPPING_LABEL".to_owned()),
+        ("document_size".to_owned(), size.to_owned()),
+    ];
+    line.call(
+        Method::GET,
+        &shipping_documents_path(package_id),
+        query,
+        None,
+    )
+    .await
+}
+
+pub async fn tracking<L: ShopLine>(
+    line: &mut L,
+    order_id: &str,
+) -> Result<ApiResponse<Tracking>, L::Error> {
+    line.call(Method::GET, &tracking_path(order_id), vec![], None)
+        .await
+}
+
+/// A seller-shipped order's new tracking number or provider.
+pub async fn update_shipping_info<L: ShopLine>(
+    line: &mut L,
+    order_id: &str,
+    tracking_number: &str,
+    shipping_provider_id: &str,
+) -> Result<ApiResponse<NoData>, L::Error> {
+    let body = serde_json::json!({
+        "tracking_number": tracking_number,
+        "shipping_provider_id": shipping_provider_id,
+    });
+    line.call(
+        Method::POST,
+        &shipping_info_update_path(order_id),
+        vec![],
+        Some(body),
+    )
+    .await
 }

@@ -5,7 +5,10 @@
 //! order; what an update sets) and `committed_quantity` (units held by placed orders not yet
 //! shipped). An update names **every** warehouse assigned to the SKU and no others.
 
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
+
+use super::{ApiResponse, ShopLine};
 
 use super::wire::de_id;
 
@@ -234,4 +237,29 @@ mod tests {
         );
         assert_eq!(refusal(&wire::UpdateData::default()), None);
     }
+}
+
+// The operations, one per TikTok call, over a shop's line.
+
+/// TikTok's books for the products or SKUs asked for.
+pub async fn search<L: ShopLine>(
+    line: &mut L,
+    request: &SearchRequest,
+) -> Result<ApiResponse<wire::SearchData>, L::Error> {
+    // Plain ids: serializing cannot fail.
+    let body = serde_json::to_value(request).unwrap_or_default();
+    line.call(Method::POST, SEARCH_PATH, vec![], Some(body))
+        .await
+}
+
+/// Sets what buyers can order of one SKU in each of its warehouses.
+pub async fn update<L: ShopLine>(
+    line: &mut L,
+    product_id: &str,
+    request: &UpdateRequest,
+) -> Result<ApiResponse<wire::UpdateData>, L::Error> {
+    // Plain ids and counts: serializing cannot fail.
+    let body = serde_json::to_value(request).unwrap_or_default();
+    line.call(Method::POST, &update_path(product_id), vec![], Some(body))
+        .await
 }

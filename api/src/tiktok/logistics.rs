@@ -1,6 +1,9 @@
 //! Logistics (`tiktok-api-areas.md`, logistics): warehouses and the carriers of a delivery option.
 
+use reqwest::Method;
 use serde::Deserialize;
+
+use super::{ApiResponse, ShopLine};
 
 use super::wire::de_opt_text;
 
@@ -26,4 +29,30 @@ pub struct ShippingProvider {
     pub id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+}
+
+// The operations, one per TikTok call, over a shop's line.
+
+/// The shop's warehouses, each as TikTok sends it (the reader decodes each on its own).
+#[derive(Debug, Deserialize)]
+pub struct WarehouseList {
+    #[serde(default)]
+    pub warehouses: Vec<serde_json::Value>,
+}
+
+pub async fn warehouses<L: ShopLine>(line: &mut L) -> Result<ApiResponse<WarehouseList>, L::Error> {
+    line.call(Method::GET, WAREHOUSES_PATH, vec![], None).await
+}
+
+pub async fn shipping_providers<L: ShopLine>(
+    line: &mut L,
+    delivery_option_id: &str,
+) -> Result<ApiResponse<ShippingProviders>, L::Error> {
+    line.call(
+        Method::GET,
+        &shipping_providers_path(delivery_option_id),
+        vec![],
+        None,
+    )
+    .await
 }

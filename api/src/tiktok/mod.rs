@@ -14,6 +14,7 @@ pub mod events;
 pub mod fulfillment;
 pub mod inventory;
 pub mod limits;
+pub mod line;
 pub mod logistics;
 pub mod orders;
 pub mod products;
@@ -31,6 +32,7 @@ pub use client::{
 };
 pub use error::{ErrorKind, TikTokError};
 pub use limits::{QuotaGate, QuotaKey, QuotaUse, RateLimits};
+pub use line::ShopLine;
 
 /// The `data` of an answer that carries nothing we read (a write TikTok confirms with `{}`).
 pub type NoData = serde::de::IgnoredAny;

@@ -1,8 +1,11 @@
 //! Orders (`tiktok-api.md`, orders): the search sorted by `update_time`, and the detail of a few
 //! orders at once, and their wire types (ids strings, amounts decimal strings, times unix seconds).
 
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
+
+use super::{ApiResponse, ShopLine};
 
 /// Search (`POST`, paged with `page_token`, 100 to a page).
 pub const SEARCH_PATH: &str = "/order/202309/orders/search";
@@ -113,4 +116,25 @@ pub struct WireLine {
     pub package_status: Option<String>,
     #[serde(default)]
     pub tracking_number: Option<String>,
+}
+
+// The operations, one per TikTok call, over a shop's line.
+
+/// One page of the search (`query`: page size and token; `body`: the filters).
+pub async fn search<L: ShopLine>(
+    line: &mut L,
+    query: Vec<(String, String)>,
+    body: Value,
+) -> Result<ApiResponse<SearchPage>, L::Error> {
+    line.call(Method::POST, SEARCH_PATH, query, Some(body))
+        .await
+}
+
+/// The detail of up to [`MAX_DETAIL_IDS`] orders.
+pub async fn detail<L: ShopLine>(
+    line: &mut L,
+    ids: &[String],
+) -> Result<ApiResponse<DetailData>, L::Error> {
+    line.call(Method::GET, DETAIL_PATH, detail_query(ids), None)
+        .await
 }

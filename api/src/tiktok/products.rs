@@ -1,8 +1,11 @@
 //! Products (`tiktok-api.md`, products): the catalogue's paths. Every product call of the service
 //! names its path here; the wire types of a product as TikTok sends it.
 
+use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
+
+use super::{ApiResponse, NoData, ShopLine};
 
 use super::wire::de_opt_text;
 
@@ -253,4 +256,122 @@ pub struct Certification {
     pub name: String,
     #[serde(default)]
     pub is_required: bool,
+}
+
+// The operations, one per TikTok call, over a shop's line.
+
+/// One page of the search (`query`: page size and token; `body`: the filters).
+pub async fn search<L: ShopLine>(
+    line: &mut L,
+    query: Vec<(String, String)>,
+    body: Value,
+) -> Result<ApiResponse<SearchPage>, L::Error> {
+    line.call(Method::POST, SEARCH_PATH, query, Some(body))
+        .await
+}
+
+/// One product's detail, as TikTok sends it (the reader decodes it on its own, so a product we
+/// cannot express fails alone).
+pub async fn detail<L: ShopLine>(
+    line: &mut L,
+    product_id: &str,
+) -> Result<ApiResponse<Value>, L::Error> {
+    line.call(Method::GET, &detail_path(product_id), vec![], None)
+        .await
+}
+
+/// Creates a product (`body` carries TikTok's `idempotency_key`).
+pub async fn create<L: ShopLine>(
+    line: &mut L,
+    body: Value,
+) -> Result<ApiResponse<ProductWriteData>, L::Error> {
+    line.call(Method::POST, PRODUCTS_PATH, vec![], Some(body))
+        .await
+}
+
+/// Edits a product: `full` replaces what it is not sent, otherwise only what is sent changes.
+pub async fn edit<L: ShopLine>(
+    line: &mut L,
+    product_id: &str,
+    body: Value,
+    full: bool,
+) -> Result<ApiResponse<ProductWriteData>, L::Error> {
+    let (method, path) = if full {
+        (Method::PUT, edit_path(product_id))
+    } else {
+        (Method::POST, partial_edit_path(product_id))
+    };
+    line.call(method, &path, vec![], Some(body)).await
+}
+
+pub async fn update_prices<L: ShopLine>(
+    line: &mut L,
+    product_id: &str,
+    body: Value,
+) -> Result<ApiResponse<NoData>, L::Error> {
+    line.call(
+        Method::POST,
+        &prices_update_path(product_id),
+        vec![],
+        Some(body),
+    )
+    .await
+}
+
+/// A status change TikTok takes for several products at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange {
+    Activate,
+    Deactivate,
+    Delete,
+}
+
+/// Activates, deactivates or deletes up to 20 products.
+pub async fn change_status<L: ShopLine>(
+    line: &mut L,
+    change: StatusChange,
+    product_ids: &[String],
+) -> Result<ApiResponse<StatusChangeData>, L::Error> {
+    let (method, path) = match change {
+        StatusChange::Activate => (Method::POST, ACTIVATE_PATH),
+        StatusChange::Deactivate => (Method::POST, DEACTIVATE_PATH),
+        StatusChange::Delete => (Method::DELETE, PRODUCTS_PATH),
+    };
+    let body = serde_json::json!({"product_ids": product_ids});
+    line.call(method, path, vec![], Some(body)).await
+}
+
+pub async fn category_tree<L: ShopLine>(
+    line: &mut L,
+) -> Result<ApiResponse<CategoryTree>, L::Error> {
+    line.call(Method::GET, CATEGORIES_PATH, vec![], None).await
+}
+
+pub async fn category_attributes<L: ShopLine>(
+    line: &mut L,
+    category_id: &str,
+) -> Result<ApiResponse<CategoryAttributes>, L::Error> {
+    line.call(
+        Method::GET,
+        &category_attributes_path(category_id),
+        vec![],
+        None,
+    )
+    .await
+}
+
+pub async fn category_rules<L: ShopLine>(
+    line: &mut L,
+    category_id: &str,
+) -> Result<ApiResponse<CategoryRules>, L::Error> {
+    line.call(Method::GET, &category_rules_path(category_id), vec![], None)
+        .await
+}
+
+/// A page of the brands the shop may use (`query`: category, name, page size and token).
+pub async fn brands<L: ShopLine>(
+    line: &mut L,
+    query: Vec<(String, String)>,
+) -> Result<ApiResponse<BrandPage>, L::Error> {
+    line.call(Method::GET, BRANDS_PATH, query, None).await
 }

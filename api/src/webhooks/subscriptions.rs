@@ -2,9 +2,7 @@
 //! admin asks, our URL is subscribed for the events of the shop's enabled areas (and the connection's
 //! own events, always).
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::EventType;
@@ -13,20 +11,12 @@ use crate::error::ApiResult;
 use crate::shops::Features;
 use crate::shops::tokens::ShopSession;
 
-use crate::tiktok::events::WEBHOOKS_PATH as PATH;
-
 /// One of TikTok's subscriptions for the shop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"event_type": "ORDER_STATUS_CHANGE", "address": "https://ocean.example.com/api/webhooks/tiktok"}))]
 pub struct Subscription {
     pub event_type: String,
     pub address: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Listed {
-    #[serde(default)]
-    webhooks: Vec<Subscription>,
 }
 
 /// Where TikTok should deliver: `OCEAN_PUBLIC_URL` + `/api/webhooks/tiktok`.
@@ -46,10 +36,16 @@ pub fn wanted(features: &Features) -> Vec<EventType> {
 }
 
 pub async fn list(state: &AppState, session: &mut ShopSession) -> ApiResult<Vec<Subscription>> {
-    let listed = session
-        .call::<Listed>(state, Method::GET, PATH, vec![], None)
-        .await?;
-    Ok(listed.data.webhooks)
+    let listed = crate::tiktok::events::webhooks(&mut session.line(state)).await?;
+    Ok(listed
+        .data
+        .webhooks
+        .into_iter()
+        .map(|w| Subscription {
+            event_type: w.event_type,
+            address: w.address,
+        })
+        .collect())
 }
 
 /// Registers our webhooks for newly connected shops without holding up the seller's browser; a
@@ -85,9 +81,7 @@ pub fn register_in_background(state: actix_web::web::Data<AppState>, shop_ids: V
 pub async fn register(state: &AppState, session: &mut ShopSession) -> ApiResult<Vec<Subscription>> {
     let address = our_address(state);
     for event in wanted(&Features::from_json(&session.shop.features)) {
-        let body = json!({"address": address, "event_type": event.name()});
-        session
-            .call::<crate::tiktok::NoData>(state, Method::PUT, PATH, vec![], Some(body))
+        crate::tiktok::events::set_webhook(&mut session.line(state), event.name(), &address)
             .await?;
     }
     tracing::info!(%address, "webhooks registered");

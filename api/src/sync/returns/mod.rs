@@ -6,11 +6,9 @@
 
 mod convert;
 
-use reqwest::Method;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, Iterable};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use entity::{shop, tiktok_cancellation, tiktok_return};
@@ -257,25 +255,6 @@ fn search_query(page_size: u32, page_token: Option<&str>) -> Vec<(String, String
     query
 }
 
-#[derive(Debug, Deserialize)]
-struct SearchPage {
-    #[serde(default)]
-    next_page_token: Option<String>,
-    #[serde(default)]
-    total_count: Option<u64>,
-    #[serde(flatten)]
-    rest: serde_json::Map<String, Value>,
-}
-
-impl SearchPage {
-    fn records(&mut self, kind: Kind) -> Vec<Value> {
-        match self.rest.remove(kind.list_key()) {
-            Some(Value::Array(list)) => list,
-            _ => Vec::new(),
-        }
-    }
-}
-
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
 /// an interrupted attempt of this job got to.
 pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
@@ -296,18 +275,15 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
     let done_before = ctx.progress.items;
     let mut page_token: Option<String> = None;
     loop {
-        let mut page = ctx
-            .session
-            .call::<SearchPage>(
-                state,
-                Method::POST,
-                kind.path(),
-                search_query(PAGE_SIZE, page_token.as_deref()),
-                Some(body.clone()),
-            )
-            .await?
-            .data;
-        let records = page.records(kind);
+        let mut page = crate::tiktok::returns::search(
+            &mut ctx.session.line(state),
+            kind.path(),
+            search_query(PAGE_SIZE, page_token.as_deref()),
+            body.clone(),
+        )
+        .await?
+        .data;
+        let records = page.records(kind.list_key());
         let (saved, changed, skipped, high) = save_page(state, kind, &shop_id, records).await?;
         ctx.progress.items += saved;
         ctx.progress.changed += changed;
@@ -359,18 +335,16 @@ pub async fn refetch_named(
     let mut session = ShopSession::open(state, shop.clone())
         .await
         .map_err(|e| e.to_string())?;
-    let mut page = session
-        .call::<SearchPage>(
-            state,
-            Method::POST,
-            kind.path(),
-            search_query(REFETCH_PAGE_SIZE, None),
-            Some(json!({ kind.ids_filter(): [id] })),
-        )
-        .await
-        .map_err(|e| e.to_string())?
-        .data;
-    let mut records = page.records(kind);
+    let mut page = crate::tiktok::returns::search(
+        &mut session.line(state),
+        kind.path(),
+        search_query(REFETCH_PAGE_SIZE, None),
+        json!({ kind.ids_filter(): [id] }),
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .data;
+    let mut records = page.records(kind.list_key());
     records.retain(|r| id_text(&r[kind.id_key()]).as_deref() == Some(id.as_str()));
     let Some(raw) = records.pop() else {
         // Not visible yet (or gone): worth a retry later; the next sync catches it meanwhile.
