@@ -22,6 +22,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TikTokId;
 use crate::shops::tokens::ShopSession;
+use crate::tiktok::wire::id_text as text;
 
 /// Packages per batch ship (TikTok's own limit per call).
 pub const MAX_BATCH: usize = 50;
@@ -156,14 +157,6 @@ pub struct OrderAfter {
 }
 
 /// An id as TikTok writes them (a string or a number), or none when empty.
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// Fetches orders from TikTok (≤ 50 ids) and saves each through the sync's upsert, which never lets
 /// an older copy overwrite a newer one. Returns TikTok's orders.
 async fn fetch_orders(

@@ -19,9 +19,18 @@ pub fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 
 /// An optional id or short text sent as a string or a number; an empty string or `null` is none.
 pub fn de_opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+    Ok(serde_json::Value::deserialize(d)
+        .ok()
+        .as_ref()
+        .and_then(id_text))
+}
+
+/// An id (or short text) in an answer or an event that arrives as a string, and sometimes as a
+/// number, as its text; an empty string, `null` or anything else is none.
+pub fn id_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
-    })
+    }
 }

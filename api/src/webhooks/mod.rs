@@ -115,11 +115,4 @@ mod tests {
     }
 }
 
-/// TikTok's ids in an event's `data` arrive as strings, and sometimes as numbers.
-pub fn id_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+pub use crate::tiktok::wire::id_text;

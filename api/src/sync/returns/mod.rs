@@ -20,7 +20,7 @@ use super::{Mode, OVERLAP_SECS, Resource, cursor};
 use crate::app::AppState;
 use crate::shops::tokens::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
-use crate::webhooks::id_text;
+use crate::tiktok::wire::id_text;
 
 pub use crate::tiktok::returns::{
     CANCELLATIONS_SEARCH_PATH as CANCELLATIONS_PATH, RETURNS_SEARCH_PATH as RETURNS_PATH,
