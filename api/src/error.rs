@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::telemetry::current_request_id;
+use crate::tiktok::TikTokError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorEnvelope {
@@ -161,4 +162,49 @@ impl ApiError {
             .iter()
             .find_map(|d| d["tiktok_request_id"].as_str().map(str::to_owned))
     }
+}
+
+/// TikTok's refusal as our error: `details` carries TikTok's code, message and request_id.
+pub fn tiktok_to_api(e: TikTokError) -> ApiError {
+    use crate::tiktok::ErrorKind;
+    let (status, code, next) = match e.kind() {
+        ErrorKind::InvalidRequest => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tiktok_refused",
+            "check the request against TikTok's rules",
+        ),
+        ErrorKind::ScopeMissing => (
+            StatusCode::CONFLICT,
+            "tiktok_scope_missing",
+            "the app lacks the scope for this API: enable it in TikTok Partner Center and authorize again",
+        ),
+        ErrorKind::InvalidSign => (
+            StatusCode::BAD_GATEWAY,
+            "tiktok_signature_rejected",
+            "TikTok rejected our signature: check the shop's app secret",
+        ),
+        ErrorKind::RateLimited => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "tiktok_rate_limited",
+            "retry in a minute",
+        ),
+        ErrorKind::Transient | ErrorKind::Other => {
+            (StatusCode::BAD_GATEWAY, "tiktok_unavailable", "retry later")
+        }
+        ErrorKind::AccessTokenExpired
+        | ErrorKind::AccessTokenInvalid
+        | ErrorKind::AuthorizationGone => (
+            StatusCode::CONFLICT,
+            "reauthorization_required",
+            "an admin must connect the shop again",
+        ),
+    };
+    let mut detail = serde_json::json!({"tiktok_message": e.message()});
+    if let Some(c) = e.code() {
+        detail["tiktok_code"] = c.into();
+    }
+    if let Some(r) = e.request_id() {
+        detail["tiktok_request_id"] = r.into();
+    }
+    ApiError::new(status, code, format!("{e}; {next}")).with_detail(detail)
 }

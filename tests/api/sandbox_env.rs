@@ -289,8 +289,8 @@ impl SandboxEnv {
     }
 
     /// A session for calling TikTok as the connected shop.
-    pub async fn session(&self) -> api::shops::tokens::ShopSession {
-        api::shops::tokens::ShopSession::open(&self.app.state, self.shop_row().await)
+    pub async fn session(&self) -> api::shops::session::ShopSession {
+        api::shops::session::ShopSession::open(&self.app.state, self.shop_row().await)
             .await
             .unwrap()
     }

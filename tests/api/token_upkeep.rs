@@ -7,7 +7,8 @@ use std::sync::Arc;
 use api::app::Application;
 use api::clock::Clock;
 use api::config::Settings;
-use api::shops::tokens::{self, ShopSession};
+use api::shops::session::ShopSession;
+use api::shops::tokens;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

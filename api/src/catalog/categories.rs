@@ -14,7 +14,7 @@ use entity::{shop, tiktok_category, tiktok_category_tree};
 
 use crate::app::AppState;
 use crate::error::ApiResult;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 
 /// How long a fetched tree (and a category's attributes and rules) is used before it is fetched again.
 pub const TTL: Duration = Duration::hours(24);

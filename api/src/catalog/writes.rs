@@ -19,7 +19,7 @@ use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TikTokId;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::sync::views::{self, ProductDetail};
 use crate::tiktok::products::StatusChange;
 

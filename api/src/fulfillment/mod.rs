@@ -21,7 +21,7 @@ use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::TikTokId;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::tiktok::wire::id_text as text;
 
 /// Packages per batch ship (TikTok's own limit per call).

@@ -3,7 +3,7 @@
 use super::*;
 use crate::idempotency::OUTCOME_UNKNOWN;
 use crate::ids::TikTokId;
-use crate::shops::tokens::CallError;
+use crate::shops::session::CallError;
 
 /// Checks a ship against the order TikTok just gave: the package, the handover for the order's
 /// shipping type, the provider. Returns the package id. Nothing is sent to ship on a refusal.

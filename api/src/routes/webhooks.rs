@@ -15,7 +15,7 @@ use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unautho
 use crate::pagination::{Cursor, Direction, Page, PageQuery, keyset_page};
 use crate::routes::json::RawJson;
 use crate::routes::scope::*;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::webhooks::subscriptions::{self, Subscription};
 use crate::webhooks::{EventType, process, receive};
 

@@ -17,15 +17,14 @@ use sea_orm::QueryFilter;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Condition, Expr};
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
 
 use entity::{shop, tiktok_grant};
 
 use super::connect::app_credentials;
 use super::model::ShopStatus;
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::tiktok::{ApiRequest, ApiResponse, AppCredentials, ErrorKind, TikTokError};
+use crate::error::{ApiError, ApiResult, tiktok_to_api};
+use crate::tiktok::ErrorKind;
 use crate::vault::SealedAt;
 
 pub const GRANT_ACTIVE: &str = "active";
@@ -93,260 +92,11 @@ pub async fn erase_grant_if_unused(
     Ok(())
 }
 
-/// Why a shop's TikTok call failed, kept typed until the edge makes it an answer
-/// (`From<CallError> for ApiError`): TikTok's own failure, classified by the connector (refused with
-/// its code, message and request id; rate limited; authorization; transport), or the session's (the
-/// shop must be connected again, or refreshing its token failed).
-#[derive(Debug)]
-pub enum CallError {
-    TikTok(TikTokError),
-    Session(ApiError),
-}
-
-impl CallError {
-    /// Whether TikTok may have done what was asked although no answer says so (a lost answer, a
-    /// 5xx, a timeout): a write is then settled by reading TikTok's state back, or sent again.
-    pub fn outcome_unknown(&self) -> bool {
-        match self {
-            CallError::TikTok(e) => e.kind() == ErrorKind::Transient && !e.never_acted(),
-            CallError::Session(_) => false,
-        }
-    }
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CallError::TikTok(e) => write!(f, "{e}"),
-            CallError::Session(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl From<ApiError> for CallError {
-    fn from(e: ApiError) -> Self {
-        CallError::Session(e)
-    }
-}
-
-impl From<sea_orm::DbErr> for CallError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        CallError::Session(e.into())
-    }
-}
-
-impl From<CallError> for ApiError {
-    fn from(e: CallError) -> Self {
-        match e {
-            CallError::TikTok(e) => tiktok_to_api(e),
-            CallError::Session(e) => e,
-        }
-    }
-}
-
-/// Everything needed to call TikTok for one shop.
-pub struct ShopSession {
-    pub shop: shop::Model,
-    pub app: AppCredentials,
-    pub cipher: String,
-    pub grant_id: String,
-    access_token: SecretString,
-    token_version: i64,
-}
-
-fn reauthorization_required(reason: &str) -> ApiError {
+pub(super) fn reauthorization_required(reason: &str) -> ApiError {
     ApiError::conflict(
         "reauthorization_required",
         format!("{reason}; an admin must connect the shop again (POST …/connect)"),
     )
-}
-
-impl ShopSession {
-    /// Opens a connected shop's session.
-    pub async fn open(state: &AppState, shop: shop::Model) -> ApiResult<Self> {
-        match ShopStatus::from_column(&shop.status) {
-            ShopStatus::Connected => {}
-            ShopStatus::ReauthorizationRequired => {
-                return Err(reauthorization_required(
-                    shop.status_reason
-                        .as_deref()
-                        .unwrap_or("TikTok no longer accepts this shop's authorization"),
-                ));
-            }
-            ShopStatus::Configured | ShopStatus::Authorizing | ShopStatus::Disconnected => {
-                return Err(ApiError::conflict(
-                    "shop_not_connected",
-                    "the shop is not connected to TikTok; an admin must connect it first (POST …/connect)",
-                ));
-            }
-        }
-        let (Some(grant_id), Some(cipher)) = (shop.grant_id.clone(), shop.shop_cipher.clone())
-        else {
-            return Err(ApiError::conflict(
-                "shop_not_connected",
-                "the shop has no authorization; connect it",
-            ));
-        };
-        let app = app_credentials(&state.vault, &shop)?;
-        let (access_token, token_version) = load_access_token(state, &grant_id).await?;
-        Ok(Self {
-            shop,
-            app,
-            cipher,
-            grant_id,
-            access_token,
-            token_version,
-        })
-    }
-
-    async fn reload_token(&mut self, state: &AppState) -> ApiResult<()> {
-        let (token, version) = load_access_token(state, &self.grant_id).await?;
-        self.access_token = token;
-        self.token_version = version;
-        Ok(())
-    }
-
-    fn request<'a>(
-        &'a self,
-        method: &reqwest::Method,
-        path: &'a str,
-        query: &[(String, String)],
-        body: &Option<serde_json::Value>,
-    ) -> ApiRequest<'a> {
-        ApiRequest {
-            app: &self.app,
-            access_token: &self.access_token,
-            shop_cipher: Some(&self.cipher),
-            shop_key: Some(&self.shop.id),
-            method: method.clone(),
-            path,
-            query: query.to_vec(),
-            body: body.clone(),
-        }
-    }
-
-    /// One TikTok call for this shop. An expired or invalid token is refreshed once (single-flight)
-    /// and the call retried once; a second refusal means the shop must be authorized again.
-    pub async fn call<T: DeserializeOwned>(
-        &mut self,
-        state: &AppState,
-        method: reqwest::Method,
-        path: &str,
-        query: Vec<(String, String)>,
-        body: Option<serde_json::Value>,
-    ) -> Result<ApiResponse<T>, CallError> {
-        let first = state
-            .tiktok
-            .call(self.request(&method, path, &query, &body))
-            .await;
-        let error = match first {
-            Ok(r) => return Ok(r),
-            Err(e) if is_token_error(&e) => e,
-            Err(e) => return Err(CallError::TikTok(e)),
-        };
-        tracing::info!(path, kind = ?error.kind(), "access token refused; refreshing once");
-        refresh(state, &self.grant_id, Some(self.token_version)).await?;
-        self.reload_token(state).await?;
-        match state
-            .tiktok
-            .call(self.request(&method, path, &query, &body))
-            .await
-        {
-            Ok(r) => Ok(r),
-            Err(e) if is_token_error(&e) => {
-                mark_revoked(state, &self.grant_id, &e.to_string()).await?;
-                Err(CallError::Session(reauthorization_required(
-                    "TikTok refused the refreshed access token",
-                )))
-            }
-            Err(e) => Err(CallError::TikTok(e)),
-        }
-    }
-}
-
-/// A shop session bound to the app's state: the [`ShopLine`](crate::tiktok::ShopLine) the
-/// connector's area operations call through.
-pub struct Line<'a> {
-    state: &'a AppState,
-    session: &'a mut ShopSession,
-}
-
-impl ShopSession {
-    /// This session as the connector's line for `state`'s client.
-    pub fn line<'a>(&'a mut self, state: &'a AppState) -> Line<'a> {
-        Line {
-            state,
-            session: self,
-        }
-    }
-}
-
-impl crate::tiktok::ShopLine for Line<'_> {
-    type Error = CallError;
-
-    async fn call<T: DeserializeOwned + Send>(
-        &mut self,
-        method: reqwest::Method,
-        path: &str,
-        query: Vec<(String, String)>,
-        body: Option<serde_json::Value>,
-    ) -> Result<ApiResponse<T>, CallError> {
-        self.session
-            .call(self.state, method, path, query, body)
-            .await
-    }
-}
-
-fn is_token_error(e: &TikTokError) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::AccessTokenExpired | ErrorKind::AccessTokenInvalid
-    )
-}
-
-/// TikTok's refusal as our error: `details` carries TikTok's code, message and request_id.
-pub fn tiktok_to_api(e: TikTokError) -> ApiError {
-    use actix_web::http::StatusCode;
-    let (status, code, next) = match e.kind() {
-        ErrorKind::InvalidRequest => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "tiktok_refused",
-            "check the request against TikTok's rules",
-        ),
-        ErrorKind::ScopeMissing => (
-            StatusCode::CONFLICT,
-            "tiktok_scope_missing",
-            "the app lacks the scope for this API: enable it in TikTok Partner Center and authorize again",
-        ),
-        ErrorKind::InvalidSign => (
-            StatusCode::BAD_GATEWAY,
-            "tiktok_signature_rejected",
-            "TikTok rejected our signature: check the shop's app secret",
-        ),
-        ErrorKind::RateLimited => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "tiktok_rate_limited",
-            "retry in a minute",
-        ),
-        ErrorKind::Transient | ErrorKind::Other => {
-            (StatusCode::BAD_GATEWAY, "tiktok_unavailable", "retry later")
-        }
-        ErrorKind::AccessTokenExpired
-        | ErrorKind::AccessTokenInvalid
-        | ErrorKind::AuthorizationGone => (
-            StatusCode::CONFLICT,
-            "reauthorization_required",
-            "an admin must connect the shop again",
-        ),
-    };
-    let mut detail = serde_json::json!({"tiktok_message": e.message()});
-    if let Some(c) = e.code() {
-        detail["tiktok_code"] = c.into();
-    }
-    if let Some(r) = e.request_id() {
-        detail["tiktok_request_id"] = r.into();
-    }
-    ApiError::new(status, code, format!("{e}; {next}")).with_detail(detail)
 }
 
 async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant::Model> {
@@ -356,7 +106,10 @@ async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant:
         .ok_or_else(|| reauthorization_required("the shop's authorization is gone"))
 }
 
-async fn load_access_token(state: &AppState, grant_id: &str) -> ApiResult<(SecretString, i64)> {
+pub(super) async fn load_access_token(
+    state: &AppState,
+    grant_id: &str,
+) -> ApiResult<(SecretString, i64)> {
     let grant = load_grant(state, grant_id).await?;
     if grant.status != GRANT_ACTIVE {
         return Err(reauthorization_required(
@@ -742,52 +495,6 @@ pub fn spawn_refresher(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A write's outcome is unknown only when TikTok may have acted without our hearing of it: not
-    /// when it answered with a refusal, refused for the rate limit, or was never reached, and not
-    /// when the session failed before calling.
-    #[test]
-    fn an_outcome_is_unknown_only_when_tiktok_may_have_acted() {
-        let path = || crate::tiktok::fulfillment::ship_package_path("1");
-        let tiktok = |e| CallError::TikTok(e);
-        let unknown = [
-            tiktok(TikTokError::Timeout { path: path() }),
-            tiktok(TikTokError::Http {
-                path: path(),
-                status: 502,
-            }),
-            tiktok(TikTokError::Transport {
-                path: path(),
-                detail: "reset".into(),
-                unsent: false,
-            }),
-        ];
-        for e in &unknown {
-            assert!(e.outcome_unknown(), "{e}");
-        }
-        let known = [
-            tiktok(TikTokError::Transport {
-                path: path(),
-                detail: "refused".into(),
-                unsent: true,
-            }),
-            tiktok(TikTokError::Http {
-                path: path(),
-                status: 429,
-            }),
-            tiktok(TikTokError::Api {
-                path: path(),
-                status: 200,
-                code: 21011001,
-                message: "Package already shipped.".into(),
-                request_id: "r".into(),
-            }),
-            CallError::Session(reauthorization_required("the shop's tokens were erased")),
-        ];
-        for e in &known {
-            assert!(!e.outcome_unknown(), "{e}");
-        }
-    }
 
     #[test]
     fn refresh_is_due_in_the_last_tenth_of_life() {

@@ -9,7 +9,7 @@ use entity::sku_stock;
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::tiktok::inventory::{self, SearchRequest, SkuBooks};
 
 /// TikTok's books of these SKUs (≤ [`inventory::MAX_SEARCH_SKUS`]).

@@ -29,7 +29,7 @@ use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 
 /// TikTok's largest stock quantity.
 pub const MAX_QUANTITY: i64 = 999_999;

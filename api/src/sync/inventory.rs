@@ -14,7 +14,7 @@ use entity::{erp_stock, inventory_drift, tiktok_product, tiktok_sku};
 use super::jobs::{JobCtx, JobError};
 use crate::app::AppState;
 use crate::pagination::{Cursor, Direction, keyset_page};
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::stock;
 use crate::tiktok::inventory::{MAX_SEARCH_PRODUCTS, SkuBooks};
 

@@ -27,7 +27,7 @@ pub use super::requests::{
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::shops::Features;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 
 pub const QUEUED: &str = "queued";
 pub const RUNNING: &str = "running";
@@ -122,8 +122,8 @@ impl From<ApiError> for JobError {
     }
 }
 
-impl From<crate::shops::tokens::CallError> for JobError {
-    fn from(e: crate::shops::tokens::CallError) -> Self {
+impl From<crate::shops::session::CallError> for JobError {
+    fn from(e: crate::shops::session::CallError) -> Self {
         ApiError::from(e).into()
     }
 }

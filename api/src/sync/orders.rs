@@ -131,7 +131,7 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
 /// answers TikTok's orders as sent.
 pub async fn refresh(
     state: &crate::app::AppState,
-    session: &mut crate::shops::tokens::ShopSession,
+    session: &mut crate::shops::session::ShopSession,
     ids: &[String],
 ) -> crate::error::ApiResult<Vec<Value>> {
     let mut orders = Vec::with_capacity(ids.len());

@@ -160,7 +160,7 @@ pub async fn set_stock(
 /// stock history. A TikTok failure is the outer error; an answer we cannot read, the inner one.
 pub async fn refresh(
     state: &crate::app::AppState,
-    session: &mut crate::shops::tokens::ShopSession,
+    session: &mut crate::shops::session::ShopSession,
     product_id: &str,
     source: &str,
 ) -> crate::error::ApiResult<anyhow::Result<()>> {

@@ -18,7 +18,7 @@ use entity::{shop, tiktok_grant, webhook_event};
 use super::receive::STATE_RECEIVED;
 use super::{EventType, id_text};
 use crate::app::AppState;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::shops::{Features, ShopStatus};
 
 pub const STATE_PROCESSED: &str = "processed";

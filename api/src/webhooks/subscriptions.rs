@@ -9,7 +9,7 @@ use super::EventType;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::shops::Features;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 
 /// One of TikTok's subscriptions for the shop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

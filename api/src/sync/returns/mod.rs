@@ -18,7 +18,7 @@ pub use convert::{Line, Record, Refund, convert, lines_of};
 use super::jobs::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, cursor};
 use crate::app::AppState;
-use crate::shops::tokens::ShopSession;
+use crate::shops::session::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
 use crate::tiktok::wire::id_text;
 
