@@ -243,16 +243,16 @@ impl Application {
         // work's hand-back, see there.
         .disable_signals()
         .run();
-        crate::shops::tokens::spawn_refresher(state.clone(), workers.child_token());
+        crate::shops::tokens::spawn_refresher(state.clone().into_inner(), workers.child_token());
         // The work a stop must hand back: the sync workers and the webhook processor.
         let mut handed_back =
-            crate::sync::jobs::spawn_workers(state.clone(), workers.child_token());
-        crate::sync::scheduler::spawn_scheduler(state.clone(), workers.child_token());
+            crate::sync::jobs::spawn_workers(state.clone().into_inner(), workers.child_token());
+        crate::sync::scheduler::spawn_scheduler(state.clone().into_inner(), workers.child_token());
         handed_back.push(crate::webhooks::process::spawn_processor(
-            state.clone(),
+            state.clone().into_inner(),
             workers.child_token(),
         ));
-        crate::retention::spawn_pruner(state.clone(), workers.child_token());
+        crate::retention::spawn_pruner(state.clone().into_inner(), workers.child_token());
         Ok(Self {
             port,
             server,

@@ -120,7 +120,7 @@ pub async fn callback(
         match &outcome {
             Ok(ok) => {
                 crate::webhooks::subscriptions::register_in_background(
-                    state.clone(),
+                    state.clone().into_inner(),
                     ok.connected_shops.clone(),
                 );
                 q.append_pair("tiktok_connect", "success")

@@ -469,10 +469,7 @@ pub async fn refresh_expiring(state: &AppState) -> ApiResult<usize> {
 }
 
 /// The background refresher: looks once a minute until cancelled (and prunes old budget windows).
-pub fn spawn_refresher(
-    state: actix_web::web::Data<AppState>,
-    stop: tokio_util::sync::CancellationToken,
-) {
+pub fn spawn_refresher(state: std::sync::Arc<AppState>, stop: tokio_util::sync::CancellationToken) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(StdDuration::from_secs(60));
         loop {

@@ -536,7 +536,7 @@ pub async fn run_once(state: &AppState) -> bool {
 /// The sync workers: each polls for a job, runs it, and on shutdown hands back what it holds. The
 /// handles end once the workers have handed back their jobs.
 pub fn spawn_workers(
-    state: actix_web::web::Data<AppState>,
+    state: std::sync::Arc<AppState>,
     stop: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = Vec::with_capacity(WORKERS);

@@ -56,7 +56,7 @@ pub async fn schedule_due(state: &AppState) -> Result<usize, DbErr> {
     Ok(queued)
 }
 
-pub fn spawn_scheduler(state: actix_web::web::Data<AppState>, stop: CancellationToken) {
+pub fn spawn_scheduler(state: std::sync::Arc<AppState>, stop: CancellationToken) {
     tokio::spawn(async move {
         // The first pass one tick after start, not at once: a restart does not rush every shop.
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);

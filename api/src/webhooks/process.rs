@@ -410,7 +410,7 @@ async fn refetch_product(
 
 /// The background processor: drains due events every second until cancelled.
 pub fn spawn_processor(
-    state: actix_web::web::Data<AppState>,
+    state: std::sync::Arc<AppState>,
     stop: tokio_util::sync::CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -50,7 +50,7 @@ pub async fn list(state: &AppState, session: &mut ShopSession) -> ApiResult<Vec<
 
 /// Registers our webhooks for newly connected shops without holding up the seller's browser; a
 /// failure is logged, and `POST …/webhooks/register` retries it.
-pub fn register_in_background(state: actix_web::web::Data<AppState>, shop_ids: Vec<String>) {
+pub fn register_in_background(state: std::sync::Arc<AppState>, shop_ids: Vec<String>) {
     use sea_orm::EntityTrait;
     tokio::spawn(async move {
         for id in shop_ids {
