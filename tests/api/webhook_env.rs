@@ -82,3 +82,37 @@ pub(crate) fn event_body(
     }))
     .unwrap()
 }
+
+/// One ORDER_STATUS_CHANGE notification for each of the sandbox shop's orders, `rounds` times over,
+/// as TikTok would send them: (notification id `{prefix}` + 17 digits, body), each id distinct.
+pub(crate) async fn order_status_events(
+    env: &SandboxEnv,
+    prefix: &str,
+    rounds: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let shop = env.tiktok_shop_id().await;
+    let sandbox_shop = crate::sync_env::sandbox_shop(env).await;
+    let orders: Vec<(String, String, i64)> = env.sandbox.state().with_world(|w| {
+        w.orders
+            .values()
+            .filter(|o| o.shop_id == sandbox_shop)
+            .map(|o| {
+                (
+                    o.id.to_string(),
+                    o.status.as_str().to_owned(),
+                    o.update_time,
+                )
+            })
+            .collect()
+    });
+    (0..rounds)
+        .flat_map(|_| orders.iter())
+        .enumerate()
+        .map(|(i, (id, status, updated))| {
+            let notification = format!("{prefix}{i:017}");
+            let data = json!({"order_id": id, "order_status": status, "update_time": updated});
+            let body = event_body(&shop, 1, &notification, data);
+            (notification, body)
+        })
+        .collect()
+}

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::process::{Serve, serve_env};
 use crate::sandbox_env::*;
-use crate::sync_env::{assert_orders_match, connected_with, sandbox_shop};
-use crate::webhook_env::{HOOK, event_body, sign};
+use crate::sync_env::{assert_orders_match, connected_with};
+use crate::webhook_env::{HOOK, order_status_events, sign};
 
 const ORDERS: usize = 60;
 const SENDERS: usize = 8;
@@ -108,34 +108,8 @@ async fn sigterm_during_webhook_ingest_loses_nothing_acknowledged_and_hands_back
     let process_env = serve_env(&env.app.env, &[]);
 
     // Two status notifications per order, each with its own notification id.
-    let shop = env.tiktok_shop_id().await;
-    let sandbox_shop_id = sandbox_shop(&env).await;
-    let orders: Vec<(String, String, i64)> = env.sandbox.state().with_world(|w| {
-        w.orders
-            .values()
-            .filter(|o| o.shop_id == sandbox_shop_id)
-            .map(|o| {
-                (
-                    o.id.to_string(),
-                    o.status.as_str().to_owned(),
-                    o.update_time,
-                )
-            })
-            .collect()
-    });
-    let bodies: Vec<Vec<u8>> = (0..2)
-        .flat_map(|round| orders.iter().map(move |o| (round, o)))
-        .enumerate()
-        .map(|(i, (_, (id, status, updated)))| {
-            event_body(
-                &shop,
-                1,
-                &format!("73{i:017}"),
-                json!({"order_id": id, "order_status": status, "update_time": updated}),
-            )
-        })
-        .collect();
-    let ids: Vec<String> = (0..bodies.len()).map(|i| format!("73{i:017}")).collect();
+    let (ids, bodies): (Vec<String>, Vec<Vec<u8>>) =
+        order_status_events(&env, "73", 2).await.into_iter().unzip();
     let (before, during) = bodies.split_at(bodies.len() / 2);
 
     let first = Serve::start(&process_env, None).await;

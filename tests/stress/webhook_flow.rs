@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::process::{Serve, serve_env};
 use crate::sandbox_env::*;
-use crate::sync_env::{assert_orders_match, connected_with, sandbox_shop};
-use crate::webhook_env::{deliver, event_body, sign};
+use crate::sync_env::{assert_orders_match, connected_with};
+use crate::webhook_env::{deliver, order_status_events, sign};
 
 const EVENTS: usize = 200;
 /// The shop's limit for one API category: 600 a minute (TikTok's, and our default).
@@ -46,28 +46,7 @@ async fn a_webhook_backlog_under_faults_keeps_tiktok_calls_near_the_shop_rate_li
     env.app.workers.cancel();
 
     // One status notification for each order, none of them known locally yet: each is a refetch.
-    let shop = env.tiktok_shop_id().await;
-    let sandbox_shop_id = sandbox_shop(&env).await;
-    let orders: Vec<(String, String, i64)> = env.sandbox.state().with_world(|w| {
-        w.orders
-            .values()
-            .filter(|o| o.shop_id == sandbox_shop_id)
-            .map(|o| {
-                (
-                    o.id.to_string(),
-                    o.status.as_str().to_owned(),
-                    o.update_time,
-                )
-            })
-            .collect()
-    });
-    for (i, (id, status, updated)) in orders.iter().enumerate() {
-        let body = event_body(
-            &shop,
-            1,
-            &format!("74{i:017}"),
-            json!({"order_id": id, "order_status": status, "update_time": updated}),
-        );
+    for (_, body) in order_status_events(&env, "74", 1).await {
         let signature = sign(APP_KEY, APP_SECRET_TT, &body);
         let (status, text) = deliver(&env, &body, Some(signature)).await;
         assert_eq!(status, 200, "{text}");
