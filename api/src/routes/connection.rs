@@ -2,11 +2,9 @@
 //! `POST …/disconnect` and `GET …/status`.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-use entity::tiktok_grant;
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
@@ -15,7 +13,7 @@ use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::routes::shops::ShopOut;
 use crate::shops::connect::{self, CallbackInput};
-use crate::shops::quota::{self, QuotaUse};
+use crate::shops::quota::QuotaUse;
 use crate::shops::{Region, ShopStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,39 +236,12 @@ pub async fn shop_status(
     scope: ShopScope<Viewer, AnyArea>,
 ) -> ApiResult<web::Json<ConnectionStatusOut>> {
     let ShopScope { shop, .. } = scope;
-    let now = state.clock.now();
-    let grant = match &shop.grant_id {
-        Some(g) => {
-            use sea_orm::EntityTrait;
-            tiktok_grant::Entity::find_by_id(g.clone())
-                .one(&state.db)
-                .await?
-        }
-        None => None,
-    };
-    let mut warnings = Vec::new();
-    if let Some(g) = &grant {
-        if let Some(exp) = g.refresh_token_expires_at {
-            if exp - now <= Duration::days(7) {
-                warnings.push(format!(
-                    "the TikTok authorization expires at {}; connect the shop again before then",
-                    exp.to_rfc3339()
-                ));
-            }
-        }
-        if let Some(w) = &g.warning {
-            warnings.push(w.clone());
-        }
-    }
-    let quota = quota::shop_usage(&state.db, &shop.id, now).await?;
-    let last_event = {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        entity::webhook_event::Entity::find()
-            .filter(entity::webhook_event::Column::ShopId.eq(shop.id.clone()))
-            .order_by_desc(entity::webhook_event::Column::ReceivedAt)
-            .one(&state.db)
-            .await?
-    };
+    let crate::shops::status::Connection {
+        grant,
+        warnings,
+        quota,
+        last_event,
+    } = crate::shops::status::read(&state.db, &shop, state.clock.now()).await?;
     Ok(web::Json(ConnectionStatusOut {
         status: ShopStatus::from_column(&shop.status),
         status_reason: shop.status_reason.clone(),

@@ -368,35 +368,7 @@ pub async fn ship_batch(
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
-    let input: BatchShipIn = parse_json(&body.0)?;
-    if input.items.is_empty() || input.items.len() > MAX_BATCH {
-        return Err(ApiError::invalid_field(
-            "items",
-            format!("send 1 to {MAX_BATCH} packages (got {})", input.items.len()),
-        ));
-    }
-    let mut ships = Vec::with_capacity(input.items.len());
-    let mut audits = Vec::with_capacity(input.items.len());
-    for (i, item) in input.items.iter().enumerate() {
-        let p = format!("items[{i}].");
-        if !TikTokId::is_valid(&item.order_id) {
-            return Err(ApiError::invalid_field(
-                &format!("{p}order_id"),
-                "not a TikTok order id",
-            ));
-        }
-        ships.push(ShipRequest {
-            order_id: item.order_id.clone(),
-            package_id: package_id(&format!("{p}package_id"), item.package_id.as_ref())?,
-            handover: handover(
-                &p,
-                item.handover_method.as_deref(),
-                item.pickup_slot.as_ref(),
-                item.self_shipment.as_ref(),
-            )?,
-        });
-        audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
-    }
+    let (ships, audits) = parse_json::<BatchShipIn>(&body.0)?.ships()?;
     // A batch ship whose answer is not kept under its `Idempotency-Key`, so that the same batch with
     // the same key runs again: TikTok unreachable (any 5xx), or an item whose ship TikTok may or may
     // not have done (its answer lost). Running again is safe: a package that did ship is settled as
@@ -410,27 +382,70 @@ pub async fn ship_batch(
         |e| e.status.is_server_error(),
         || async {
             let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
-            let done = ships
-                .iter()
-                .zip(outcomes)
-                .map(|(s, r)| {
-                    let key = ShipItemKey {
-                        order_id: s.order_id.clone(),
-                        package_id: r
-                            .as_ref()
-                            .ok()
-                            .map(|x| x.package_id.clone())
-                            .or_else(|| s.package_id.clone()),
-                    };
-                    (key, r)
-                })
-                .collect();
-            BatchShipOut::reply(batch::Batch::of(done, |e| {
-                e.code == idempotency::OUTCOME_UNKNOWN
-            }))
+            BatchShipOut::reply(shipped(&ships, outcomes))
         },
     )
     .await
+}
+
+impl BatchShipIn {
+    /// The ships the batch asks for, each checked (a bad item is a 400 that names it), and each item
+    /// as the audit log keeps it.
+    fn ships(&self) -> ApiResult<(Vec<ShipRequest>, Vec<serde_json::Value>)> {
+        if self.items.is_empty() || self.items.len() > MAX_BATCH {
+            return Err(ApiError::invalid_field(
+                "items",
+                format!("send 1 to {MAX_BATCH} packages (got {})", self.items.len()),
+            ));
+        }
+        let mut ships = Vec::with_capacity(self.items.len());
+        let mut audits = Vec::with_capacity(self.items.len());
+        for (i, item) in self.items.iter().enumerate() {
+            let p = format!("items[{i}].");
+            if !TikTokId::is_valid(&item.order_id) {
+                return Err(ApiError::invalid_field(
+                    &format!("{p}order_id"),
+                    "not a TikTok order id",
+                ));
+            }
+            ships.push(ShipRequest {
+                order_id: item.order_id.clone(),
+                package_id: package_id(&format!("{p}package_id"), item.package_id.as_ref())?,
+                handover: handover(
+                    &p,
+                    item.handover_method.as_deref(),
+                    item.pickup_slot.as_ref(),
+                    item.self_shipment.as_ref(),
+                )?,
+            });
+            audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
+        }
+        Ok((ships, audits))
+    }
+}
+
+/// A batch ship's results, keyed by order and package (the package shipped, else the one asked
+/// for); an item whose answer TikTok lost is unknown.
+fn shipped(
+    ships: &[ShipRequest],
+    outcomes: Vec<ApiResult<Shipped>>,
+) -> batch::Batch<ShipItemKey, Shipped> {
+    let done = ships
+        .iter()
+        .zip(outcomes)
+        .map(|(s, r)| {
+            let key = ShipItemKey {
+                order_id: s.order_id.clone(),
+                package_id: r
+                    .as_ref()
+                    .ok()
+                    .map(|x| x.package_id.clone())
+                    .or_else(|| s.package_id.clone()),
+            };
+            (key, r)
+        })
+        .collect();
+    batch::Batch::of(done, |e| e.code == idempotency::OUTCOME_UNKNOWN)
 }
 
 /// An order's packages and the shipping providers its delivery option allows, from TikTok now:

@@ -278,21 +278,7 @@ pub async fn cancel_order(
     let ShopScope { user, shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let input: CancelIn = parse_json(&body.0)?;
-    let reason = input.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "say why, in 1 to 500 characters",
-        ));
-    }
-    for (i, l) in input.line_item_ids.iter().enumerate() {
-        if !TikTokId::is_valid(l) {
-            return Err(ApiError::invalid_field(
-                &format!("line_item_ids[{i}]"),
-                "not a TikTok line item id",
-            ));
-        }
-    }
+    let reason = input.checked_reason()?;
     let audit = serde_json::json!({"reason": reason, "line_item_ids": input.line_item_ids});
     idempotency::run_rerunnable(
         &state.db,
@@ -315,4 +301,27 @@ pub async fn cancel_order(
         },
     )
     .await
+}
+
+impl CancelIn {
+    /// The reason, trimmed, once the request is checked (a reason of 1 to 500 characters, TikTok
+    /// line item ids); a bad field is a 400 that names it.
+    fn checked_reason(&self) -> ApiResult<String> {
+        let reason = self.reason.trim().to_owned();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ApiError::invalid_field(
+                "reason",
+                "say why, in 1 to 500 characters",
+            ));
+        }
+        for (i, l) in self.line_item_ids.iter().enumerate() {
+            if !TikTokId::is_valid(l) {
+                return Err(ApiError::invalid_field(
+                    &format!("line_item_ids[{i}]"),
+                    "not a TikTok line item id",
+                ));
+            }
+        }
+        Ok(reason)
+    }
 }

@@ -279,31 +279,7 @@ pub async fn batch_stock(
     body: RawJson,
 ) -> ApiResult<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
-    let input: BatchIn = parse_json(&body.0)?;
-    if input.items.is_empty() || input.items.len() > MAX_BATCH {
-        return Err(ApiError::invalid_field(
-            "items",
-            format!("send 1 to {MAX_BATCH} items (got {})", input.items.len()),
-        ));
-    }
-    let mut writes = Vec::with_capacity(input.items.len());
-    for (i, item) in input.items.into_iter().enumerate() {
-        let change = match (item.on_hand, item.delta) {
-            (Some(n), None) => Change::Set(n),
-            (None, Some(d)) => Change::Adjust(d),
-            _ => {
-                return Err(ApiError::invalid_field(
-                    &format!("items[{i}]"),
-                    "give exactly one of on_hand (set) and delta (adjust)",
-                ));
-            }
-        };
-        writes.push(StockWrite {
-            sku_id: item.sku_id,
-            warehouse_id: item.warehouse_id,
-            change,
-        });
-    }
+    let writes = parse_json::<BatchIn>(&body.0)?.writes()?;
     idempotency::run(
         &state.db,
         &user.tenant,
@@ -325,6 +301,38 @@ pub async fn batch_stock(
         },
     )
     .await
+}
+
+impl BatchIn {
+    /// The writes the batch asks for, each checked (an item with neither or both of `on_hand` and
+    /// `delta` is a 400 that names it).
+    fn writes(self) -> ApiResult<Vec<StockWrite>> {
+        if self.items.is_empty() || self.items.len() > MAX_BATCH {
+            return Err(ApiError::invalid_field(
+                "items",
+                format!("send 1 to {MAX_BATCH} items (got {})", self.items.len()),
+            ));
+        }
+        let mut writes = Vec::with_capacity(self.items.len());
+        for (i, item) in self.items.into_iter().enumerate() {
+            let change = match (item.on_hand, item.delta) {
+                (Some(n), None) => Change::Set(n),
+                (None, Some(d)) => Change::Adjust(d),
+                _ => {
+                    return Err(ApiError::invalid_field(
+                        &format!("items[{i}]"),
+                        "give exactly one of on_hand (set) and delta (adjust)",
+                    ));
+                }
+            };
+            writes.push(StockWrite {
+                sku_id: item.sku_id,
+                warehouse_id: item.warehouse_id,
+                change,
+            });
+        }
+        Ok(writes)
+    }
 }
 
 /// The shop's audit log: every write made through us, newest first.

@@ -12,12 +12,12 @@ use entity::webhook_event;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
-use crate::pagination::{Cursor, Direction, Page, PageQuery, keyset_page};
+use crate::pagination::{Page, PageQuery};
 use crate::routes::json::RawJson;
 use crate::routes::scope::*;
 use crate::shops::session::ShopSession;
 use crate::webhooks::subscriptions::{self, Subscription};
-use crate::webhooks::{EventType, process, receive};
+use crate::webhooks::{EventType, events, process, receive};
 
 /// TikTok's webhook body as the receiver reads it (the schema of the document; the handler takes
 /// the raw bytes, which the signature covers). `type` and `shop_id` are required; `shop_id` and the
@@ -134,7 +134,34 @@ impl From<webhook_event::Model> for EventOut {
     }
 }
 
-pub(crate) const STATES: [&str; 5] = ["received", "processed", "skipped", "unhandled", "dead"];
+pub(crate) use crate::webhooks::events::STATES;
+
+/// A `type` filter: TikTok's code or its name (any case).
+fn event_type(raw: &str) -> ApiResult<EventType> {
+    raw.parse::<i64>()
+        .ok()
+        .and_then(EventType::from_code)
+        .or_else(|| {
+            EventType::ALL
+                .into_iter()
+                .find(|t| t.name().eq_ignore_ascii_case(raw))
+        })
+        .ok_or_else(|| {
+            ApiError::invalid_field("type", format!("`{raw}` is not a TikTok webhook type"))
+        })
+}
+
+/// A `state` filter: one of [`STATES`].
+fn event_state(raw: &str) -> ApiResult<&str> {
+    if STATES.contains(&raw) {
+        Ok(raw)
+    } else {
+        Err(ApiError::invalid_field(
+            "state",
+            format!("use one of {}", STATES.join(", ")),
+        ))
+    }
+}
 
 /// The shop's stored webhook events, newest first.
 #[utoipa::path(
@@ -156,46 +183,12 @@ pub async fn list_events(
     page: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<EventOut>>> {
     let ShopScope { shop, .. } = scope;
-    let limit = page.limit()?;
-    let mut query =
-        webhook_event::Entity::find().filter(webhook_event::Column::ShopId.eq(shop.id.clone()));
-    if let Some(raw) = filter.event_type.as_deref() {
-        let kind = raw
-            .parse::<i64>()
-            .ok()
-            .and_then(EventType::from_code)
-            .or_else(|| {
-                EventType::ALL
-                    .into_iter()
-                    .find(|t| t.name().eq_ignore_ascii_case(raw))
-            })
-            .ok_or_else(|| {
-                ApiError::invalid_field("type", format!("`{raw}` is not a TikTok webhook type"))
-            })?;
-        query = query.filter(webhook_event::Column::EventType.eq(kind.code()));
-    }
-    if let Some(s) = filter.state.as_deref() {
-        if !STATES.contains(&s) {
-            return Err(ApiError::invalid_field(
-                "state",
-                format!("use one of {}", STATES.join(", ")),
-            ));
-        }
-        query = query.filter(webhook_event::Column::State.eq(s));
-    }
-    let (rows, next) = keyset_page(
-        &state.db,
-        query,
-        (webhook_event::Column::ReceivedAt, webhook_event::Column::Id),
-        Direction::NewestFirst,
-        limit,
-        page.cursor()?,
-        |r| Cursor {
-            at: r.received_at,
-            id: r.id.clone(),
-        },
-    )
-    .await?;
+    let filter = events::Filter {
+        kind: filter.event_type.as_deref().map(event_type).transpose()?,
+        state: filter.state.as_deref().map(event_state).transpose()?,
+    };
+    let (rows, next) =
+        events::page(&state.db, &shop.id, filter, page.limit()?, page.cursor()?).await?;
     Ok(web::Json(Page {
         items: rows.into_iter().map(EventOut::from).collect(),
         next_cursor: next.map(|c| c.encode()),

@@ -3,6 +3,7 @@
 //! answered; `process` handles stored events in the background, with
 //! retries; `subscriptions` registers our URL with TikTok's event API.
 
+pub mod events;
 pub mod process;
 pub mod receive;
 pub mod signers;
