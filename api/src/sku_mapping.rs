@@ -129,15 +129,17 @@ pub async fn list(
     Ok((effective(skus, &manual(db, shop_id).await?), next))
 }
 
-/// Maps `erp_sku` to a TikTok SKU by hand (replacing the code's earlier mapping).
+/// Maps `erp_sku` to a TikTok SKU by hand (replacing the code's earlier mapping), as `user`, and
+/// records it in the shop's audit log.
 pub async fn set(
     db: &DatabaseConnection,
+    user: &crate::auth::AuthUser,
     shop_id: &str,
     erp_sku: &str,
     tiktok_sku_id: &str,
-    by: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Mapping> {
+    let by = user.sub.as_str();
     check_code("erp_sku", erp_sku)?;
     let sku = tiktok_sku::Entity::find_by_id((shop_id.to_owned(), tiktok_sku_id.to_owned()))
         .one(db)
@@ -177,6 +179,20 @@ pub async fn set(
             .to_owned(),
     )
     .exec(db)
+    .await?;
+    crate::audit::record(
+        db,
+        user,
+        crate::audit::Entry {
+            shop_id,
+            action: "sku_mapping.set",
+            target: format!("erp sku {erp_sku}"),
+            request: serde_json::json!({"tiktok_sku_id": tiktok_sku_id}),
+            tiktok_request_id: None,
+            error: None,
+        },
+        now,
+    )
     .await?;
     Ok(Mapping {
         erp_sku: Some(erp_sku.to_owned()),

@@ -136,28 +136,13 @@ pub async fn put_mapping(
         &body.0,
         state.clock.now(),
         || async {
-            let now = state.clock.now();
             let mapping = sku_mapping::set(
                 &state.db,
+                &user,
                 &shop.id,
                 &erp_sku,
                 &input.tiktok_sku_id,
-                &user.sub,
-                now,
-            )
-            .await?;
-            audit::record(
-                &state.db,
-                &user,
-                Entry {
-                    shop_id: &shop.id,
-                    action: "sku_mapping.set",
-                    target: format!("erp sku {erp_sku}"),
-                    request: serde_json::json!({"tiktok_sku_id": input.tiktok_sku_id}),
-                    tiktok_request_id: None,
-                    error: None,
-                },
-                now,
+                state.clock.now(),
             )
             .await?;
             idempotency::Reply::ok(&MappingOut::from(mapping))

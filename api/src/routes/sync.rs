@@ -157,22 +157,7 @@ pub async fn request_sync(
 ) -> ApiResult<HttpResponse> {
     let ShopScope { shop, .. } = scope;
     let body = body.0;
-    let mut resources = match body.resources {
-        Some(list) if list.is_empty() => {
-            return Err(ApiError::invalid_field(
-                "resources",
-                "must name at least one of orders, products, warehouses, returns, cancellations (or be left out)",
-            ));
-        }
-        Some(list) => list,
-        None => jobs::enabled_resources(&shop),
-    };
-    let mut seen = Vec::new();
-    resources.retain(|r| {
-        let new = !seen.contains(r);
-        seen.push(*r);
-        new
-    });
+    let resources = body.resources(&shop)?;
     let jobs = jobs::request_sync(
         &state.db,
         state.clock.now(),
@@ -192,6 +177,29 @@ pub async fn request_sync(
         job_id: first.id.clone(),
         jobs,
     }))
+}
+
+impl SyncIn {
+    /// The resources asked for, each once, in the order named; none named: the shop's enabled ones.
+    fn resources(&self, shop: &entity::shop::Model) -> ApiResult<Vec<Resource>> {
+        let mut resources = match &self.resources {
+            Some(list) if list.is_empty() => {
+                return Err(ApiError::invalid_field(
+                    "resources",
+                    "must name at least one of orders, products, warehouses, returns, cancellations (or be left out)",
+                ));
+            }
+            Some(list) => list.clone(),
+            None => jobs::enabled_resources(shop),
+        };
+        let mut seen = Vec::new();
+        resources.retain(|r| {
+            let new = !seen.contains(r);
+            seen.push(*r);
+            new
+        });
+        Ok(resources)
+    }
 }
 
 /// The shop's sync jobs, newest first.
