@@ -112,15 +112,29 @@ pub async fn callback(
     .await;
     // A connection may set or move a shop's TikTok shop id: who signs for which shop changed.
     state.signers.forget_all();
-    let mut target = state.settings.ui_url.clone();
+    if let Ok(ok) = &outcome {
+        crate::webhooks::subscriptions::register_in_background(
+            state.clone().into_inner(),
+            ok.connected_shops.clone(),
+        );
+    }
+    let target = back_to_the_erp(state.settings.ui_url.clone(), &outcome);
+    HttpResponse::Found()
+        .insert_header(("location", target.to_string()))
+        .finish()
+}
+
+/// Where the seller's browser goes after TikTok's consent: the ERP's page, told what happened in
+/// its query (`tiktok_connect=success|error`, the shop, and on failure the reason and TikTok's
+/// code and request id).
+fn back_to_the_erp(
+    mut target: url::Url,
+    outcome: &Result<connect::CallbackSuccess, connect::CallbackFailure>,
+) -> url::Url {
     {
         let mut q = target.query_pairs_mut();
-        match &outcome {
+        match outcome {
             Ok(ok) => {
-                crate::webhooks::subscriptions::register_in_background(
-                    state.clone().into_inner(),
-                    ok.connected_shops.clone(),
-                );
                 q.append_pair("tiktok_connect", "success")
                     .append_pair("shop_id", &ok.shop_id)
                     .append_pair("shops", &ok.connected_shops.len().to_string());
@@ -142,9 +156,7 @@ pub async fn callback(
             }
         }
     }
-    HttpResponse::Found()
-        .insert_header(("location", target.to_string()))
-        .finish()
+    target
 }
 
 /// Disconnect the shop: its tokens are erased, its history kept.
