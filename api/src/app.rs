@@ -14,7 +14,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::auth::JwtKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::shops::quota::DbQuotaGate;
 use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
 use crate::vault::Vault;
@@ -118,14 +118,14 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
     move |cfg| {
         cfg.app_data(state)
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                ApiError::bad_request(
+                Error::bad_request(
                     "invalid_query",
                     format!("the query string is invalid: {err}"),
                 )
                 .into()
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _| {
-                ApiError::bad_request("invalid_path", format!("the path is invalid: {err}")).into()
+                Error::bad_request("invalid_path", format!("the path is invalid: {err}")).into()
             }))
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}")

@@ -8,7 +8,7 @@ use sea_orm::prelude::*;
 use entity::audit_log;
 
 use crate::auth::AuthUser;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::telemetry::current_request_id;
 
@@ -63,7 +63,7 @@ pub async fn list(
     shop_id: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<audit_log::Model>, Option<Cursor>)> {
+) -> Result<(Vec<audit_log::Model>, Option<Cursor>)> {
     let query = audit_log::Entity::find().filter(audit_log::Column::ShopId.eq(shop_id));
     Ok(keyset_page(
         db,

@@ -1,11 +1,11 @@
-//! One error type for the whole API, rendered as the envelope of design.md:
+//! One error type for the whole service: what went wrong in the service's words (its [`Kind`], a
+//! stable code, a message with the next step, details). The edge (`routes/error.rs`) gives each kind
+//! its HTTP status and renders the envelope of design.md:
 //! `{"error": {"code", "message", "details", "request_id"}}`.
 //!
-//! 4xx errors say what to fix. 5xx errors are logged in full with the request id and answered with an
-//! opaque message, so internals never leak.
+//! Errors of the caller's request say what to fix. Errors on our side are logged in full with the
+//! request id and answered with an opaque message, so internals never leak.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,9 +31,51 @@ pub struct ErrorBody {
     pub request_id: String,
 }
 
+/// The error code of a write whose outcome at TikTok is unknown (its answer was lost): like an
+/// internal error, it frees its `Idempotency-Key`, so the same request can be sent again and settle it.
+pub const OUTCOME_UNKNOWN: &str = "tiktok_outcome_unknown";
+
+/// What kind of failure: the caller's request, or our side's, or TikTok's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request is malformed or a field is wrong.
+    Invalid,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    /// The request (its body) did not arrive in time.
+    Timeout,
+    /// The request conflicts with the state of things (a reused key, a disabled area, a refusal).
+    Conflict,
+    TooLarge,
+    UnsupportedMediaType,
+    /// TikTok refused what was asked.
+    Refused,
+    TooManyRequests,
+    /// Our side failed.
+    Internal,
+    /// TikTok failed or could not be reached.
+    Upstream,
+    /// Not available now; try again later.
+    Unavailable,
+    /// TikTok did not answer in time.
+    UpstreamTimeout,
+}
+
+impl Kind {
+    /// Our side or TikTok's failed, not the caller's request: the same request may succeed later.
+    pub fn is_server_side(self) -> bool {
+        matches!(
+            self,
+            Kind::Internal | Kind::Upstream | Kind::Unavailable | Kind::UpstreamTimeout
+        )
+    }
+}
+
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
+pub struct Error {
+    pub kind: Kind,
     pub code: &'static str,
     pub message: String,
     pub details: Vec<serde_json::Value>,
@@ -41,12 +83,12 @@ pub struct ApiError {
     internal: Option<anyhow::Error>,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+impl Error {
+    pub fn new(kind: Kind, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            status,
+            kind,
             code,
             message: message.into(),
             details: Vec::new(),
@@ -62,7 +104,7 @@ impl ApiError {
     /// A field of the request is invalid; the message names the field.
     pub fn invalid_field(field: &str, problem: impl std::fmt::Display) -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
+            Kind::Invalid,
             "invalid_field",
             format!("{field}: {problem}"),
         )
@@ -70,12 +112,12 @@ impl ApiError {
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
+        Self::new(Kind::Invalid, code, message)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::new(
-            StatusCode::NOT_FOUND,
+            Kind::NotFound,
             "not_found",
             format!(
                 "{what} was not found; check the id (it may belong to another tenant or have been deleted)"
@@ -84,21 +126,21 @@ impl ApiError {
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
+        Self::new(Kind::Conflict, code, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(Kind::Unauthorized, "unauthorized", message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(Kind::Forbidden, "forbidden", message)
     }
 
     /// Something on our side failed; the cause is logged, the caller sees an opaque message.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
+            kind: Kind::Internal,
             code: "internal_error",
             message: "an internal error occurred; retry later, and give the request_id to support if it persists"
                 .into(),
@@ -108,42 +150,23 @@ impl ApiError {
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+        Self::new(Kind::Unavailable, "unavailable", message)
     }
 }
 
-impl std::fmt::Display for ApiError {
+impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
+impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::internal(anyhow::Error::new(e).context("database call failed"))
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.internal {
-            tracing::error!(
-                error = format!("{cause:#}"),
-                code = self.code,
-                "request failed"
-            );
-        } else if self.status.is_server_error() {
-            tracing::error!(code = self.code, message = %self.message, "request failed");
-        }
-        HttpResponse::build(self.status).json(self.envelope())
-    }
-}
-
-impl ApiError {
+impl Error {
     /// The body this error answers with.
     pub fn envelope(&self) -> ErrorEnvelope {
         ErrorEnvelope {
@@ -156,6 +179,11 @@ impl ApiError {
         }
     }
 
+    /// The cause of an error on our side, for the log.
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.internal.as_ref()
+    }
+
     /// TikTok's request id, when TikTok refused the call.
     pub fn tiktok_request_id(&self) -> Option<String> {
         self.details
@@ -165,36 +193,36 @@ impl ApiError {
 }
 
 /// TikTok's refusal as our error: `details` carries TikTok's code, message and request_id.
-pub fn tiktok_to_api(e: TikTokError) -> ApiError {
+pub fn tiktok_to_api(e: TikTokError) -> Error {
     use crate::tiktok::ErrorKind;
-    let (status, code, next) = match e.kind() {
+    let (kind, code, next) = match e.kind() {
         ErrorKind::InvalidRequest => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Refused,
             "tiktok_refused",
             "check the request against TikTok's rules",
         ),
         ErrorKind::ScopeMissing => (
-            StatusCode::CONFLICT,
+            Kind::Conflict,
             "tiktok_scope_missing",
             "the app lacks the scope for this API: enable it in TikTok Partner Center and authorize again",
         ),
         ErrorKind::InvalidSign => (
-            StatusCode::BAD_GATEWAY,
+            Kind::Upstream,
             "tiktok_signature_rejected",
             "TikTok rejected our signature: check the shop's app secret",
         ),
         ErrorKind::RateLimited => (
-            StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Unavailable,
             "tiktok_rate_limited",
             "retry in a minute",
         ),
         ErrorKind::Transient | ErrorKind::Other => {
-            (StatusCode::BAD_GATEWAY, "tiktok_unavailable", "retry later")
+            (Kind::Upstream, "tiktok_unavailable", "retry later")
         }
         ErrorKind::AccessTokenExpired
         | ErrorKind::AccessTokenInvalid
         | ErrorKind::AuthorizationGone => (
-            StatusCode::CONFLICT,
+            Kind::Conflict,
             "reauthorization_required",
             "an admin must connect the shop again",
         ),
@@ -206,5 +234,5 @@ pub fn tiktok_to_api(e: TikTokError) -> ApiError {
     if let Some(r) = e.request_id() {
         detail["tiktok_request_id"] = r.into();
     }
-    ApiError::new(status, code, format!("{e}; {next}")).with_detail(detail)
+    Error::new(kind, code, format!("{e}; {next}")).with_detail(detail)
 }

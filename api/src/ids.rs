@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 /// The longest TikTok id we accept (TikTok's are 19 digits today).
 const MAX_TIKTOK_ID_LEN: usize = 32;
@@ -24,9 +24,9 @@ impl TikTokId {
     }
 
     /// `raw` as the TikTok id a request's `field` must hold; otherwise a 400 that names the field.
-    pub fn field(field: &str, raw: &str) -> ApiResult<Self> {
+    pub fn field(field: &str, raw: &str) -> Result<Self> {
         Self::parse(raw).ok_or_else(|| {
-            ApiError::invalid_field(
+            Error::invalid_field(
                 field,
                 format!("{raw:?} is not a TikTok id (1 to {MAX_TIKTOK_ID_LEN} digits)"),
             )

@@ -13,7 +13,7 @@ use entity::{
     erp_stock, inventory_setting, sku_stock, sku_stock_threshold, tiktok_product, tiktok_sku,
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::pagination::Cursor;
 
 pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 5;
@@ -57,11 +57,11 @@ pub struct InventoryFilter {
     pub product_id: Option<String>,
 }
 
-pub fn check_threshold(field: &str, value: i64) -> ApiResult<i64> {
+pub fn check_threshold(field: &str, value: i64) -> Result<i64> {
     if (0..=MAX_LOW_STOCK_THRESHOLD).contains(&value) {
         Ok(value)
     } else {
-        Err(ApiError::invalid_field(
+        Err(Error::invalid_field(
             field,
             format!("{value} is out of range; use 0 to {MAX_LOW_STOCK_THRESHOLD} units"),
         ))
@@ -90,9 +90,9 @@ pub async fn set_settings(
     threshold: Option<i64>,
     buffer: Option<i64>,
     now: DateTime<Utc>,
-) -> ApiResult<(i64, i64)> {
+) -> Result<(i64, i64)> {
     if threshold.is_none() && buffer.is_none() {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "invalid_body",
             "give low_stock_threshold, safety_buffer or both",
         ));
@@ -130,14 +130,14 @@ pub async fn set_sku_threshold(
     sku_id: &str,
     value: Option<i64>,
     now: DateTime<Utc>,
-) -> ApiResult<InventoryItem> {
+) -> Result<InventoryItem> {
     let value = value
         .map(|v| check_threshold("low_stock_threshold", v))
         .transpose()?;
     let sku = tiktok_sku::Entity::find_by_id((shop_id.to_owned(), sku_id.to_owned()))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("SKU (sync the shop's products first if it is new)"))?;
+        .ok_or_else(|| Error::not_found("SKU (sync the shop's products first if it is new)"))?;
     match value {
         Some(v) => {
             sku_stock_threshold::Entity::insert(sku_stock_threshold::ActiveModel {
@@ -177,7 +177,7 @@ pub async fn list(
     filter: &InventoryFilter,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<InventoryItem>, Option<Cursor>)> {
+) -> Result<(Vec<InventoryItem>, Option<Cursor>)> {
     let mut query = tiktok_sku::Entity::find()
         .filter(tiktok_sku::Column::ShopId.eq(shop_id))
         .filter(not_deleted());

@@ -11,7 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod fulfillment;
 pub mod heartbeat;
-pub mod idempotency;
+
 pub mod ids;
 pub mod inventory;
 pub mod keys;

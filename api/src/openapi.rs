@@ -160,7 +160,7 @@ fn document_idempotency_keys(api: &mut utoipa::openapi::OpenApi) {
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .min_length(Some(1))
-                    .max_length(Some(crate::idempotency::MAX_KEY_LEN))
+                    .max_length(Some(crate::routes::idempotency::MAX_KEY_LEN))
                     .pattern(Some("^[!-~]+$"))
                     .into(),
             );

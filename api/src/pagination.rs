@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 pub const MAX_LIMIT: u64 = 200;
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -27,18 +27,18 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
-    pub fn limit(&self) -> Result<u64, ApiError> {
+    pub fn limit(&self) -> Result<u64, Error> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n @ 1..=MAX_LIMIT) => Ok(n),
-            Some(n) => Err(ApiError::invalid_field(
+            Some(n) => Err(Error::invalid_field(
                 "limit",
                 format!("{n} is out of range; use 1 to {MAX_LIMIT}"),
             )),
         }
     }
 
-    pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
+    pub fn cursor(&self) -> Result<Option<Cursor>, Error> {
         self.cursor.as_deref().map(Cursor::decode).transpose()
     }
 }
@@ -55,9 +55,9 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(format!("{}|{}", self.at.to_rfc3339(), self.id))
     }
 
-    pub fn decode(raw: &str) -> Result<Self, ApiError> {
+    pub fn decode(raw: &str) -> Result<Self, Error> {
         let bad = || {
-            ApiError::invalid_field(
+            Error::invalid_field(
                 "cursor",
                 "is not a cursor this API returned; start again without it",
             )

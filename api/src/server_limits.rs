@@ -14,7 +14,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
 
 /// Descriptors kept back from HTTP connections: database pools, outgoing TikTok calls, log files.
 pub const RESERVED_FDS: u64 = 512;
@@ -123,8 +123,8 @@ pub async fn limit_unauthenticated(
         (Some(limits), Some(ip)) if unauthenticated(req.path()) => match limits.take(ip) {
             Some(slot) => Some(slot),
             None => {
-                let error = ApiError::new(
-                    actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                let error = Error::new(
+                    Kind::TooManyRequests,
                     "too_many_requests",
                     format!(
                         "this address has {MAX_IN_FLIGHT_PER_CLIENT} requests in flight here; finish them before sending more"

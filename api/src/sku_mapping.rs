@@ -11,7 +11,7 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use entity::{sku_mapping, tiktok_sku};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::pagination::Cursor;
 
 pub const MAX_CODE_LEN: usize = 100;
@@ -54,9 +54,9 @@ pub struct Report {
     pub unmapped_tiktok_skus: Vec<Mapping>,
 }
 
-pub fn check_code(field: &str, code: &str) -> ApiResult<()> {
+pub fn check_code(field: &str, code: &str) -> Result<()> {
     if code.is_empty() || code.chars().count() > MAX_CODE_LEN || code.trim() != code {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             field,
             format!(
                 "an ERP SKU code is 1 to {MAX_CODE_LEN} characters, without spaces at either end"
@@ -107,7 +107,7 @@ pub async fn list(
     shop_id: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<Mapping>, Option<Cursor>)> {
+) -> Result<(Vec<Mapping>, Option<Cursor>)> {
     let mut query = tiktok_sku::Entity::find().filter(tiktok_sku::Column::ShopId.eq(shop_id));
     if let Some(c) = after {
         query = query.filter(tiktok_sku::Column::Id.gt(c.id));
@@ -138,14 +138,14 @@ pub async fn set(
     erp_sku: &str,
     tiktok_sku_id: &str,
     now: DateTime<Utc>,
-) -> ApiResult<Mapping> {
+) -> Result<Mapping> {
     let by = user.sub.as_str();
     check_code("erp_sku", erp_sku)?;
     let sku = tiktok_sku::Entity::find_by_id((shop_id.to_owned(), tiktok_sku_id.to_owned()))
         .one(db)
         .await?
         .ok_or_else(|| {
-            ApiError::not_found("TikTok SKU (sync the shop's products first if it is new)")
+            Error::not_found("TikTok SKU (sync the shop's products first if it is new)")
         })?;
     if let Some(other) = sku_mapping::Entity::find()
         .filter(sku_mapping::Column::ShopId.eq(shop_id))
@@ -154,7 +154,7 @@ pub async fn set(
         .await?
         .filter(|m| m.erp_sku != erp_sku)
     {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "sku_already_mapped",
             format!(
                 "TikTok SKU {tiktok_sku_id} is mapped to ERP SKU {:?}; remove that mapping first",
@@ -202,24 +202,20 @@ pub async fn set(
 }
 
 /// Removes a mapping set by hand: the code maps by `seller_sku` again.
-pub async fn remove(db: &DatabaseConnection, shop_id: &str, erp_sku: &str) -> ApiResult<()> {
+pub async fn remove(db: &DatabaseConnection, shop_id: &str, erp_sku: &str) -> Result<()> {
     let gone = sku_mapping::Entity::delete_by_id((shop_id.to_owned(), erp_sku.to_owned()))
         .exec(db)
         .await?;
     if gone.rows_affected == 0 {
-        return Err(ApiError::not_found("SKU mapping set by hand"));
+        return Err(Error::not_found("SKU mapping set by hand"));
     }
     Ok(())
 }
 
 /// Compares the ERP's codes with the shop's TikTok SKUs.
-pub async fn report(
-    db: &DatabaseConnection,
-    shop_id: &str,
-    erp_skus: &[String],
-) -> ApiResult<Report> {
+pub async fn report(db: &DatabaseConnection, shop_id: &str, erp_skus: &[String]) -> Result<Report> {
     if erp_skus.len() > MAX_REPORT_CODES {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "erp_skus",
             format!("send at most {MAX_REPORT_CODES} codes per report"),
         ));

@@ -44,7 +44,7 @@ async fn a_key_whose_request_died_runs_again_once_its_lease_runs_out() {
         status: Set(None),
         response: Set(None),
         created_at: Set(now),
-        lease_until: Set(Some(now + api::idempotency::LEASE)),
+        lease_until: Set(Some(now + api::routes::idempotency::LEASE)),
     }
     .insert(&env.app.state.db)
     .await
@@ -56,7 +56,7 @@ async fn a_key_whose_request_died_runs_again_once_its_lease_runs_out() {
     assert!(answer.contains("idempotency_key_in_progress"), "{answer}");
     assert_eq!(tiktok_stock(&env, &t).await, before, "nothing ran");
 
-    let lease = chrono::Duration::from_std(api::idempotency::LEASE).unwrap();
+    let lease = chrono::Duration::from_std(api::routes::idempotency::LEASE).unwrap();
     crate::sync::advance_both(&env, lease + chrono::Duration::seconds(1)).await;
     let (status, replayed, answer) = put_with_key(&env, &path, key, &body).await;
     assert_eq!(status, 200, "{answer}");

@@ -20,7 +20,7 @@ const WAREHOUSES: &str = "/logistics/202309/warehouses";
 async fn call_warehouses(
     env: &SandboxEnv,
     session: &mut ShopSession,
-) -> Result<Value, api::error::ApiError> {
+) -> Result<Value, api::error::Error> {
     session
         .call::<Value>(
             &env.app.state,
@@ -31,7 +31,7 @@ async fn call_warehouses(
         )
         .await
         .map(|r| r.data)
-        .map_err(api::error::ApiError::from)
+        .map_err(api::error::Error::from)
 }
 
 async fn expire_tokens(env: &SandboxEnv) {

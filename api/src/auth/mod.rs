@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::config::JwtSettings;
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -99,27 +99,27 @@ impl JwtKeys {
         }
     }
 
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Claims, Error> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::new(
-                    actix_web::http::StatusCode::UNAUTHORIZED,
+                ErrorKind::ExpiredSignature => Error::new(
+                    Kind::Unauthorized,
                     "token_expired",
                     "the bearer token has expired; get a new one (`ocean-tiktok token`)",
                 ),
-                ErrorKind::ImmatureSignature => ApiError::unauthorized("the bearer token is not valid yet (nbf)"),
-                ErrorKind::InvalidIssuer => ApiError::unauthorized("the bearer token's issuer (iss) is not accepted"),
-                ErrorKind::InvalidAudience => ApiError::unauthorized("the bearer token's audience (aud) is not accepted"),
+                ErrorKind::ImmatureSignature => Error::unauthorized("the bearer token is not valid yet (nbf)"),
+                ErrorKind::InvalidIssuer => Error::unauthorized("the bearer token's issuer (iss) is not accepted"),
+                ErrorKind::InvalidAudience => Error::unauthorized("the bearer token's audience (aud) is not accepted"),
                 ErrorKind::InvalidAlgorithm => {
-                    ApiError::unauthorized("the bearer token's algorithm is not accepted; sign with HS256")
+                    Error::unauthorized("the bearer token's algorithm is not accepted; sign with HS256")
                 }
-                _ => ApiError::unauthorized(
+                _ => Error::unauthorized(
                     "the bearer token is invalid (signature, format or claims sub, tenant, role, exp)",
                 ),
             }
         })?;
         if data.claims.tenant.trim().is_empty() || data.claims.sub.trim().is_empty() {
-            return Err(ApiError::unauthorized(
+            return Err(Error::unauthorized(
                 "the bearer token's tenant and sub must not be empty",
             ));
         }
@@ -163,11 +163,11 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// Refuses callers whose role is below `needed`.
-    pub fn require(&self, needed: Role) -> Result<&Self, ApiError> {
+    pub fn require(&self, needed: Role) -> Result<&Self, Error> {
         if self.role >= needed {
             Ok(self)
         } else {
-            Err(ApiError::forbidden(format!(
+            Err(Error::forbidden(format!(
                 "this needs the {} role; the token carries {}",
                 needed.as_str(),
                 self.role.as_str()
@@ -177,7 +177,7 @@ impl AuthUser {
 }
 
 impl FromRequest for AuthUser {
-    type Error = ApiError;
+    type Error = Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -185,25 +185,23 @@ impl FromRequest for AuthUser {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("AppState is not registered")))?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            ApiError::unauthorized("send `Authorization: Bearer <JWT>`; an admin can mint one with `ocean-tiktok token`")
+            Error::unauthorized("send `Authorization: Bearer <JWT>`; an admin can mint one with `ocean-tiktok token`")
         })?;
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must read `Bearer <JWT>`")
-        })?;
+        .ok_or_else(|| Error::unauthorized("the Authorization header must read `Bearer <JWT>`"))?;
     let claims = state.jwt.verify(token)?;
     tracing::Span::current().record("tenant", claims.tenant.as_str());
     Ok(AuthUser {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use entity::{shop, tiktok_category, tiktok_category_tree};
 
 use crate::app::AppState;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::shops::session::ShopSession;
 
 /// How long a fetched tree (and a category's attributes and rules) is used before it is fetched again.
@@ -118,10 +118,7 @@ pub async fn fetched_at(
 
 /// Fetches the whole tree from TikTok and replaces the cached one (attributes and rules are fetched
 /// again when next needed).
-pub async fn refresh(
-    state: &AppState,
-    shop: &shop::Model,
-) -> ApiResult<tiktok_category_tree::Model> {
+pub async fn refresh(state: &AppState, shop: &shop::Model) -> Result<tiktok_category_tree::Model> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let answer = crate::tiktok::products::category_tree(&mut session.line(state)).await?;
     let now = state.clock.now();
@@ -196,7 +193,7 @@ fn fresh(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 pub async fn ensure_tree(
     state: &AppState,
     shop: &shop::Model,
-) -> ApiResult<tiktok_category_tree::Model> {
+) -> Result<tiktok_category_tree::Model> {
     match fetched_at(&state.db, &shop.id).await? {
         Some(t) if fresh(t.fetched_at, state.clock.now()) => Ok(t),
         _ => refresh(state, shop).await,
@@ -208,7 +205,7 @@ pub async fn children(
     state: &AppState,
     shop: &shop::Model,
     parent_id: &str,
-) -> ApiResult<Vec<tiktok_category::Model>> {
+) -> Result<Vec<tiktok_category::Model>> {
     ensure_tree(state, shop).await?;
     Ok(tiktok_category::Entity::find()
         .filter(tiktok_category::Column::ShopId.eq(&shop.id))
@@ -225,7 +222,7 @@ pub async fn search(
     shop: &shop::Model,
     name: &str,
     limit: usize,
-) -> ApiResult<Vec<tiktok_category::Model>> {
+) -> Result<Vec<tiktok_category::Model>> {
     ensure_tree(state, shop).await?;
     let needle = name.to_lowercase();
     // Lower-cased here, not in SQL: the same answer on SQLite and PostgreSQL for any script.
@@ -248,7 +245,7 @@ pub async fn find(
     state: &AppState,
     shop: &shop::Model,
     id: &str,
-) -> ApiResult<Option<tiktok_category::Model>> {
+) -> Result<Option<tiktok_category::Model>> {
     ensure_tree(state, shop).await?;
     Ok(
         tiktok_category::Entity::find_by_id((shop.id.clone(), id.to_owned()))
@@ -262,7 +259,7 @@ pub async fn details(
     state: &AppState,
     shop: &shop::Model,
     category: tiktok_category::Model,
-) -> ApiResult<Details> {
+) -> Result<Details> {
     let now = state.clock.now();
     if let (Some(at), Some(a), Some(r)) = (
         category.details_fetched_at,
@@ -387,7 +384,7 @@ pub async fn brands(
     category_id: Option<&str>,
     page_size: u32,
     page_token: Option<&str>,
-) -> ApiResult<BrandPage> {
+) -> Result<BrandPage> {
     let mut query = vec![("page_size".to_owned(), page_size.to_string())];
     for (k, v) in [
         ("brand_name", name),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::categories::{self, Attribute, Details};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 pub const MAX_IMAGES: usize = 9;
 pub const MAX_SKUS: usize = 300;
@@ -165,8 +165,8 @@ pub struct InventoryIn {
     pub quantity: i64,
 }
 
-fn bad(field: &str, problem: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid_field(field, problem)
+fn bad(field: &str, problem: impl std::fmt::Display) -> Error {
+    Error::invalid_field(field, problem)
 }
 
 fn positive_decimal(s: &str) -> bool {
@@ -177,7 +177,7 @@ fn positive_decimal(s: &str) -> bool {
 
 /// Checks of the body alone (no category needed). `full`: a create or full edit, where the required
 /// fields must all be there.
-pub fn check_shape(p: &ProductIn, full: bool) -> ApiResult<()> {
+pub fn check_shape(p: &ProductIn, full: bool) -> Result<()> {
     let required = |present: bool, field: &str| {
         if full && !present {
             Err(bad(field, "is required"))
@@ -251,7 +251,7 @@ pub fn check_shape(p: &ProductIn, full: bool) -> ApiResult<()> {
     Ok(())
 }
 
-fn check_skus(skus: &[SkuIn], full: bool) -> ApiResult<()> {
+fn check_skus(skus: &[SkuIn], full: bool) -> Result<()> {
     if skus.is_empty() || skus.len() > MAX_SKUS {
         return Err(bad(
             "skus",
@@ -361,7 +361,7 @@ fn check_skus(skus: &[SkuIn], full: bool) -> ApiResult<()> {
 }
 
 /// The category a create or edit names: in the shop's (cached) tree, a leaf, and permitted.
-pub fn check_category(c: &entity::tiktok_category::Model) -> ApiResult<()> {
+pub fn check_category(c: &entity::tiktok_category::Model) -> Result<()> {
     if !c.is_leaf {
         return Err(bad(
             "category_id",
@@ -395,7 +395,7 @@ fn names(attrs: &[&Attribute]) -> String {
 
 /// Attributes and rules of the category. `full`: required attributes and rules apply (create, full
 /// edit); otherwise only what is sent is checked.
-pub fn check_against(p: &ProductIn, d: &Details, full: bool) -> ApiResult<()> {
+pub fn check_against(p: &ProductIn, d: &Details, full: bool) -> Result<()> {
     let product_props: Vec<&Attribute> = d
         .attributes
         .iter()

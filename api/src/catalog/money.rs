@@ -1,7 +1,7 @@
 //! Prices the ERP sends, checked against the shop before TikTok is called: the currency is the
 //! shop region's, written with that currency's decimals, positive and within TikTok's range.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::shops::Region;
 
 use super::input::PriceIn;
@@ -19,10 +19,10 @@ pub fn decimals(currency: &str) -> u32 {
 }
 
 /// Checks one price against the shop's region; `field` names it in the error ("skus[0].price").
-pub fn check_price(field: &str, price: &PriceIn, region: Region) -> ApiResult<()> {
+pub fn check_price(field: &str, price: &PriceIn, region: Region) -> Result<()> {
     let currency = region.info().currency;
     if price.currency != currency {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             &format!("{field}.currency"),
             format!(
                 "`{}` is not this shop's currency: a {} shop sells in {currency}",
@@ -38,7 +38,7 @@ pub fn check_price(field: &str, price: &PriceIn, region: Region) -> ApiResult<()
         format!("a decimal string with at most {places} decimals, e.g. \"19.99\"")
     };
     let bad = || {
-        ApiError::invalid_field(
+        Error::invalid_field(
             &format!("{field}.amount"),
             format!(
                 "`{}` is not a price in {currency}: give {form}, above 0 and at most {MAX_AMOUNT}",
@@ -96,7 +96,7 @@ mod tests {
         assert!(check_price("price", &price("99999999", "VND"), Region::VN).is_ok());
 
         let e = check_price("skus[0].price", &price("19.99", "GBP"), Region::US).unwrap_err();
-        assert_eq!(e.status, actix_web::http::StatusCode::BAD_REQUEST);
+        assert_eq!(e.kind, crate::error::Kind::Invalid);
         assert!(
             e.message.contains("skus[0].price.currency"),
             "{}",

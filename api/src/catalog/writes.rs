@@ -3,7 +3,6 @@
 //! 400 before TikTok is called; each call is audited with TikTok's request id and outcome; after a
 //! successful write the product is read back from TikTok and saved, so local state follows at once.
 
-use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -17,7 +16,7 @@ use super::input::{self, ProductIn};
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
 use crate::sync::views::{self, ProductDetail};
@@ -57,10 +56,10 @@ pub fn tiktok_idempotency_key(
 }
 
 /// TikTok's refusal of one item in a batch answer (`data.errors[]`).
-fn item_refusal(what: &str, e: &crate::tiktok::products::ItemError, request_id: &str) -> ApiError {
+fn item_refusal(what: &str, e: &crate::tiktok::products::ItemError, request_id: &str) -> Error {
     let message = e.message.clone().unwrap_or_else(|| "refused".to_owned());
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
+    Error::new(
+        Kind::Refused,
         "tiktok_refused",
         format!("TikTok refused to {what} the product: {message}"),
     )
@@ -75,9 +74,9 @@ fn item_refusal(what: &str, e: &crate::tiktok::products::ItemError, request_id: 
 fn check_prices<'a>(
     shop: &shop::Model,
     prices: impl Iterator<Item = Option<&'a input::PriceIn>>,
-) -> ApiResult<()> {
+) -> Result<()> {
     let region = crate::shops::Region::parse(&shop.region)
-        .map_err(|p| ApiError::internal(anyhow::anyhow!("stored region: {p}")))?;
+        .map_err(|p| Error::internal(anyhow::anyhow!("stored region: {p}")))?;
     for (i, price) in prices.enumerate() {
         if let Some(price) = price {
             super::money::check_price(&format!("skus[{i}].price"), price, region)?;
@@ -93,7 +92,7 @@ async fn check(
     p: &ProductIn,
     full: bool,
     product_id: Option<&str>,
-) -> ApiResult<()> {
+) -> Result<()> {
     check_prices(shop, p.skus.iter().flatten().map(|s| s.price.as_ref()))?;
     input::check_shape(p, full)?;
     let stored = match (product_id, &p.category_id) {
@@ -118,7 +117,7 @@ async fn check(
     let category = categories::find(state, shop, &category_id)
         .await?
         .ok_or_else(|| {
-            ApiError::invalid_field(
+            Error::invalid_field(
                 "category_id",
                 format!(
                     "{category_id} is not in the shop's category tree; browse GET …/categories (or refresh it: POST …/categories/refresh)"
@@ -143,7 +142,7 @@ pub async fn refetch(
     let read = async {
         crate::sync::products::refresh(state, session, product_id, "erp")
             .await?
-            .map_err(ApiError::internal)?;
+            .map_err(Error::internal)?;
         views::product_detail(&state.db, shop_id, product_id).await
     };
     match read.await {
@@ -162,8 +161,8 @@ async fn record(
     action: &'static str,
     target: String,
     request: Value,
-    outcome: &ApiResult<Option<String>>,
-) -> ApiResult<()> {
+    outcome: &Result<Option<String>>,
+) -> Result<()> {
     audit::record(
         &state.db,
         user,
@@ -191,14 +190,14 @@ pub async fn create(
     shop: &shop::Model,
     p: &ProductIn,
     tiktok_key: String,
-) -> ApiResult<Written> {
+) -> Result<Written> {
     check(state, shop, p, true, None).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
-    let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+    let mut body = serde_json::to_value(p).map_err(Error::internal)?;
     body["idempotency_key"] = tiktok_key.into();
     let answer = crate::tiktok::products::create(&mut session.line(state), body)
         .await
-        .map_err(ApiError::from);
+        .map_err(Error::from);
     let product_id = answer
         .as_ref()
         .ok()
@@ -224,7 +223,7 @@ pub async fn create(
     .await?;
     let answer = answer?;
     if product_id.is_empty() {
-        return Err(ApiError::unavailable(
+        return Err(Error::unavailable(
             "TikTok accepted the product but named no product_id; sync products to see it",
         ));
     }
@@ -238,8 +237,8 @@ pub async fn create(
     })
 }
 
-fn clone_err(e: &ApiError) -> ApiError {
-    let mut c = ApiError::new(e.status, e.code, e.message.clone());
+fn clone_err(e: &Error) -> Error {
+    let mut c = Error::new(e.kind, e.code, e.message.clone());
     c.details = e.details.clone();
     c
 }
@@ -252,7 +251,7 @@ pub async fn edit(
     product_id: &str,
     p: &ProductIn,
     full: bool,
-) -> ApiResult<Written> {
+) -> Result<Written> {
     TikTokId::field("product_id", product_id)?;
     check(state, shop, p, full, Some(product_id)).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
@@ -261,11 +260,11 @@ pub async fn edit(
     } else {
         "product.partial_edit"
     };
-    let body = serde_json::to_value(p).map_err(ApiError::internal)?;
+    let body = serde_json::to_value(p).map_err(Error::internal)?;
     let answer =
         crate::tiktok::products::edit(&mut session.line(state), product_id, body.clone(), full)
             .await
-            .map_err(ApiError::from);
+            .map_err(Error::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -307,10 +306,10 @@ pub async fn update_prices(
     shop: &shop::Model,
     product_id: &str,
     skus: &[SkuPriceIn],
-) -> ApiResult<Written> {
+) -> Result<Written> {
     TikTokId::field("product_id", product_id)?;
     if skus.is_empty() || skus.len() > input::MAX_SKUS {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "skus",
             format!("give 1 to {} SKUs", input::MAX_SKUS),
         ));
@@ -318,7 +317,7 @@ pub async fn update_prices(
     check_prices(shop, skus.iter().map(|s| Some(&s.price)))?;
     for (i, s) in skus.iter().enumerate() {
         if s.id.trim().is_empty() {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 &format!("skus[{i}].id"),
                 "must not be empty",
             ));
@@ -338,7 +337,7 @@ pub async fn update_prices(
             false,
         )
         .map_err(|e| {
-            ApiError::invalid_field(
+            Error::invalid_field(
                 &format!("skus[{i}].price"),
                 e.message
                     .split_once(": ")
@@ -358,7 +357,7 @@ pub async fn update_prices(
     if !known.is_empty()
         && let Some(i) = skus.iter().position(|s| !known.contains(&s.id))
     {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             &format!("skus[{i}].id"),
             format!(
                 "{} is not a SKU of product {product_id}; its SKUs are {}",
@@ -372,7 +371,7 @@ pub async fn update_prices(
     let answer =
         crate::tiktok::products::update_prices(&mut session.line(state), product_id, body.clone())
             .await
-            .map_err(ApiError::from);
+            .map_err(Error::from);
     let outcome = answer
         .as_ref()
         .map(|a| Some(a.request_id.clone()))
@@ -424,7 +423,7 @@ pub async fn change_status(
     shop: &shop::Model,
     op: StatusOp,
     ids: &[String],
-) -> ApiResult<Vec<ApiResult<Written>>> {
+) -> Result<Vec<Result<Written>>> {
     let (change, action, verb) = op.call();
     for (i, id) in ids.iter().enumerate() {
         TikTokId::field(&format!("product_ids[{i}]"), id)?;
@@ -435,9 +434,9 @@ pub async fn change_status(
         let answer =
             crate::tiktok::products::change_status(&mut session.line(state), change, chunk)
                 .await
-                .map_err(ApiError::from);
+                .map_err(Error::from);
         for id in chunk {
-            let outcome: ApiResult<Option<String>> = match &answer {
+            let outcome: Result<Option<String>> = match &answer {
                 Err(e) => Err(clone_err(e)),
                 Ok(a) => match a.data.errors.iter().find(|e| {
                     e.detail.as_ref().and_then(|d| d.product_id.as_deref()) == Some(id.as_str())

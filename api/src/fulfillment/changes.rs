@@ -12,11 +12,11 @@ pub async fn update_shipping_info(
     tracking_number: &str,
     provider: &str,
     audit_request: Value,
-) -> ApiResult<OrderAfter> {
+) -> Result<OrderAfter> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, order_id).await?;
     if order["shipping_type"].as_str() != Some("SELLER") {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "not_seller_shipped",
             "only a seller-shipped order has shipping info to update; TikTok's carrier sets it for this one",
         ));
@@ -32,7 +32,7 @@ pub async fn update_shipping_info(
         provider,
     )
     .await
-    .map_err(ApiError::from);
+    .map_err(Error::from);
     let outcome = after(state, &mut session, order_id, answer, |_| Value::Null).await;
     record(
         state,
@@ -58,7 +58,7 @@ pub async fn cancel(
     reason: &str,
     line_item_ids: &[String],
     audit_request: Value,
-) -> ApiResult<OrderAfter> {
+) -> Result<OrderAfter> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, order_id).await?;
     let lines: Vec<String> = order["line_items"]
@@ -68,7 +68,7 @@ pub async fn cancel(
         .filter_map(|l| text(&l["id"]))
         .collect();
     if let Some(bad) = line_item_ids.iter().find(|l| !lines.contains(l)) {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "line_item_ids",
             format!("{bad} is not a line item of this order"),
         ));
@@ -127,8 +127,8 @@ pub async fn cancel(
 }
 
 /// TikTok's business refusal (shipped, already cancelled): the order's state forbids it.
-fn cancel_refused(e: ApiError) -> ApiError {
-    if e.status != StatusCode::UNPROCESSABLE_ENTITY {
+fn cancel_refused(e: Error) -> Error {
+    if e.kind != Kind::Refused {
         return e;
     }
     let message = e
@@ -137,7 +137,7 @@ fn cancel_refused(e: ApiError) -> ApiError {
         .and_then(|d| d["tiktok_message"].as_str())
         .unwrap_or("refused")
         .to_owned();
-    let mut c = ApiError::conflict(
+    let mut c = Error::conflict(
         "cancel_refused",
         format!("TikTok refused to cancel the order: {message}"),
     );
@@ -154,15 +154,15 @@ async fn settle_cancel(
     session: &mut ShopSession,
     order_id: &str,
     line_item_ids: &[String],
-    failure: ApiError,
+    failure: Error,
     unknown: bool,
-) -> ApiResult<OrderAfter> {
+) -> Result<OrderAfter> {
     let order = match fetch_order(state, session, order_id).await {
         Ok(o) => o,
         Err(_) if unknown => {
-            let mut e = ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                crate::idempotency::OUTCOME_UNKNOWN,
+            let mut e = Error::new(
+                Kind::Upstream,
+                crate::error::OUTCOME_UNKNOWN,
                 "TikTok did not answer, so whether the order was cancelled is unknown; send the same request again (same Idempotency-Key)",
             );
             e.details = failure.details;
@@ -211,9 +211,9 @@ async fn after<T>(
     state: &AppState,
     session: &mut ShopSession,
     order_id: &str,
-    answer: ApiResult<crate::tiktok::ApiResponse<T>>,
+    answer: Result<crate::tiktok::ApiResponse<T>>,
     facts: impl Fn(&T) -> Value,
-) -> ApiResult<OrderAfter> {
+) -> Result<OrderAfter> {
     let answer = answer?;
     let statuses = follow(state, session, &[order_id.to_owned()]).await;
     Ok(OrderAfter {

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
+use crate::error::Kind;
 use serde_json::{Value, json};
 
 use entity::shop;
@@ -19,7 +19,7 @@ use entity::shop;
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
 use crate::tiktok::wire::id_text as text;
@@ -163,24 +163,20 @@ async fn fetch_orders(
     state: &AppState,
     session: &mut ShopSession,
     ids: &[String],
-) -> ApiResult<Vec<Value>> {
+) -> Result<Vec<Value>> {
     crate::sync::orders::refresh(state, session, ids).await
 }
 
 /// One order from TikTok (saved locally); 404 when TikTok does not know it.
-async fn fetch_order(
-    state: &AppState,
-    session: &mut ShopSession,
-    order_id: &str,
-) -> ApiResult<Value> {
+async fn fetch_order(state: &AppState, session: &mut ShopSession, order_id: &str) -> Result<Value> {
     if !TikTokId::is_valid(order_id) {
-        return Err(ApiError::not_found("order"));
+        return Err(Error::not_found("order"));
     }
     fetch_orders(state, session, &[order_id.to_owned()])
         .await?
         .into_iter()
         .find(|o| text(&o["id"]).as_deref() == Some(order_id))
-        .ok_or_else(|| ApiError::not_found("order"))
+        .ok_or_else(|| Error::not_found("order"))
 }
 
 /// Refetches orders after a write; a failure only delays local state (the next webhook or sync
@@ -218,11 +214,11 @@ fn package_ids(order: &Value) -> Vec<String> {
 }
 
 /// The package a ship names, checked against the order.
-fn pick_package(order: &Value, asked: Option<&str>, field: &str) -> ApiResult<String> {
+fn pick_package(order: &Value, asked: Option<&str>, field: &str) -> Result<String> {
     let ids = package_ids(order);
     match asked {
         Some(p) if ids.iter().any(|i| i == p) => Ok(p.to_owned()),
-        Some(p) => Err(ApiError::invalid_field(
+        Some(p) => Err(Error::invalid_field(
             field,
             format!(
                 "{p} is not a package of this order; its packages: {}",
@@ -234,14 +230,14 @@ fn pick_package(order: &Value, asked: Option<&str>, field: &str) -> ApiResult<St
             ),
         )),
         None if ids.len() == 1 => Ok(ids[0].clone()),
-        None if ids.is_empty() => Err(ApiError::conflict(
+        None if ids.is_empty() => Err(Error::conflict(
             "no_package",
             format!(
                 "the order is {} and has no package to ship yet",
                 text(&order["status"]).unwrap_or_default()
             ),
         )),
-        None => Err(ApiError::invalid_field(
+        None => Err(Error::invalid_field(
             field,
             format!(
                 "the order has {} packages ({}); name the one to ship",
@@ -257,7 +253,7 @@ async fn providers(
     state: &AppState,
     session: &mut ShopSession,
     delivery_option_id: &str,
-) -> ApiResult<Vec<Provider>> {
+) -> Result<Vec<Provider>> {
     let answer =
         crate::tiktok::logistics::shipping_providers(&mut session.line(state), delivery_option_id)
             .await?;
@@ -275,7 +271,7 @@ async fn providers(
 }
 
 /// Refuses a provider that is not one of the order's delivery option, listing the valid ones.
-fn check_provider(field: &str, provider: &str, option: &str, valid: &[Provider]) -> ApiResult<()> {
+fn check_provider(field: &str, provider: &str, option: &str, valid: &[Provider]) -> Result<()> {
     if valid.iter().any(|p| p.id == provider) {
         return Ok(());
     }
@@ -283,7 +279,7 @@ fn check_provider(field: &str, provider: &str, option: &str, valid: &[Provider])
         .iter()
         .map(|p| format!("{} ({})", p.id, p.name))
         .collect();
-    Err(ApiError::invalid_field(
+    Err(Error::invalid_field(
         field,
         format!(
             "{provider} is not a shipping provider of the order's delivery option {option}; use one of: {}",
@@ -295,8 +291,8 @@ fn check_provider(field: &str, provider: &str, option: &str, valid: &[Provider])
     })))
 }
 
-fn clone_error(e: &ApiError) -> ApiError {
-    let mut c = ApiError::new(e.status, e.code, e.message.clone());
+fn clone_error(e: &Error) -> Error {
+    let mut c = Error::new(e.kind, e.code, e.message.clone());
     c.details = e.details.clone();
     c
 }
@@ -310,8 +306,8 @@ async fn record<T>(
     order_id: &str,
     package_id: Option<&str>,
     request: Value,
-    outcome: &ApiResult<T>,
-) -> ApiResult<()>
+    outcome: &Result<T>,
+) -> Result<()>
 where
     T: HasRequestId,
 {
@@ -365,20 +361,20 @@ mod tests {
         assert_eq!(
             pick_package(&one, Some("12"), "package_id")
                 .unwrap_err()
-                .status,
-            400
+                .kind,
+            crate::error::Kind::Invalid
         );
         let two = json!({"packages": [{"id": "11"}, {"id": "12"}]});
         assert_eq!(
-            pick_package(&two, None, "package_id").unwrap_err().status,
-            400
+            pick_package(&two, None, "package_id").unwrap_err().kind,
+            crate::error::Kind::Invalid
         );
         assert_eq!(pick_package(&two, Some("12"), "package_id").unwrap(), "12");
         assert_eq!(
             pick_package(&json!({"packages": []}), None, "package_id")
                 .unwrap_err()
-                .status,
-            409
+                .kind,
+            crate::error::Kind::Conflict
         );
     }
 }

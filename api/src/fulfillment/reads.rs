@@ -13,7 +13,7 @@ pub async fn shipping_options(
     state: &AppState,
     shop: &shop::Model,
     order_id: &str,
-) -> ApiResult<ShippingOptions> {
+) -> Result<ShippingOptions> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, order_id).await?;
     let option = text(&order["delivery_option_id"]);
@@ -63,7 +63,7 @@ pub async fn label(
     order_id: &str,
     package_id: Option<&str>,
     size: &str,
-) -> ApiResult<Label> {
+) -> Result<Label> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, order_id).await?;
     let package_id = pick_package(&order, package_id, "package_id")?;
@@ -76,16 +76,16 @@ pub async fn label(
         .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            Error::new(
+                Kind::Upstream,
                 "tiktok_unavailable",
                 "TikTok gave no label URL; try again",
             )
         })?;
     let unavailable = |why: String| {
         tracing::warn!(package = %package_id, %why, "label download failed");
-        ApiError::new(
-            StatusCode::BAD_GATEWAY,
+        Error::new(
+            Kind::Upstream,
             "label_unavailable",
             format!("the label could not be downloaded from TikTok ({why}); try again"),
         )
@@ -122,7 +122,7 @@ pub async fn tracking(
     state: &AppState,
     shop: &shop::Model,
     order_id: &str,
-) -> ApiResult<Vec<TrackingEvent>> {
+) -> Result<Vec<TrackingEvent>> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     ensure_known(state, &mut session, order_id).await?;
     let answer = crate::tiktok::fulfillment::tracking(&mut session.line(state), order_id).await?;
@@ -142,14 +142,10 @@ pub async fn tracking(
 }
 
 /// A 404 unless the order is synced here or TikTok knows it (then it is saved).
-async fn ensure_known(
-    state: &AppState,
-    session: &mut ShopSession,
-    order_id: &str,
-) -> ApiResult<()> {
+async fn ensure_known(state: &AppState, session: &mut ShopSession, order_id: &str) -> Result<()> {
     use sea_orm::EntityTrait;
     if !TikTokId::is_valid(order_id) {
-        return Err(ApiError::not_found("order"));
+        return Err(Error::not_found("order"));
     }
     let local =
         entity::tiktok_order::Entity::find_by_id((session.shop.id.clone(), order_id.to_owned()))

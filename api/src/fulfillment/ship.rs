@@ -1,7 +1,8 @@
 //! Shipping packages, one or a batch, and settling a ship TikTok did not confirm.
 
 use super::*;
-use crate::idempotency::OUTCOME_UNKNOWN;
+use crate::error::Kind;
+use crate::error::OUTCOME_UNKNOWN;
 use crate::ids::TikTokId;
 use crate::shops::session::CallError;
 
@@ -14,7 +15,7 @@ async fn check_ship(
     req: &ShipRequest,
     field_prefix: &str,
     provider_cache: &mut HashMap<String, Vec<Provider>>,
-) -> ApiResult<String> {
+) -> Result<String> {
     let package = pick_package(
         order,
         req.package_id.as_deref(),
@@ -23,13 +24,13 @@ async fn check_ship(
     let seller_ships = order["shipping_type"].as_str() == Some("SELLER");
     match (&req.handover, seller_ships) {
         (Handover::SelfShipment { .. }, false) => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 &format!("{field_prefix}self_shipment"),
                 "this order ships with TikTok's logistics: send handover_method (PICKUP or DROP_OFF) instead",
             ));
         }
         (Handover::Pickup { .. } | Handover::DropOff, true) => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 &format!("{field_prefix}self_shipment"),
                 "this order is shipped by the seller: send self_shipment {tracking_number, shipping_provider_id}",
             ));
@@ -42,7 +43,7 @@ async fn check_ship(
             true,
         ) => {
             let option = text(&order["delivery_option_id"]).ok_or_else(|| {
-                ApiError::conflict(
+                Error::conflict(
                     "no_delivery_option",
                     "TikTok gives the order no delivery option; sync it and try again",
                 )
@@ -67,7 +68,7 @@ pub(super) async fn package_detail(
     state: &AppState,
     session: &mut ShopSession,
     package_id: &str,
-) -> ApiResult<Value> {
+) -> Result<Value> {
     Ok(
         crate::tiktok::fulfillment::package(&mut session.line(state), package_id)
             .await?
@@ -107,14 +108,14 @@ async fn settle(
     order_id: &str,
     package_id: &str,
     handover: &Handover,
-    failure: ApiError,
+    failure: Error,
     unknown: bool,
-) -> ApiResult<Shipped> {
+) -> Result<Shipped> {
     let package = match package_detail(state, session, package_id).await {
         Ok(p) => p,
         Err(_) if unknown => {
-            let mut e = ApiError::new(
-                StatusCode::BAD_GATEWAY,
+            let mut e = Error::new(
+                Kind::Upstream,
                 OUTCOME_UNKNOWN,
                 format!(
                     "TikTok did not answer, so whether package {package_id} shipped is unknown; send the same request again (same Idempotency-Key): it will not ship twice"
@@ -139,7 +140,7 @@ async fn settle(
         ));
     }
     let mut refused = match status.as_str() {
-        _ if shipped => ApiError::conflict(
+        _ if shipped => Error::conflict(
             "already_shipped",
             format!(
                 "package {package_id} was already shipped another way ({}, tracking {}); TikTok refused this ship",
@@ -147,7 +148,7 @@ async fn settle(
                 text(&package["tracking_number"]).unwrap_or_else(|| "none".into()),
             ),
         ),
-        "CANCELLED" => ApiError::conflict(
+        "CANCELLED" => Error::conflict(
             "order_cancelled",
             format!("package {package_id} is cancelled: there is nothing to ship"),
         ),
@@ -166,7 +167,7 @@ pub async fn ship(
     shop: &shop::Model,
     req: &ShipRequest,
     audit_request: Value,
-) -> ApiResult<Shipped> {
+) -> Result<Shipped> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let order = fetch_order(state, &mut session, &req.order_id).await?;
     let package_id = check_ship(state, &mut session, &order, req, "", &mut HashMap::new()).await?;
@@ -190,7 +191,7 @@ pub async fn ship(
             })
             .or_else(|_| {
                 // Shipped: TikTok said so; only the read-back failed.
-                Ok::<_, ApiError>(Shipped {
+                Ok::<_, Error>(Shipped {
                     order_id: req.order_id.clone(),
                     package_id: package_id.clone(),
                     package_status: "FULFILLING".into(),
@@ -211,7 +212,7 @@ pub async fn ship(
                 &req.order_id,
                 &package_id,
                 &req.handover,
-                ApiError::from(e),
+                Error::from(e),
                 unknown,
             )
             .await
@@ -236,7 +237,7 @@ pub async fn ship(
 }
 
 /// One result of a batch ship, in the order sent.
-pub type ShipResult = Result<Shipped, ApiError>;
+pub type ShipResult = Result<Shipped, Error>;
 
 /// Ships up to [`MAX_BATCH`] packages in one TikTok call; each is checked, shipped or refused on its
 /// own. A shape error refuses the whole batch before this (in the handler).
@@ -247,7 +248,7 @@ pub async fn ship_batch(
     shop: &shop::Model,
     reqs: &[ShipRequest],
     audit_requests: &[Value],
-) -> ApiResult<Vec<ShipResult>> {
+) -> Result<Vec<ShipResult>> {
     let mut session = ShopSession::open(state, shop.clone()).await?;
     let mut ids: Vec<String> = reqs
         .iter()
@@ -270,7 +271,7 @@ pub async fn ship_batch(
     let mut packages: Vec<Option<String>> = Vec::with_capacity(reqs.len());
     for (i, req) in reqs.iter().enumerate() {
         let checked = match orders.get(&req.order_id) {
-            None => Err(ApiError::not_found("order")),
+            None => Err(Error::not_found("order")),
             Some(order) => {
                 check_ship(
                     state,
@@ -285,7 +286,7 @@ pub async fn ship_batch(
         };
         let checked = checked.and_then(|p| {
             if packages.iter().flatten().any(|q| *q == p) {
-                Err(ApiError::invalid_field(
+                Err(Error::invalid_field(
                     &format!("items[{i}].package_id"),
                     format!("package {p} is already in this batch"),
                 ))
@@ -320,9 +321,9 @@ pub async fn ship_batch(
             .as_ref()
             .err()
             .is_some_and(CallError::outcome_unknown);
-        let answer = answer.map_err(ApiError::from);
+        let answer = answer.map_err(Error::from);
         // Per package: None = shipped by this call; Some((e, unknown)) = not confirmed.
-        let failures: HashMap<String, (ApiError, bool)> = match &answer {
+        let failures: HashMap<String, (Error, bool)> = match &answer {
             Ok(a) => a.data.errors
                 .iter()
                 .filter_map(|e| {
@@ -330,7 +331,7 @@ pub async fn ship_batch(
                     let message = e.message.clone().unwrap_or_else(|| "refused".to_owned());
                     Some((
                         id,
-                        (ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "tiktok_refused", format!("TikTok refused the ship: {message}"))
+                        (Error::new(Kind::Refused, "tiktok_refused", format!("TikTok refused the ship: {message}"))
                             .with_detail(json!({"tiktok_code": e.code, "tiktok_message": message, "tiktok_request_id": a.request_id})), false),
                     ))
                 })
@@ -385,7 +386,7 @@ pub async fn ship_batch(
     let mut out = Vec::with_capacity(reqs.len());
     for (i, r) in results.into_iter().enumerate() {
         let mut r = r.unwrap_or_else(|| {
-            Err(ApiError::internal(anyhow::anyhow!(
+            Err(Error::internal(anyhow::anyhow!(
                 "a batch item without a result"
             )))
         });

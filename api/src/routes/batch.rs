@@ -15,7 +15,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 /// Why one item was not done.
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,20 +34,16 @@ pub struct Batch<K, T> {
 
 pub struct Item<K, T> {
     pub key: K,
-    pub outcome: ApiResult<T>,
+    pub outcome: Result<T>,
     pub outcome_unknown: bool,
 }
 
 /// Runs `each` on every item in order; `unknown` says which refusals leave TikTok's outcome unknown.
-pub async fn run<I, K, T, F, Fut>(
-    items: I,
-    unknown: fn(&ApiError) -> bool,
-    mut each: F,
-) -> Batch<K, T>
+pub async fn run<I, K, T, F, Fut>(items: I, unknown: fn(&Error) -> bool, mut each: F) -> Batch<K, T>
 where
     I: IntoIterator,
     F: FnMut(I::Item) -> Fut,
-    Fut: std::future::Future<Output = (K, ApiResult<T>)>,
+    Fut: std::future::Future<Output = (K, Result<T>)>,
 {
     let mut done = Vec::new();
     for item in items {
@@ -57,13 +53,13 @@ where
 }
 
 /// No refusal leaves the outcome unknown (the route's writes are not safe to repeat as a whole).
-pub fn never_unknown(_: &ApiError) -> bool {
+pub fn never_unknown(_: &Error) -> bool {
     false
 }
 
 impl<K, T> Batch<K, T> {
     /// The results of items already done (in the order sent).
-    pub fn of(done: Vec<(K, ApiResult<T>)>, unknown: fn(&ApiError) -> bool) -> Self {
+    pub fn of(done: Vec<(K, Result<T>)>, unknown: fn(&Error) -> bool) -> Self {
         let results = done
             .into_iter()
             .map(|(key, outcome)| Item {
@@ -82,7 +78,7 @@ impl<K, T> Batch<K, T> {
 }
 
 impl BatchError {
-    pub fn of(e: &ApiError) -> Self {
+    pub fn of(e: &Error) -> Self {
         Self {
             code: e.code.to_owned(),
             message: e.message.clone(),
@@ -123,7 +119,7 @@ macro_rules! batch_answer {
             /// outcome is unknown).
             pub fn reply<T>(
                 batch: $crate::routes::batch::Batch<$key, T>,
-            ) -> $crate::error::ApiResult<$crate::idempotency::Reply>
+            ) -> $crate::error::Result<$crate::routes::idempotency::Reply>
             where
                 $result: From<T>,
             {
@@ -147,7 +143,7 @@ macro_rules! batch_answer {
                     failed: results.len() - succeeded,
                     results,
                 };
-                Ok($crate::idempotency::Reply::ok(&out)?.unsettled_if(unsettled))
+                Ok($crate::routes::idempotency::Reply::ok(&out)?.unsettled_if(unsettled))
             }
         }
     };

@@ -11,7 +11,7 @@ use entity::tiktok_category;
 
 use crate::app::AppState;
 use crate::catalog::categories::{self, Attribute, BrandPage, Rules, TTL};
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 
@@ -115,19 +115,16 @@ pub async fn list_categories(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     query: web::Query<CategoryQuery>,
-) -> ApiResult<web::Json<CategoryListOut>> {
+) -> Result<web::Json<CategoryListOut>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "use 1 to 200"));
+        return Err(Error::invalid_field("limit", "use 1 to 200"));
     }
     let items = match q.name {
         Some(n) if n.trim().is_empty() => {
-            return Err(ApiError::invalid_field(
-                "name",
-                "give part of a category name",
-            ));
+            return Err(Error::invalid_field("name", "give part of a category name"));
         }
         Some(n) => categories::search(&state, &shop, n.trim(), limit).await?,
         None => {
@@ -164,12 +161,12 @@ pub async fn get_category(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<CategoryDetailOut>> {
+) -> Result<web::Json<CategoryDetailOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, category_id) = path.into_inner();
     let category = categories::find(&state, &shop, &category_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("category"))?;
+        .ok_or_else(|| Error::not_found("category"))?;
     let d = categories::details(&state, &shop, category).await?;
     Ok(web::Json(CategoryDetailOut {
         fetched_at: d.category.details_fetched_at,
@@ -198,7 +195,7 @@ pub async fn get_category(
 pub async fn refresh_categories(
     state: web::Data<AppState>,
     scope: ShopScope<Operator, Products>,
-) -> ApiResult<web::Json<RefreshOut>> {
+) -> Result<web::Json<RefreshOut>> {
     let ShopScope { shop, .. } = scope;
     let tree = categories::refresh(&state, &shop).await?;
     Ok(web::Json(RefreshOut {
@@ -242,12 +239,12 @@ pub async fn list_brands(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     query: web::Query<BrandQuery>,
-) -> ApiResult<web::Json<BrandPage>> {
+) -> Result<web::Json<BrandPage>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let limit = q.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "use 1 to 100"));
+        return Err(Error::invalid_field("limit", "use 1 to 100"));
     }
     Ok(web::Json(
         categories::brands(

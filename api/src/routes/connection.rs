@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::routes::shops::ShopOut;
@@ -46,7 +46,7 @@ pub async fn connect_shop(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-) -> ApiResult<web::Json<ConnectOut>> {
+) -> Result<web::Json<ConnectOut>> {
     user.require(Role::Admin)?;
     let start = connect::start(
         &state.db,
@@ -176,7 +176,7 @@ pub async fn disconnect_shop(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-) -> ApiResult<web::Json<ShopOut>> {
+) -> Result<web::Json<ShopOut>> {
     user.require(Role::Admin)?;
     let shop = connect::disconnect(&state.db, state.clock.now(), &user.tenant, &id).await?;
     state.signers.forget_all();
@@ -246,7 +246,7 @@ pub struct ConnectionStatusOut {
 pub async fn shop_status(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
-) -> ApiResult<web::Json<ConnectionStatusOut>> {
+) -> Result<web::Json<ConnectionStatusOut>> {
     let ShopScope { shop, .. } = scope;
     let crate::shops::status::Connection {
         grant,

@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped};
-use crate::idempotency;
 use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 
@@ -181,10 +181,10 @@ pub struct ShippingOptionsOut {
 
 const MAX_TRACKING_LEN: usize = 64;
 
-pub(crate) fn tracking_number(field: &str, t: &str) -> ApiResult<String> {
+pub(crate) fn tracking_number(field: &str, t: &str) -> Result<String> {
     let t = t.trim();
     if t.is_empty() || t.len() > MAX_TRACKING_LEN || !t.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             field,
             format!(
                 "give the carrier's tracking number: 1 to {MAX_TRACKING_LEN} visible characters, no spaces"
@@ -194,9 +194,9 @@ pub(crate) fn tracking_number(field: &str, t: &str) -> ApiResult<String> {
     Ok(t.to_owned())
 }
 
-pub(crate) fn provider_id(field: &str, p: &str) -> ApiResult<String> {
+pub(crate) fn provider_id(field: &str, p: &str) -> Result<String> {
     if !TikTokId::is_valid(p) {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             field,
             "give a shipping provider id from GET …/orders/{order_id}/shipping-options",
         ));
@@ -210,16 +210,16 @@ fn handover(
     method: Option<&str>,
     slot: Option<&PickupSlotIn>,
     own: Option<&SelfShipmentIn>,
-) -> ApiResult<Handover> {
+) -> Result<Handover> {
     let f = |name: &str| format!("{p}{name}");
     match (method, own) {
-        (Some(_), Some(_)) | (None, None) => Err(ApiError::invalid_field(
+        (Some(_), Some(_)) | (None, None) => Err(Error::invalid_field(
             &f("handover_method"),
             "give exactly one of handover_method (PICKUP or DROP_OFF, TikTok's carrier) and self_shipment (the seller's carrier)",
         )),
         (None, Some(s)) => {
             if slot.is_some() {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     &f("pickup_slot"),
                     "only with handover_method PICKUP",
                 ));
@@ -242,7 +242,7 @@ fn handover(
                     Some((s.start_time.timestamp(), s.end_time.timestamp()))
                 }
                 Some(_) => {
-                    return Err(ApiError::invalid_field(
+                    return Err(Error::invalid_field(
                         &f("pickup_slot"),
                         "start_time must be before end_time",
                     ));
@@ -252,30 +252,30 @@ fn handover(
         }
         (Some("DROP_OFF"), None) => {
             if slot.is_some() {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     &f("pickup_slot"),
                     "only with handover_method PICKUP",
                 ));
             }
             Ok(Handover::DropOff)
         }
-        (Some(other), None) => Err(ApiError::invalid_field(
+        (Some(other), None) => Err(Error::invalid_field(
             &f("handover_method"),
             format!("{other:?} is not PICKUP or DROP_OFF"),
         )),
     }
 }
 
-pub(crate) fn package_id(field: &str, p: Option<&String>) -> ApiResult<Option<String>> {
+pub(crate) fn package_id(field: &str, p: Option<&String>) -> Result<Option<String>> {
     match p {
         Some(p) if !TikTokId::is_valid(p) => {
-            Err(ApiError::invalid_field(field, "not a TikTok package id"))
+            Err(Error::invalid_field(field, "not a TikTok package id"))
         }
         other => Ok(other.cloned()),
     }
 }
 
-pub(crate) fn to_json<T: Serialize>(v: T) -> ApiResult<idempotency::Reply> {
+pub(crate) fn to_json<T: Serialize>(v: T) -> Result<idempotency::Reply> {
     idempotency::Reply::ok(&v)
 }
 
@@ -310,7 +310,7 @@ pub async fn ship_order(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let input: ShipIn = parse_json(&body.0)?;
@@ -324,7 +324,7 @@ pub async fn ship_order(
         )?,
         order_id,
     };
-    let audit = serde_json::to_value(&input).map_err(ApiError::internal)?;
+    let audit = serde_json::to_value(&input).map_err(Error::internal)?;
     idempotency::run_rerunnable(
         &state.db,
         &user.tenant,
@@ -366,7 +366,7 @@ pub async fn ship_batch(
     scope: ShopScope<Operator, Orders>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (ships, audits) = parse_json::<BatchShipIn>(&body.0)?.ships()?;
     // A batch ship whose answer is not kept under its `Idempotency-Key`, so that the same batch with
@@ -379,7 +379,7 @@ pub async fn ship_batch(
         &req,
         &body.0,
         state.clock.now(),
-        |e| e.status.is_server_error(),
+        |e| e.kind.is_server_side(),
         || async {
             let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
             BatchShipOut::reply(shipped(&ships, outcomes))
@@ -391,9 +391,9 @@ pub async fn ship_batch(
 impl BatchShipIn {
     /// The ships the batch asks for, each checked (a bad item is a 400 that names it), and each item
     /// as the audit log keeps it.
-    fn ships(&self) -> ApiResult<(Vec<ShipRequest>, Vec<serde_json::Value>)> {
+    fn ships(&self) -> Result<(Vec<ShipRequest>, Vec<serde_json::Value>)> {
         if self.items.is_empty() || self.items.len() > MAX_BATCH {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "items",
                 format!("send 1 to {MAX_BATCH} packages (got {})", self.items.len()),
             ));
@@ -403,7 +403,7 @@ impl BatchShipIn {
         for (i, item) in self.items.iter().enumerate() {
             let p = format!("items[{i}].");
             if !TikTokId::is_valid(&item.order_id) {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     &format!("{p}order_id"),
                     "not a TikTok order id",
                 ));
@@ -418,7 +418,7 @@ impl BatchShipIn {
                     item.self_shipment.as_ref(),
                 )?,
             });
-            audits.push(serde_json::to_value(item).map_err(ApiError::internal)?);
+            audits.push(serde_json::to_value(item).map_err(Error::internal)?);
         }
         Ok((ships, audits))
     }
@@ -428,7 +428,7 @@ impl BatchShipIn {
 /// for); an item whose answer TikTok lost is unknown.
 fn shipped(
     ships: &[ShipRequest],
-    outcomes: Vec<ApiResult<Shipped>>,
+    outcomes: Vec<Result<Shipped>>,
 ) -> batch::Batch<ShipItemKey, Shipped> {
     let done = ships
         .iter()
@@ -470,7 +470,7 @@ pub async fn shipping_options(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<ShippingOptionsOut>> {
+) -> Result<web::Json<ShippingOptionsOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let o = fulfillment::shipping_options(&state, &shop, &order_id).await?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
@@ -87,23 +87,21 @@ pub async fn health() -> web::Json<Health> {
     )
 )]
 #[get("/api/ready")]
-pub async fn ready(state: web::Data<AppState>) -> ApiResult<web::Json<Readiness>> {
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Readiness>> {
     use migration::MigratorTrait;
     state.db.execute_unprepared("SELECT 1").await.map_err(|_| {
-        ApiError::unavailable(
+        Error::unavailable(
             "the database does not answer; check DATABASE_URL and that the server runs",
         )
     })?;
     let pending = migration::Migrator::get_pending_migrations_read_only(&state.db)
         .await
         .map_err(|_| {
-            ApiError::unavailable(
-                "the migration table cannot be read; run `ocean-tiktok migrate up`",
-            )
+            Error::unavailable("the migration table cannot be read; run `ocean-tiktok migrate up`")
         })?
         .len();
     if pending > 0 {
-        return Err(ApiError::unavailable(format!(
+        return Err(Error::unavailable(format!(
             "{pending} migrations are pending; run `ocean-tiktok migrate up`"
         )));
     }

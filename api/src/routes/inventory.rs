@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::inventory::{self, InventoryFilter, InventoryItem};
 use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
@@ -175,7 +175,7 @@ pub async fn list_inventory(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Inventory>,
     query: web::Query<InventoryQuery>,
-) -> ApiResult<web::Json<Page<InventoryItemOut>>> {
+) -> Result<web::Json<Page<InventoryItemOut>>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let filter = InventoryFilter {
@@ -210,7 +210,7 @@ pub async fn list_inventory(
 pub async fn get_inventory_settings(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
-) -> ApiResult<web::Json<InventorySettings>> {
+) -> Result<web::Json<InventorySettings>> {
     let ShopScope { shop, .. } = scope;
     let (low_stock_threshold, safety_buffer) = inventory::settings(&state.db, &shop.id).await?;
     Ok(web::Json(InventorySettings {
@@ -238,7 +238,7 @@ pub async fn put_inventory_settings(
     state: web::Data<AppState>,
     scope: ShopScope<Admin, AnyArea>,
     body: ApiJson<InventorySettingsIn>,
-) -> ApiResult<web::Json<InventorySettings>> {
+) -> Result<web::Json<InventorySettings>> {
     let ShopScope { shop, .. } = scope;
     let (low_stock_threshold, safety_buffer) = inventory::set_settings(
         &state.db,
@@ -278,7 +278,7 @@ pub async fn put_sku_threshold(
     scope: ShopScope<Operator, Inventory>,
     path: web::Path<(String, String)>,
     body: ApiJson<SkuThresholdIn>,
-) -> ApiResult<web::Json<InventoryItemOut>> {
+) -> Result<web::Json<InventoryItemOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, sku_id) = path.into_inner();
     let item = inventory::set_sku_threshold(
@@ -308,7 +308,7 @@ pub async fn put_sku_threshold(
 pub async fn list_warehouses(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Inventory>,
-) -> ApiResult<web::Json<Page<WarehouseOut>>> {
+) -> Result<web::Json<Page<WarehouseOut>>> {
     let ShopScope { shop, .. } = scope;
     let rows = views::list_warehouses(&state.db, &shop.id).await?;
     Ok(web::Json(Page {
@@ -363,7 +363,7 @@ pub async fn stock_history(
     scope: ShopScope<Viewer, Inventory>,
     path: web::Path<(String, String)>,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<StockChangeOut>>> {
+) -> Result<web::Json<Page<StockChangeOut>>> {
     let ShopScope { shop, .. } = scope;
     let (_, sku_id) = path.into_inner();
     let (rows, next) = views::stock_history(
@@ -454,7 +454,7 @@ pub async fn list_drift(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Inventory>,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<DriftOut>>> {
+) -> Result<web::Json<Page<DriftOut>>> {
     let ShopScope { shop, .. } = scope;
     let (rows, next) =
         crate::sync::inventory::list_drift(&state.db, &shop.id, query.limit()?, query.cursor()?)

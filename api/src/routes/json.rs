@@ -4,20 +4,19 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
 
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let raw = RawJson::from_request(req, payload);
@@ -29,8 +28,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 pub struct RawJson(pub Vec<u8>);
 
 impl FromRequest for RawJson {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let declared_len = req
@@ -55,8 +54,8 @@ impl FromRequest for RawJson {
             );
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                return Err(Error::new(
+                    Kind::UnsupportedMediaType,
                     "unsupported_media_type",
                     "send the body as JSON with `Content-Type: application/json`",
                 ));
@@ -75,7 +74,7 @@ impl FromRequest for RawJson {
                 };
                 let Some(chunk) = next else { break };
                 let chunk = chunk.map_err(|_| {
-                    ApiError::bad_request("invalid_body", "the request body could not be read")
+                    Error::bad_request("invalid_body", "the request body could not be read")
                 })?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(too_large());
@@ -87,9 +86,9 @@ impl FromRequest for RawJson {
     }
 }
 
-fn body_timeout(idle: std::time::Duration, deadline: std::time::Duration) -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
+fn body_timeout(idle: std::time::Duration, deadline: std::time::Duration) -> Error {
+    Error::new(
+        Kind::Timeout,
         "request_timeout",
         format!(
             "the request body did not arrive in time (at most {} ms of silence, {} ms in all); send it again at once",
@@ -99,9 +98,9 @@ fn body_timeout(idle: std::time::Duration, deadline: std::time::Duration) -> Api
     )
 }
 
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
+fn too_large() -> Error {
+    Error::new(
+        Kind::TooLarge,
         "payload_too_large",
         format!(
             "the body is larger than {MAX_BODY_BYTES} bytes; send less per request (use the batch endpoints' pages)"
@@ -110,9 +109,9 @@ fn too_large() -> ApiError {
 }
 
 /// Parses a JSON body, naming the field at fault.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "invalid_body",
             "the request needs a JSON body",
         ));
@@ -120,7 +119,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // Every body of this API is a JSON object; serde would also read a struct from an array of its
     // fields (`[null, null]`), which no client means.
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::bad_request(
+        return Err(Error::bad_request(
             "invalid_body",
             "the body must be a JSON object ({…})",
         ));
@@ -145,19 +144,19 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Err(field_error(first))
 }
 
-fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let path = e.path().to_string();
     let inner = e.into_inner();
     if inner.is_syntax() || inner.is_eof() {
-        ApiError::bad_request(
+        Error::bad_request(
             "invalid_json",
             format!("the body is not valid JSON: {inner}"),
         )
     } else if path == "." {
         // A missing or unknown field is reported at the parent; serde's message names it.
-        ApiError::bad_request("invalid_field", inner.to_string())
+        Error::bad_request("invalid_field", inner.to_string())
     } else {
-        ApiError::invalid_field(&path, inner)
+        Error::invalid_field(&path, inner)
     }
 }
 

@@ -5,8 +5,10 @@
 pub mod batch;
 pub mod categories;
 pub mod connection;
+pub mod error;
 pub mod fulfillment;
 pub mod health;
+pub mod idempotency;
 pub mod inventory;
 pub mod json;
 pub mod order_actions;

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::fulfillment::{self, OrderAfter};
-use crate::idempotency;
 use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, Unauthorized};
 use crate::routes::fulfillment::{package_id, provider_id, to_json, tracking_number};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 
@@ -136,12 +136,12 @@ pub async fn label(
     scope: ShopScope<Operator, Orders>,
     path: web::Path<(String, String)>,
     query: web::Query<LabelQuery>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let size = query.size.as_deref().unwrap_or("A6");
     if !matches!(size, "A6" | "A5") {
-        return Err(ApiError::invalid_field("size", "use A6 or A5"));
+        return Err(Error::invalid_field("size", "use A6 or A5"));
     }
     let package = package_id("package_id", query.package_id.as_ref())?;
     let l = fulfillment::label(&state, &shop, &order_id, package.as_deref(), size).await?;
@@ -175,7 +175,7 @@ pub async fn order_tracking(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<TrackingOut>> {
+) -> Result<web::Json<TrackingOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let events = fulfillment::tracking(&state, &shop, &order_id).await?;
@@ -220,7 +220,7 @@ pub async fn update_shipping_info(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let input: ShippingInfoIn = parse_json(&body.0)?;
@@ -274,7 +274,7 @@ pub async fn cancel_order(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let input: CancelIn = parse_json(&body.0)?;
@@ -306,17 +306,17 @@ pub async fn cancel_order(
 impl CancelIn {
     /// The reason, trimmed, once the request is checked (a reason of 1 to 500 characters, TikTok
     /// line item ids); a bad field is a 400 that names it.
-    fn checked_reason(&self) -> ApiResult<String> {
+    fn checked_reason(&self) -> Result<String> {
         let reason = self.reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "reason",
                 "say why, in 1 to 500 characters",
             ));
         }
         for (i, l) in self.line_item_ids.iter().enumerate() {
             if !TikTokId::is_valid(l) {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     &format!("line_item_ids[{i}]"),
                     "not a TikTok line item id",
                 ));

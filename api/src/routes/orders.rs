@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
 use crate::app::AppState;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::scope::*;
@@ -245,7 +245,7 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Orders>,
     query: web::Query<OrderQuery>,
-) -> ApiResult<web::Json<Page<OrderOut>>> {
+) -> Result<web::Json<Page<OrderOut>>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
@@ -294,7 +294,7 @@ pub async fn get_order(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Orders>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<OrderDetailOut>> {
+) -> Result<web::Json<OrderDetailOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
     let d = views::order_detail(&state.db, &shop.id, &order_id).await?;

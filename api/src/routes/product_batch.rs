@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::idempotency;
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::product_writes::{ProductWriteOut, free_unknown, our_key, outcome_unknown};
 use crate::routes::scope::*;
@@ -97,7 +97,7 @@ batch_answer!(
 );
 
 /// An item's key: the product written, else the one asked for.
-fn product_key(asked: Option<&String>, r: &ApiResult<Written>) -> ProductItemKey {
+fn product_key(asked: Option<&String>, r: &Result<Written>) -> ProductItemKey {
     ProductItemKey {
         product_id: r
             .as_ref()
@@ -107,9 +107,9 @@ fn product_key(asked: Option<&String>, r: &ApiResult<Written>) -> ProductItemKey
     }
 }
 
-fn count_ok(n: usize) -> ApiResult<()> {
+fn count_ok(n: usize) -> Result<()> {
     if n == 0 || n > MAX_ITEMS {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "items",
             format!("send 1 to {MAX_ITEMS} items (got {n})"),
         ));
@@ -141,7 +141,7 @@ pub async fn batch_create(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let input: BatchCreateIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
@@ -178,7 +178,7 @@ async fn batch_edit(
     req: HttpRequest,
     body: RawJson,
     full: bool,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let input: BatchEditIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;
@@ -225,7 +225,7 @@ pub async fn batch_full_edit(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     batch_edit(state, scope, req, body, true).await
 }
 
@@ -253,7 +253,7 @@ pub async fn batch_partial_edit(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     batch_edit(state, scope, req, body, false).await
 }
 
@@ -263,12 +263,12 @@ async fn batch_status(
     req: HttpRequest,
     body: RawJson,
     op: StatusOp,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let input: BatchIdsIn = parse_json(&body.0)?;
     let n = input.product_ids.len();
     if n == 0 || n > MAX_ITEMS {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "product_ids",
             format!("send 1 to {MAX_ITEMS} ids (got {n})"),
         ));
@@ -321,7 +321,7 @@ pub async fn batch_activate(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     batch_status(state, scope, req, body, StatusOp::Activate).await
 }
 
@@ -349,7 +349,7 @@ pub async fn batch_deactivate(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     batch_status(state, scope, req, body, StatusOp::Deactivate).await
 }
 
@@ -377,7 +377,7 @@ pub async fn batch_delete(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     batch_status(state, scope, req, body, StatusOp::Delete).await
 }
 
@@ -405,7 +405,7 @@ pub async fn batch_prices(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let input: BatchPricesIn = parse_json(&body.0)?;
     count_ok(input.items.len())?;

@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::idempotency;
+use crate::error::{Error, ErrorEnvelope, Kind, Result};
 use crate::ids::TikTokId;
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::products::ProductOut;
 use crate::routes::scope::*;
@@ -65,16 +65,16 @@ pub struct PricesIn {
 
 /// TikTok unreachable or its answer lost: what happened is unknown, and these writes are safe to send
 /// again (a create is deduplicated by TikTok's `idempotency_key`, the others set a state).
-pub(crate) fn outcome_unknown(e: &ApiError) -> bool {
+pub(crate) fn outcome_unknown(e: &Error) -> bool {
     e.code == idempotency::OUTCOME_UNKNOWN
         || matches!(
-            e.status,
-            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+            e.kind,
+            Kind::Upstream | Kind::Unavailable | Kind::UpstreamTimeout
         )
 }
 
 /// Such an outcome is not bound to the `Idempotency-Key`: the same request with the same key runs again.
-pub(crate) fn free_unknown(e: &ApiError) -> bool {
+pub(crate) fn free_unknown(e: &Error) -> bool {
     outcome_unknown(e)
 }
 
@@ -86,7 +86,7 @@ pub(crate) fn our_key(req: &HttpRequest) -> Option<String> {
         .filter(|k| !k.is_empty())
 }
 
-pub(crate) fn json_of<T: Serialize>(status: StatusCode, v: T) -> ApiResult<idempotency::Reply> {
+pub(crate) fn json_of<T: Serialize>(status: StatusCode, v: T) -> Result<idempotency::Reply> {
     idempotency::Reply::json(status, &v)
 }
 
@@ -98,7 +98,7 @@ async fn one_status(
     req: HttpRequest,
     body: RawJson,
     op: StatusOp,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, product_id) = path.into_inner();
     TikTokId::field("product_id", &product_id)?;
@@ -113,9 +113,9 @@ async fn one_status(
             let mut results =
                 writes::change_status(&state, &user, &shop, op, std::slice::from_ref(&product_id))
                     .await?;
-            let written = results.pop().ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("no result for the product"))
-            })??;
+            let written = results
+                .pop()
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("no result for the product")))??;
             json_of(StatusCode::OK, ProductWriteOut::from(written))
         },
     )
@@ -148,7 +148,7 @@ pub async fn create_product(
     scope: ShopScope<Operator, Products>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let input: ProductIn = parse_json(&body.0)?;
     let key = writes::tiktok_idempotency_key(&user.tenant, &shop.id, our_key(&req).as_deref(), 0);
@@ -174,7 +174,7 @@ async fn edit(
     req: HttpRequest,
     body: RawJson,
     full: bool,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, product_id) = path.into_inner();
     let input: ProductIn = parse_json(&body.0)?;
@@ -222,7 +222,7 @@ pub async fn edit_product(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     edit(state, scope, path, req, body, true).await
 }
 
@@ -254,7 +254,7 @@ pub async fn partial_edit_product(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     edit(state, scope, path, req, body, false).await
 }
 
@@ -284,7 +284,7 @@ pub async fn delete_product(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     one_status(state, scope, path, req, body, StatusOp::Delete).await
 }
 
@@ -314,7 +314,7 @@ pub async fn activate_product(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     one_status(state, scope, path, req, body, StatusOp::Activate).await
 }
 
@@ -344,7 +344,7 @@ pub async fn deactivate_product(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     one_status(state, scope, path, req, body, StatusOp::Deactivate).await
 }
 
@@ -376,7 +376,7 @@ pub async fn update_prices(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, product_id) = path.into_inner();
     let input: PricesIn = parse_json(&body.0)?;

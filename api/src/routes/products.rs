@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::scope::*;
@@ -127,7 +127,7 @@ pub async fn list_products(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     query: web::Query<ProductQuery>,
-) -> ApiResult<web::Json<Page<ProductOut>>> {
+) -> Result<web::Json<Page<ProductOut>>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let status = views::parse_status("status", q.status.as_deref(), &PRODUCT_STATUSES)?;
@@ -169,7 +169,7 @@ pub async fn get_product(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<ProductOut>> {
+) -> Result<web::Json<ProductOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, product_id) = path.into_inner();
     let d = views::product_detail(&state.db, &shop.id, &product_id).await?;

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use entity::{tiktok_cancellation, tiktok_order, tiktok_return};
 
 use crate::app::AppState;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::ids::TikTokId;
 use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
@@ -76,7 +76,7 @@ fn filter(
     order_id: Option<String>,
     created: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     updated: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-) -> ApiResult<AfterSaleFilter> {
+) -> Result<AfterSaleFilter> {
     views::check_range("created_from", created.0, created.1)?;
     views::check_range("updated_from", updated.0, updated.1)?;
     Ok(AfterSaleFilter {
@@ -335,7 +335,7 @@ pub async fn list_returns(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Returns>,
     query: web::Query<ReturnQuery>,
-) -> ApiResult<web::Json<Page<ReturnOut>>> {
+) -> Result<web::Json<Page<ReturnOut>>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
@@ -377,7 +377,7 @@ pub async fn get_return(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Returns>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<ReturnDetailOut>> {
+) -> Result<web::Json<ReturnDetailOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, return_id) = path.into_inner();
     let (record, order) = views::return_detail(&state.db, &shop.id, &return_id).await?;
@@ -405,7 +405,7 @@ pub async fn list_cancellations(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Returns>,
     query: web::Query<CancellationQuery>,
-) -> ApiResult<web::Json<Page<CancellationOut>>> {
+) -> Result<web::Json<Page<CancellationOut>>> {
     let ShopScope { shop, .. } = scope;
     let q = query.into_inner();
     let page = PageQuery {
@@ -448,7 +448,7 @@ pub async fn get_cancellation(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Returns>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<CancellationDetailOut>> {
+) -> Result<web::Json<CancellationDetailOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, cancel_id) = path.into_inner();
     let (record, order) = views::cancellation_detail(&state.db, &shop.id, &cancel_id).await?;

@@ -16,7 +16,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::shops::Feature;
 use crate::shops::service::find_for_tenant;
 use crate::sync::views::ensure_enabled;
@@ -74,8 +74,8 @@ pub struct ShopScope<R, A = AnyArea> {
 }
 
 impl<R: NeedsRole + 'static, A: InArea + 'static> FromRequest for ShopScope<R, A> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = AuthUser::from_request(req, payload).into_inner();
@@ -85,7 +85,7 @@ impl<R: NeedsRole + 'static, A: InArea + 'static> FromRequest for ShopScope<R, A
             let user = user?;
             user.require(R::ROLE)?;
             let state = state
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("AppState is not registered")))?;
             let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
             if let Some(area) = A::AREA {
                 ensure_enabled(&shop, area)?;

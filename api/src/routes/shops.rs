@@ -12,7 +12,7 @@ use entity::shop;
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::{ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
@@ -174,14 +174,14 @@ impl From<shop::Model> for ShopOut {
 }
 
 impl TryFrom<ShopIn> for NewShop {
-    type Error = crate::error::ApiError;
+    type Error = crate::error::Error;
 
-    fn try_from(input: ShopIn) -> ApiResult<Self> {
+    fn try_from(input: ShopIn) -> Result<Self> {
         let mut features = Features::default();
         if let Some(changes) = &input.features {
             features
                 .apply(changes)
-                .map_err(|p| crate::error::ApiError::invalid_field("features", p))?;
+                .map_err(|p| crate::error::Error::invalid_field("features", p))?;
         }
         Ok(NewShop {
             name: service::parse_name(&input.name)?,
@@ -204,7 +204,7 @@ impl TryFrom<ShopIn> for NewShop {
                 .as_ref()
                 .map(|w| {
                     SyncInterval::parse(w)
-                        .map_err(|p| crate::error::ApiError::invalid_field("sync_interval", p))
+                        .map_err(|p| crate::error::Error::invalid_field("sync_interval", p))
                 })
                 .transpose()?
                 .unwrap_or_default(),
@@ -213,9 +213,9 @@ impl TryFrom<ShopIn> for NewShop {
 }
 
 impl TryFrom<ShopPatch> for ShopEdit {
-    type Error = crate::error::ApiError;
+    type Error = crate::error::Error;
 
-    fn try_from(p: ShopPatch) -> ApiResult<Self> {
+    fn try_from(p: ShopPatch) -> Result<Self> {
         let id = |field: &'static str, v: Option<Option<String>>| {
             v.map(|inner| {
                 inner
@@ -263,7 +263,7 @@ pub async fn create_shop(
     state: web::Data<AppState>,
     user: AuthUser,
     body: ApiJson<ShopIn>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     user.require(Role::Admin)?;
     let new = NewShop::try_from(body.0)?;
     let shop = service::create(
@@ -294,7 +294,7 @@ pub async fn list_shops(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<ShopOut>>> {
+) -> Result<web::Json<Page<ShopOut>>> {
     user.require(Role::Viewer)?;
     let (rows, next) =
         service::list(&state.db, &user.tenant, query.limit()?, query.cursor()?).await?;
@@ -320,7 +320,7 @@ pub async fn get_shop(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-) -> ApiResult<web::Json<ShopOut>> {
+) -> Result<web::Json<ShopOut>> {
     user.require(Role::Viewer)?;
     record_shop(&id);
     let shop = service::find_for_tenant(&state.db, &user.tenant, &id).await?;
@@ -348,7 +348,7 @@ pub async fn patch_shop(
     user: AuthUser,
     id: web::Path<String>,
     body: ApiJson<ShopPatch>,
-) -> ApiResult<web::Json<ShopOut>> {
+) -> Result<web::Json<ShopOut>> {
     user.require(Role::Admin)?;
     record_shop(&id);
     let edit = ShopEdit::try_from(body.0)?;
@@ -382,7 +382,7 @@ pub async fn delete_shop(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     user.require(Role::Admin)?;
     record_shop(&id);
     service::delete(&state.db, state.clock.now(), &user.tenant, &id).await?;
@@ -410,7 +410,7 @@ pub async fn put_features(
     user: AuthUser,
     id: web::Path<String>,
     body: ApiJson<FeaturesIn>,
-) -> ApiResult<web::Json<ShopOut>> {
+) -> Result<web::Json<ShopOut>> {
     user.require(Role::Admin)?;
     record_shop(&id);
     let shop = service::set_features(
@@ -444,11 +444,11 @@ pub async fn put_sync_settings(
     user: AuthUser,
     id: web::Path<String>,
     body: ApiJson<SyncSettingsIn>,
-) -> ApiResult<web::Json<ShopOut>> {
+) -> Result<web::Json<ShopOut>> {
     user.require(Role::Admin)?;
     record_shop(&id);
     let interval = SyncInterval::parse(&body.0.sync_interval)
-        .map_err(|p| crate::error::ApiError::invalid_field("sync_interval", p))?;
+        .map_err(|p| crate::error::Error::invalid_field("sync_interval", p))?;
     let shop =
         service::set_sync_interval(&state.db, state.clock.now(), &user.tenant, &id, interval)
             .await?;

@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit::{self, Entry};
-use crate::error::{ApiResult, ErrorEnvelope};
-use crate::idempotency;
+use crate::error::{ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
+use crate::routes::idempotency;
 use crate::routes::json::{ApiJson, RawJson, parse_json};
 use crate::routes::scope::*;
 use crate::sku_mapping::{self, Mapping};
@@ -89,7 +89,7 @@ pub async fn list_mappings(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<MappingOut>>> {
+) -> Result<web::Json<Page<MappingOut>>> {
     let ShopScope { shop, .. } = scope;
     let (rows, next) =
         sku_mapping::list(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
@@ -125,7 +125,7 @@ pub async fn put_mapping(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, erp_sku) = path.into_inner();
     let input: MappingIn = parse_json(&body.0)?;
@@ -172,7 +172,7 @@ pub async fn delete_mapping(
     state: web::Data<AppState>,
     scope: ShopScope<Operator, Products>,
     path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let (_, erp_sku) = path.into_inner();
     sku_mapping::remove(&state.db, &shop.id, &erp_sku).await?;
@@ -212,7 +212,7 @@ pub async fn mapping_report(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, Products>,
     body: ApiJson<ReportIn>,
-) -> ApiResult<web::Json<ReportOut>> {
+) -> Result<web::Json<ReportOut>> {
     let ShopScope { shop, .. } = scope;
     let report = sku_mapping::report(&state.db, &shop.id, &body.0.erp_skus).await?;
     Ok(web::Json(ReportOut {

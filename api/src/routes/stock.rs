@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::audit;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::idempotency;
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::batch::{self, batch_answer};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::scope::*;
 use crate::stock::{self, Change, StockLevel, StockWrite};
@@ -150,7 +150,7 @@ pub struct AuditOut {
     pub at: DateTime<Utc>,
 }
 
-fn level_json(level: StockLevel) -> ApiResult<idempotency::Reply> {
+fn level_json(level: StockLevel) -> Result<idempotency::Reply> {
     idempotency::Reply::ok(&StockLevelOut::from(level))
 }
 
@@ -161,7 +161,7 @@ async fn one_write(
     req: &HttpRequest,
     raw: &[u8],
     write: StockWrite,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let user = &user;
     idempotency::run(
@@ -203,7 +203,7 @@ pub async fn set_stock(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let input: SetStockIn = parse_json(&body.0)?;
     let (_, sku_id) = path.into_inner();
     let write = StockWrite {
@@ -242,7 +242,7 @@ pub async fn adjust_stock(
     path: web::Path<(String, String)>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let input: AdjustStockIn = parse_json(&body.0)?;
     let (_, sku_id) = path.into_inner();
     let write = StockWrite {
@@ -277,7 +277,7 @@ pub async fn batch_stock(
     scope: ShopScope<Operator, Inventory>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { user, shop, .. } = scope;
     let writes = parse_json::<BatchIn>(&body.0)?.writes()?;
     idempotency::run(
@@ -306,9 +306,9 @@ pub async fn batch_stock(
 impl BatchIn {
     /// The writes the batch asks for, each checked (an item with neither or both of `on_hand` and
     /// `delta` is a 400 that names it).
-    fn writes(self) -> ApiResult<Vec<StockWrite>> {
+    fn writes(self) -> Result<Vec<StockWrite>> {
         if self.items.is_empty() || self.items.len() > MAX_BATCH {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "items",
                 format!("send 1 to {MAX_BATCH} items (got {})", self.items.len()),
             ));
@@ -319,7 +319,7 @@ impl BatchIn {
                 (Some(n), None) => Change::Set(n),
                 (None, Some(d)) => Change::Adjust(d),
                 _ => {
-                    return Err(ApiError::invalid_field(
+                    return Err(Error::invalid_field(
                         &format!("items[{i}]"),
                         "give exactly one of on_hand (set) and delta (adjust)",
                     ));
@@ -352,7 +352,7 @@ pub async fn list_audit(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<AuditOut>>> {
+) -> Result<web::Json<Page<AuditOut>>> {
     let ShopScope { shop, .. } = scope;
     let (rows, next) = audit::list(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
     Ok(web::Json(Page {

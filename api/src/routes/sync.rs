@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use entity::sync_job;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
@@ -154,7 +154,7 @@ pub async fn request_sync(
     state: web::Data<AppState>,
     scope: ShopScope<Operator, AnyArea>,
     body: ApiJson<SyncIn>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { shop, .. } = scope;
     let body = body.0;
     let resources = body.resources(&shop)?;
@@ -168,7 +168,7 @@ pub async fn request_sync(
     .await?;
     let jobs: Vec<JobOut> = jobs.into_iter().map(JobOut::from).collect();
     let Some(first) = jobs.first() else {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "feature_disabled",
             "every syncable area is disabled for this shop; an admin can enable them (PUT …/features)",
         ));
@@ -181,10 +181,10 @@ pub async fn request_sync(
 
 impl SyncIn {
     /// The resources asked for, each once, in the order named; none named: the shop's enabled ones.
-    fn resources(&self, shop: &entity::shop::Model) -> ApiResult<Vec<Resource>> {
+    fn resources(&self, shop: &entity::shop::Model) -> Result<Vec<Resource>> {
         let mut resources = match &self.resources {
             Some(list) if list.is_empty() => {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "resources",
                     "must name at least one of orders, products, warehouses, returns, cancellations (or be left out)",
                 ));
@@ -219,7 +219,7 @@ pub async fn list_jobs(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
     query: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<JobOut>>> {
+) -> Result<web::Json<Page<JobOut>>> {
     let ShopScope { shop, .. } = scope;
     let (rows, next) =
         jobs::list_for_shop(&state.db, &shop.id, query.limit()?, query.cursor()?).await?;
@@ -248,7 +248,7 @@ pub async fn get_job(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<JobOut>> {
+) -> Result<web::Json<JobOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, job_id) = path.into_inner();
     let job = jobs::get_for_shop(&state.db, &shop.id, &job_id).await?;
@@ -276,7 +276,7 @@ pub async fn retry_job(
     state: web::Data<AppState>,
     scope: ShopScope<Operator, AnyArea>,
     path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let ShopScope { shop, .. } = scope;
     let (_, job_id) = path.into_inner();
     let job = jobs::retry(&state.db, state.clock.now(), &shop, &job_id).await?;

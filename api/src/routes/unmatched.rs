@@ -2,11 +2,10 @@
 //! it takes (`Allow`); any other path is a 404. The routes are read from the OpenAPI document, which
 //! is built from the registered routes, so the two cannot disagree.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{Error, Kind};
 
 /// Each documented path as its segments (`{…}` matches any one segment) with its methods.
 pub type RouteMethods = Vec<(Vec<String>, Vec<&'static str>)>;
@@ -64,8 +63,8 @@ pub async fn unmatched(req: HttpRequest) -> HttpResponse {
         .map(|s| allowed(&s.route_methods, req.path()))
         .unwrap_or_default();
     if methods.is_empty() {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
+        return Error::new(
+            Kind::NotFound,
             "route_not_found",
             format!(
                 "no route for {} {}; the API is described at /api/docs",
@@ -75,8 +74,8 @@ pub async fn unmatched(req: HttpRequest) -> HttpResponse {
         )
         .error_response();
     }
-    let mut response = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
+    let mut response = Error::new(
+        Kind::MethodNotAllowed,
         "method_not_allowed",
         format!(
             "{} does not take {}; it takes {}",

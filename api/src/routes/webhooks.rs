@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use entity::webhook_event;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::RawJson;
@@ -70,7 +70,7 @@ pub async fn receive_webhook(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: RawJson,
-) -> ApiResult<HttpResponse> {
+) -> Result<HttpResponse> {
     let signature = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -137,7 +137,7 @@ impl From<webhook_event::Model> for EventOut {
 pub(crate) use crate::webhooks::events::STATES;
 
 /// A `type` filter: TikTok's code or its name (any case).
-fn event_type(raw: &str) -> ApiResult<EventType> {
+fn event_type(raw: &str) -> Result<EventType> {
     raw.parse::<i64>()
         .ok()
         .and_then(EventType::from_code)
@@ -147,16 +147,16 @@ fn event_type(raw: &str) -> ApiResult<EventType> {
                 .find(|t| t.name().eq_ignore_ascii_case(raw))
         })
         .ok_or_else(|| {
-            ApiError::invalid_field("type", format!("`{raw}` is not a TikTok webhook type"))
+            Error::invalid_field("type", format!("`{raw}` is not a TikTok webhook type"))
         })
 }
 
 /// A `state` filter: one of [`STATES`].
-fn event_state(raw: &str) -> ApiResult<&str> {
+fn event_state(raw: &str) -> Result<&str> {
     if STATES.contains(&raw) {
         Ok(raw)
     } else {
-        Err(ApiError::invalid_field(
+        Err(Error::invalid_field(
             "state",
             format!("use one of {}", STATES.join(", ")),
         ))
@@ -181,7 +181,7 @@ pub async fn list_events(
     scope: ShopScope<Viewer, AnyArea>,
     filter: web::Query<EventFilter>,
     page: web::Query<PageQuery>,
-) -> ApiResult<web::Json<Page<EventOut>>> {
+) -> Result<web::Json<Page<EventOut>>> {
     let ShopScope { shop, .. } = scope;
     let filter = events::Filter {
         kind: filter.event_type.as_deref().map(event_type).transpose()?,
@@ -212,14 +212,14 @@ pub async fn replay_event(
     state: web::Data<AppState>,
     scope: ShopScope<Operator, AnyArea>,
     path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<EventOut>> {
+) -> Result<web::Json<EventOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, event_id) = path.into_inner();
     let event = webhook_event::Entity::find_by_id(event_id)
         .filter(webhook_event::Column::ShopId.eq(shop.id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("webhook event"))?;
+        .ok_or_else(|| Error::not_found("webhook event"))?;
     let event = process::replay(&state.db, state.clock.now(), event).await?;
     Ok(web::Json(event.into()))
 }
@@ -250,7 +250,7 @@ pub struct SubscriptionsOut {
 pub async fn list_subscriptions(
     state: web::Data<AppState>,
     scope: ShopScope<Viewer, AnyArea>,
-) -> ApiResult<web::Json<SubscriptionsOut>> {
+) -> Result<web::Json<SubscriptionsOut>> {
     let ShopScope { shop, .. } = scope;
     let mut session = ShopSession::open(&state, shop).await?;
     Ok(web::Json(SubscriptionsOut {
@@ -277,7 +277,7 @@ pub async fn list_subscriptions(
 pub async fn register_subscriptions(
     state: web::Data<AppState>,
     scope: ShopScope<Admin, AnyArea>,
-) -> ApiResult<web::Json<SubscriptionsOut>> {
+) -> Result<web::Json<SubscriptionsOut>> {
     let ShopScope { shop, .. } = scope;
     let mut session = ShopSession::open(&state, shop).await?;
     Ok(web::Json(SubscriptionsOut {

@@ -18,7 +18,7 @@ use entity::{oauth_state, shop, tiktok_grant};
 use super::model::{Features, Region, ShopStatus};
 use super::service::{app_secret_at, find_for_tenant};
 use super::tokens::{self, grant_token_at};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::tiktok::{AppCredentials, AuthorizedShop, TikTokClient, TikTokError};
 use crate::vault::Vault;
 
@@ -42,10 +42,10 @@ pub async fn start(
     tenant: &str,
     user: &str,
     shop_id: &str,
-) -> ApiResult<ConnectStart> {
+) -> Result<ConnectStart> {
     let shop = find_for_tenant(db, tenant, shop_id).await?;
     if shop.app_secret_sealed.is_none() {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "app_secret_missing",
             "the shop has no app secret; set one with PATCH before connecting",
         ));
@@ -346,16 +346,16 @@ pub async fn complete(
     }
 }
 
-pub fn app_credentials(vault: &Vault, shop: &shop::Model) -> ApiResult<AppCredentials> {
+pub fn app_credentials(vault: &Vault, shop: &shop::Model) -> Result<AppCredentials> {
     let sealed = shop.app_secret_sealed.as_deref().ok_or_else(|| {
-        ApiError::conflict(
+        Error::conflict(
             "app_secret_missing",
             "the shop has no app secret; set one with PATCH",
         )
     })?;
     let secret = vault
         .open(app_secret_at(&shop.id), sealed)
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     Ok(AppCredentials {
         app_key: shop.app_key.clone(),
         app_secret: secret,
@@ -567,7 +567,7 @@ pub async fn disconnect(
     now: DateTime<Utc>,
     tenant: &str,
     shop_id: &str,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     let shop = find_for_tenant(db, tenant, shop_id).await?;
     let txn = db.begin().await?;
     let mut model: shop::ActiveModel = shop.clone().into();

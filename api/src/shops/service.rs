@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use entity::shop;
 
 use super::model::{Features, Region, ShopStatus, SyncInterval};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::vault::{SealedAt, Vault};
 
@@ -48,25 +48,25 @@ pub struct ShopEdit {
 
 // Field rules, each naming its field in the error.
 
-pub fn parse_name(raw: &str) -> ApiResult<String> {
+pub fn parse_name(raw: &str) -> Result<String> {
     let name = raw.trim();
     if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "name",
             "must not contain control characters",
         ));
     }
     match name.chars().count() {
-        0 => Err(ApiError::invalid_field("name", "must not be empty")),
+        0 => Err(Error::invalid_field("name", "must not be empty")),
         1..=100 => Ok(name.to_owned()),
-        n => Err(ApiError::invalid_field(
+        n => Err(Error::invalid_field(
             "name",
             format!("is {n} characters; 100 at most"),
         )),
     }
 }
 
-pub fn parse_app_key(raw: &str) -> ApiResult<String> {
+pub fn parse_app_key(raw: &str) -> Result<String> {
     let key = raw.trim();
     if key.is_empty()
         || key.len() > 64
@@ -74,7 +74,7 @@ pub fn parse_app_key(raw: &str) -> ApiResult<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "app_key",
             "must be 1 to 64 letters, digits, `_` or `-`, as shown in TikTok Partner Center",
         ));
@@ -82,12 +82,12 @@ pub fn parse_app_key(raw: &str) -> ApiResult<String> {
     Ok(key.to_owned())
 }
 
-pub fn parse_app_secret(raw: SecretString) -> ApiResult<SecretString> {
+pub fn parse_app_secret(raw: SecretString) -> Result<SecretString> {
     // Visible ASCII, the alphabet of TikTok's secrets: one rule that every regex dialect reads alike
     // (`\S` differs between them on characters such as U+0085).
     let s = raw.expose_secret();
     if !(8..=128).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "app_secret",
             "must be 8 to 128 visible ASCII characters (letters, digits, punctuation; no spaces), as shown in TikTok Partner Center",
         ));
@@ -96,12 +96,12 @@ pub fn parse_app_secret(raw: SecretString) -> ApiResult<SecretString> {
 }
 
 /// TikTok ids (shop id, service id) are decimal numbers carried as strings.
-pub fn parse_tiktok_id(field: &str, raw: &str) -> ApiResult<String> {
+pub fn parse_tiktok_id(field: &str, raw: &str) -> Result<String> {
     crate::ids::TikTokId::field(field, raw.trim()).map(crate::ids::TikTokId::into_string)
 }
 
-pub fn parse_region(raw: &str) -> ApiResult<Region> {
-    Region::parse(raw).map_err(|p| ApiError::invalid_field("region", p))
+pub fn parse_region(raw: &str) -> Result<Region> {
+    Region::parse(raw).map_err(|p| Error::invalid_field("region", p))
 }
 
 /// Gives every stored app secret without a fingerprint its fingerprint (shops configured before
@@ -142,17 +142,17 @@ pub async fn find_for_tenant(
     db: &DatabaseConnection,
     tenant: &str,
     id: &str,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     // Our shop ids are UUIDs; anything else cannot exist (and never reaches the database).
     let Some(id) = crate::ids::ShopId::parse(id) else {
-        return Err(ApiError::not_found("shop"));
+        return Err(Error::not_found("shop"));
     };
     shop::Entity::find_by_id(id.as_str().to_owned())
         .filter(shop::Column::TenantId.eq(tenant))
         .filter(shop::Column::DeletedAt.is_null())
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("shop"))
+        .ok_or_else(|| Error::not_found("shop"))
 }
 
 /// A tenant configures a TikTok shop once (a unique index holds it too).
@@ -161,7 +161,7 @@ async fn ensure_unique(
     tenant: &str,
     shop_id: Option<&str>,
     except: Option<&str>,
-) -> ApiResult<()> {
+) -> Result<()> {
     let Some(shop_id) = shop_id else {
         return Ok(());
     };
@@ -173,7 +173,7 @@ async fn ensure_unique(
         query = query.filter(shop::Column::Id.ne(id));
     }
     if let Some(existing) = query.one(db).await? {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "shop_exists",
             format!(
                 "TikTok shop {shop_id} is already configured as shop {}; edit that one instead",
@@ -191,7 +191,7 @@ pub async fn create(
     now: DateTime<Utc>,
     tenant: &str,
     new: NewShop,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     ensure_unique(db, tenant, new.shop_id.as_deref(), None).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let sealed = vault.seal(app_secret_at(&id), &new.app_secret);
@@ -224,7 +224,7 @@ pub async fn list(
     tenant: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<shop::Model>, Option<Cursor>)> {
+) -> Result<(Vec<shop::Model>, Option<Cursor>)> {
     let query = shop::Entity::find()
         .filter(shop::Column::TenantId.eq(tenant))
         .filter(shop::Column::DeletedAt.is_null());
@@ -252,7 +252,7 @@ pub async fn edit(
     tenant: &str,
     id: &str,
     edit: ShopEdit,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     let current = find_for_tenant(db, tenant, id).await?;
     let shop_id = edit
         .shop_id
@@ -299,12 +299,12 @@ pub async fn set_features(
     tenant: &str,
     id: &str,
     changes: &std::collections::BTreeMap<String, bool>,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     let current = find_for_tenant(db, tenant, id).await?;
     let mut features = Features::from_json(&current.features);
     features
         .apply(changes)
-        .map_err(|p| ApiError::invalid_field("features", p))?;
+        .map_err(|p| Error::invalid_field("features", p))?;
     let mut model: shop::ActiveModel = current.into();
     model.features = Set(features.to_json());
     model.updated_at = Set(now);
@@ -317,7 +317,7 @@ pub async fn set_sync_interval(
     tenant: &str,
     id: &str,
     interval: SyncInterval,
-) -> ApiResult<shop::Model> {
+) -> Result<shop::Model> {
     let current = find_for_tenant(db, tenant, id).await?;
     let mut model: shop::ActiveModel = current.into();
     model.sync_interval_minutes = Set(interval.to_column());
@@ -332,7 +332,7 @@ pub async fn delete(
     now: DateTime<Utc>,
     tenant: &str,
     id: &str,
-) -> ApiResult<()> {
+) -> Result<()> {
     let current = find_for_tenant(db, tenant, id).await?;
     let grant = current.grant_id.clone();
     let txn = db.begin().await?;

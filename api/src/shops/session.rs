@@ -12,17 +12,17 @@ use super::connect::app_credentials;
 use super::model::ShopStatus;
 use super::tokens::{load_access_token, mark_revoked, reauthorization_required, refresh};
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, tiktok_to_api};
+use crate::error::{Error, Result, tiktok_to_api};
 use crate::tiktok::{ApiRequest, ApiResponse, AppCredentials, ErrorKind, TikTokError};
 
 /// Why a shop's TikTok call failed, kept typed until the edge makes it an answer
-/// (`From<CallError> for ApiError`): TikTok's own failure, classified by the connector (refused with
+/// (`From<CallError> for Error`): TikTok's own failure, classified by the connector (refused with
 /// its code, message and request id; rate limited; authorization; transport), or the session's (the
 /// shop must be connected again, or refreshing its token failed).
 #[derive(Debug)]
 pub enum CallError {
     TikTok(TikTokError),
-    Session(ApiError),
+    Session(Error),
 }
 
 impl CallError {
@@ -45,8 +45,8 @@ impl std::fmt::Display for CallError {
     }
 }
 
-impl From<ApiError> for CallError {
-    fn from(e: ApiError) -> Self {
+impl From<Error> for CallError {
+    fn from(e: Error) -> Self {
         CallError::Session(e)
     }
 }
@@ -57,7 +57,7 @@ impl From<sea_orm::DbErr> for CallError {
     }
 }
 
-impl From<CallError> for ApiError {
+impl From<CallError> for Error {
     fn from(e: CallError) -> Self {
         match e {
             CallError::TikTok(e) => tiktok_to_api(e),
@@ -78,7 +78,7 @@ pub struct ShopSession {
 
 impl ShopSession {
     /// Opens a connected shop's session.
-    pub async fn open(state: &AppState, shop: shop::Model) -> ApiResult<Self> {
+    pub async fn open(state: &AppState, shop: shop::Model) -> Result<Self> {
         match ShopStatus::from_column(&shop.status) {
             ShopStatus::Connected => {}
             ShopStatus::ReauthorizationRequired => {
@@ -89,7 +89,7 @@ impl ShopSession {
                 ));
             }
             ShopStatus::Configured | ShopStatus::Authorizing | ShopStatus::Disconnected => {
-                return Err(ApiError::conflict(
+                return Err(Error::conflict(
                     "shop_not_connected",
                     "the shop is not connected to TikTok; an admin must connect it first (POST …/connect)",
                 ));
@@ -97,7 +97,7 @@ impl ShopSession {
         }
         let (Some(grant_id), Some(cipher)) = (shop.grant_id.clone(), shop.shop_cipher.clone())
         else {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "shop_not_connected",
                 "the shop has no authorization; connect it",
             ));
@@ -114,7 +114,7 @@ impl ShopSession {
         })
     }
 
-    async fn reload_token(&mut self, state: &AppState) -> ApiResult<()> {
+    async fn reload_token(&mut self, state: &AppState) -> Result<()> {
         let (token, version) = load_access_token(state, &self.grant_id).await?;
         self.access_token = token;
         self.token_version = version;

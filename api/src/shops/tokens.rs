@@ -23,7 +23,7 @@ use entity::{shop, tiktok_grant};
 use super::connect::app_credentials;
 use super::model::ShopStatus;
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult, tiktok_to_api};
+use crate::error::{Error, Result, tiktok_to_api};
 use crate::tiktok::ErrorKind;
 use crate::vault::SealedAt;
 
@@ -92,14 +92,14 @@ pub async fn erase_grant_if_unused(
     Ok(())
 }
 
-pub(super) fn reauthorization_required(reason: &str) -> ApiError {
-    ApiError::conflict(
+pub(super) fn reauthorization_required(reason: &str) -> Error {
+    Error::conflict(
         "reauthorization_required",
         format!("{reason}; an admin must connect the shop again (POST …/connect)"),
     )
 }
 
-async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant::Model> {
+async fn load_grant(state: &AppState, grant_id: &str) -> Result<tiktok_grant::Model> {
     tiktok_grant::Entity::find_by_id(grant_id.to_owned())
         .one(&state.db)
         .await?
@@ -109,7 +109,7 @@ async fn load_grant(state: &AppState, grant_id: &str) -> ApiResult<tiktok_grant:
 pub(super) async fn load_access_token(
     state: &AppState,
     grant_id: &str,
-) -> ApiResult<(SecretString, i64)> {
+) -> Result<(SecretString, i64)> {
     let grant = load_grant(state, grant_id).await?;
     if grant.status != GRANT_ACTIVE {
         return Err(reauthorization_required(
@@ -123,7 +123,7 @@ pub(super) async fn load_access_token(
     let token = state
         .vault
         .open(grant_token_at(grant_id, "access_token"), sealed)
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     Ok((token, grant.token_version))
 }
 
@@ -144,7 +144,7 @@ pub async fn refresh(
     state: &AppState,
     grant_id: &str,
     seen_version: Option<i64>,
-) -> ApiResult<Refreshed> {
+) -> Result<Refreshed> {
     let waited_since = Instant::now();
     loop {
         let grant = load_grant(state, grant_id).await?;
@@ -183,7 +183,7 @@ pub async fn refresh(
             return Ok(Refreshed::ByOther);
         }
         if waited_since.elapsed() > WAIT_FOR_OTHER_REFRESH {
-            return Err(ApiError::unavailable(
+            return Err(Error::unavailable(
                 "another worker is refreshing this shop's token and has not finished; retry shortly",
             ));
         }
@@ -213,7 +213,7 @@ async fn refresh_holding_lease(
     state: &AppState,
     grant: tiktok_grant::Model,
     access_token_refused: bool,
-) -> ApiResult<Refreshed> {
+) -> Result<Refreshed> {
     let release = || async {
         let _ = clear_lease(tiktok_grant::Entity::update_many())
             .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
@@ -232,7 +232,7 @@ async fn refresh_holding_lease(
         Ok(t) => t,
         Err(e) => {
             release().await;
-            return Err(ApiError::internal(e));
+            return Err(Error::internal(e));
         }
     };
     let shop = shop::Entity::find()
@@ -345,7 +345,7 @@ async fn refresh_holding_lease(
                 );
                 tracing::warn!(error = %e, "TikTok refused the refresh; the access token still works");
                 note_doubtful_refresh(state, &grant.id, Some(warning), now).await?;
-                return Err(ApiError::unavailable(
+                return Err(Error::unavailable(
                     "TikTok refused the token refresh; the current access token still works; an admin should connect the shop again",
                 ));
             }
@@ -367,7 +367,7 @@ async fn refresh_holding_lease(
             tracing::warn!(error = %e, "the token refresh's answer was lost; keeping the current access token");
             note_doubtful_refresh(state, &grant.id, None, now).await?;
             release().await;
-            Err(ApiError::unavailable(
+            Err(Error::unavailable(
                 "the token refresh's answer was lost; the current access token is kept and the refresh is tried again later",
             ))
         }
@@ -398,7 +398,7 @@ async fn note_doubtful_refresh(
 }
 
 /// The grant no longer works: every shop on it needs authorizing again, and their syncs pause.
-pub async fn mark_revoked(state: &AppState, grant_id: &str, reason: &str) -> ApiResult<()> {
+pub async fn mark_revoked(state: &AppState, grant_id: &str, reason: &str) -> Result<()> {
     let now = state.clock.now();
     tiktok_grant::Entity::update_many()
         .col_expr(tiktok_grant::Column::Status, Expr::value(GRANT_REVOKED))
@@ -438,7 +438,7 @@ pub fn refresh_due(
 }
 
 /// Renews every active grant whose access token is in its last 10 % of life. Returns how many it renewed.
-pub async fn refresh_expiring(state: &AppState) -> ApiResult<usize> {
+pub async fn refresh_expiring(state: &AppState) -> Result<usize> {
     let now = state.clock.now();
     let grants = tiktok_grant::Entity::find()
         .filter(tiktok_grant::Column::Status.eq(GRANT_ACTIVE))

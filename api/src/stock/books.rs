@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use entity::sku_stock;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
 use crate::tiktok::inventory::{self, SearchRequest, SkuBooks};
 
@@ -17,7 +17,7 @@ pub async fn search_skus(
     state: &AppState,
     session: &mut ShopSession,
     sku_ids: &[String],
-) -> ApiResult<Vec<SkuBooks>> {
+) -> Result<Vec<SkuBooks>> {
     search(
         state,
         session,
@@ -34,7 +34,7 @@ pub async fn search_products(
     state: &AppState,
     session: &mut ShopSession,
     product_ids: &[String],
-) -> ApiResult<Vec<SkuBooks>> {
+) -> Result<Vec<SkuBooks>> {
     search(
         state,
         session,
@@ -50,7 +50,7 @@ async fn search(
     state: &AppState,
     session: &mut ShopSession,
     request: SearchRequest,
-) -> ApiResult<Vec<SkuBooks>> {
+) -> Result<Vec<SkuBooks>> {
     let answer = inventory::search(&mut session.line(state), &request).await?;
     Ok(inventory::books(answer.data))
 }
@@ -60,14 +60,14 @@ pub async fn search_sku(
     state: &AppState,
     session: &mut ShopSession,
     sku_id: &str,
-) -> ApiResult<SkuBooks> {
+) -> Result<SkuBooks> {
     search_skus(state, session, &[sku_id.to_owned()])
         .await?
         .into_iter()
         .find(|b| b.sku_id == sku_id)
         .ok_or_else(|| {
-            ApiError::new(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Error::new(
+                Kind::Refused,
                 "tiktok_refused",
                 format!(
                     "TikTok's inventory search does not list SKU {sku_id}; sync the shop's products (it may have been deleted)"

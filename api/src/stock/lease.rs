@@ -14,7 +14,7 @@ use sea_orm::{ActiveValue::Set, QueryFilter};
 use entity::stock_push_lease;
 
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 
 /// How long a push waits for another process's push of the same SKU before giving up.
 const WAIT_FOR_OTHER: StdDuration = StdDuration::from_secs(60);
@@ -47,7 +47,7 @@ impl PushLease {
     }
 
     /// Waits until this process holds the SKU's lease.
-    pub async fn acquire(state: &AppState, shop_id: &str, sku_id: &str) -> ApiResult<Self> {
+    pub async fn acquire(state: &AppState, shop_id: &str, sku_id: &str) -> Result<Self> {
         let lease = Self {
             shop_id: shop_id.to_owned(),
             sku_id: sku_id.to_owned(),
@@ -60,7 +60,7 @@ impl PushLease {
                 return Ok(lease);
             }
             if since.elapsed() > WAIT_FOR_OTHER {
-                return Err(ApiError::unavailable(
+                return Err(Error::unavailable(
                     "another server is pushing this SKU's stock and has not finished; send the count again shortly",
                 ));
             }
@@ -113,7 +113,7 @@ impl PushLease {
 
     /// Extends the lease before the next calls; an error when it was lost (it ran out and another
     /// process took it), so the push stops instead of crossing the other one.
-    pub async fn renew(&self, state: &AppState) -> ApiResult<()> {
+    pub async fn renew(&self, state: &AppState) -> Result<()> {
         let renewed = self
             .update(state.clock.now() + self.length)
             .filter(stock_push_lease::Column::Holder.eq(&self.holder))
@@ -122,7 +122,7 @@ impl PushLease {
         if renewed.rows_affected == 1 {
             Ok(())
         } else {
-            Err(ApiError::unavailable(
+            Err(Error::unavailable(
                 "this push lost its hold on the SKU to another server; send the count again",
             ))
         }

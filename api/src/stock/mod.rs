@@ -28,7 +28,7 @@ use entity::{erp_stock, shop, tiktok_sku, tiktok_warehouse};
 use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
 
 /// TikTok's largest stock quantity.
@@ -74,7 +74,7 @@ pub async fn write(
     user: &AuthUser,
     shop: &shop::Model,
     w: &StockWrite,
-) -> ApiResult<StockLevel> {
+) -> Result<StockLevel> {
     let sku = check(state, shop, w).await?;
     let mut session = ShopSession::open(state, shop.clone()).await?;
     change_count(state, &shop.id, w).await?;
@@ -102,8 +102,8 @@ pub async fn write(
     .await?;
     // The count stays changed (it is the ERP's truth); the answer says TikTok was not told.
     outcome.map_err(|e| {
-        let mut saved = ApiError::new(
-            e.status,
+        let mut saved = Error::new(
+            e.kind,
             e.code,
             format!(
                 "the count is saved here, but TikTok was not updated: {}; send the count again (PUT …/stock) to push it",
@@ -116,23 +116,19 @@ pub async fn write(
 }
 
 /// Refuses a write that names an unknown SKU or warehouse, or an impossible quantity; changes nothing.
-async fn check(
-    state: &AppState,
-    shop: &shop::Model,
-    w: &StockWrite,
-) -> ApiResult<tiktok_sku::Model> {
+async fn check(state: &AppState, shop: &shop::Model, w: &StockWrite) -> Result<tiktok_sku::Model> {
     match w.change {
         Change::Set(n) if !(0..=MAX_QUANTITY).contains(&n) => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "on_hand",
                 format!("{n} is out of range; use 0 to {MAX_QUANTITY}"),
             ));
         }
         Change::Adjust(0) => {
-            return Err(ApiError::invalid_field("delta", "0 changes nothing"));
+            return Err(Error::invalid_field("delta", "0 changes nothing"));
         }
         Change::Adjust(d) if d.abs() > MAX_QUANTITY => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "delta",
                 format!("{d} is out of range; use −{MAX_QUANTITY} to {MAX_QUANTITY}"),
             ));
@@ -142,14 +138,14 @@ async fn check(
     let sku = tiktok_sku::Entity::find_by_id((shop.id.clone(), w.sku_id.clone()))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("SKU (sync the shop's products first if it is new)"))?;
+        .ok_or_else(|| Error::not_found("SKU (sync the shop's products first if it is new)"))?;
     let sales_warehouse =
         tiktok_warehouse::Entity::find_by_id((shop.id.clone(), w.warehouse_id.clone()))
             .one(&state.db)
             .await?
             .is_some_and(|wh| wh.kind == "SALES_WAREHOUSE");
     if !sales_warehouse {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "warehouse_id",
             format!(
                 "{} is not a sales warehouse of this shop; GET …/warehouses lists them (sync warehouses if one is new)",
@@ -161,7 +157,7 @@ async fn check(
 }
 
 /// One atomic statement on the count.
-async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> ApiResult<()> {
+async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> Result<()> {
     let now = state.clock.now();
     match w.change {
         Change::Set(n) => {
@@ -218,11 +214,11 @@ async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> ApiRes
             if moved.rows_affected == 0 {
                 return Err(
                     match count(state, shop_id, &w.sku_id, &w.warehouse_id).await? {
-                        None => ApiError::conflict(
+                        None => Error::conflict(
                             "stock_not_counted",
                             "this SKU has no count in this warehouse yet; set it first (PUT …/stock with on_hand)",
                         ),
-                        Some(c) => ApiError::conflict(
+                        Some(c) => Error::conflict(
                             "stock_out_of_range",
                             format!(
                                 "on hand is {}; moving it by {d} would leave {}, outside 0 to {MAX_QUANTITY}",
@@ -301,7 +297,7 @@ pub async fn push(
     shop_id: &str,
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
-) -> ApiResult<StockLevel> {
+) -> Result<StockLevel> {
     let local = sku_lock(shop_id, &sku.id);
     let _held = local.lock().await;
     let lease = lease::PushLease::acquire(state, shop_id, &sku.id).await?;
@@ -322,7 +318,7 @@ async fn push_holding_lease(
     shop_id: &str,
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
-) -> ApiResult<StockLevel> {
+) -> Result<StockLevel> {
     let buffer = crate::inventory::settings(&state.db, shop_id).await?.1;
     let mut before = search_sku(state, session, &sku.id).await?;
     for round in 0..PUSH_ROUNDS {
@@ -333,13 +329,13 @@ async fn push_holding_lease(
         let target = counts
             .iter()
             .find(|c| c.warehouse_id == warehouse_id)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the stock count vanished")))?;
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("the stock count vanished")))?;
         let quantities = quantities(&before, &counts, warehouse_id, buffer);
         let body = crate::tiktok::inventory::update_body(&sku.id, &quantities);
         let answer =
             crate::tiktok::inventory::update(&mut session.line(state), &sku.product_id, &body)
                 .await
-                .map_err(ApiError::from);
+                .map_err(Error::from);
         let now = state.clock.now();
         let answer = match answer {
             Ok(a) => a,
@@ -350,8 +346,8 @@ async fn push_holding_lease(
         };
         if let Some(refusal) = crate::tiktok::inventory::refusal(&answer.data) {
             note_push_error(state, shop_id, &sku.id, &refusal.message, now).await?;
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(Error::new(
+                Kind::Refused,
                 "tiktok_refused",
                 format!("TikTok refused the stock update: {}", refusal.message),
             )
@@ -400,7 +396,7 @@ async fn push_holding_lease(
         }
         before = after;
     }
-    Err(ApiError::unavailable(
+    Err(Error::unavailable(
         "the count or TikTok's committed stock kept changing while it was pushed; send it again",
     ))
 }

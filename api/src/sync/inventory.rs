@@ -164,7 +164,7 @@ pub async fn list_drift(
     shop_id: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> crate::error::ApiResult<(Vec<inventory_drift::Model>, Option<Cursor>)> {
+) -> crate::error::Result<(Vec<inventory_drift::Model>, Option<Cursor>)> {
     let query = inventory_drift::Entity::find().filter(inventory_drift::Column::ShopId.eq(shop_id));
     Ok(keyset_page(
         db,

@@ -25,7 +25,7 @@ pub use super::requests::{
     enabled_resources, ensure_can_sync, get_for_shop, list_for_shop, request_sync, retry,
 };
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
 
@@ -108,8 +108,8 @@ impl From<DbErr> for JobError {
     }
 }
 
-impl From<ApiError> for JobError {
-    fn from(e: ApiError) -> Self {
+impl From<Error> for JobError {
+    fn from(e: Error) -> Self {
         let text = format!("{}: {}", e.code, e.message);
         match e.code {
             "reauthorization_required"
@@ -124,7 +124,7 @@ impl From<ApiError> for JobError {
 
 impl From<crate::shops::session::CallError> for JobError {
     fn from(e: crate::shops::session::CallError) -> Self {
-        ApiError::from(e).into()
+        Error::from(e).into()
     }
 }
 
@@ -604,9 +604,9 @@ mod tests {
 
     #[test]
     fn refusals_that_no_retry_can_fix_are_fatal() {
-        let e = ApiError::conflict("reauthorization_required", "x");
+        let e = Error::conflict("reauthorization_required", "x");
         assert!(matches!(JobError::from(e), JobError::Fatal(_)));
-        let e = ApiError::unavailable("x");
+        let e = Error::unavailable("x");
         assert!(matches!(JobError::from(e), JobError::Retry(_)));
     }
 }

@@ -133,14 +133,14 @@ pub async fn refresh(
     state: &crate::app::AppState,
     session: &mut crate::shops::session::ShopSession,
     ids: &[String],
-) -> crate::error::ApiResult<Vec<Value>> {
+) -> crate::error::Result<Vec<Value>> {
     let mut orders = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_DETAIL_IDS) {
         let answer = crate::tiktok::orders::detail(&mut session.line(state), chunk).await?;
         let now = state.clock.now();
         for raw in answer.data.orders {
             let rows = convert(&session.shop.id, raw.clone(), now).map_err(|e| {
-                crate::error::ApiError::internal(e.context("reading an order TikTok sent"))
+                crate::error::Error::internal(e.context("reading an order TikTok sent"))
             })?;
             let txn = super::begin_write(&state.db).await?;
             save(&txn, rows, now).await?;

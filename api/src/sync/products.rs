@@ -163,7 +163,7 @@ pub async fn refresh(
     session: &mut crate::shops::session::ShopSession,
     product_id: &str,
     source: &str,
-) -> crate::error::ApiResult<anyhow::Result<()>> {
+) -> crate::error::Result<anyhow::Result<()>> {
     let answer = crate::tiktok::products::detail(&mut session.line(state), product_id).await?;
     let now = state.clock.now();
     let rows = match convert(&session.shop.id, answer.data, now) {

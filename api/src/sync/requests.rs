@@ -10,20 +10,20 @@ use entity::{shop, sync_job};
 
 use super::jobs::{FAILED, QUEUED, active, enqueue};
 use super::{Mode, Resource};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::shops::{Features, ShopStatus};
 
 /// Checks that a shop can sync `resource` now: connected, and the area enabled.
-pub fn ensure_can_sync(shop: &shop::Model, resource: Resource) -> ApiResult<()> {
+pub fn ensure_can_sync(shop: &shop::Model, resource: Resource) -> Result<()> {
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "shop_not_connected",
             "the shop is not connected to TikTok; an admin must connect it first (POST …/connect)",
         ));
     }
     if !Features::from_json(&shop.features).is_enabled(resource.feature()) {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "feature_disabled",
             format!(
                 "the {} area is disabled for this shop; an admin can enable it (PUT …/features)",
@@ -50,7 +50,7 @@ pub async fn request_sync(
     shop: &shop::Model,
     resources: &[Resource],
     mode: Mode,
-) -> ApiResult<Vec<sync_job::Model>> {
+) -> Result<Vec<sync_job::Model>> {
     for r in resources {
         ensure_can_sync(shop, *r)?;
     }
@@ -67,7 +67,7 @@ pub async fn list_for_shop(
     shop_id: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<sync_job::Model>, Option<Cursor>)> {
+) -> Result<(Vec<sync_job::Model>, Option<Cursor>)> {
     let query = sync_job::Entity::find().filter(sync_job::Column::ShopId.eq(shop_id));
     Ok(keyset_page(
         db,
@@ -89,15 +89,15 @@ pub async fn get_for_shop(
     db: &DatabaseConnection,
     shop_id: &str,
     job_id: &str,
-) -> ApiResult<sync_job::Model> {
+) -> Result<sync_job::Model> {
     if uuid::Uuid::parse_str(job_id).is_err() {
-        return Err(ApiError::not_found("sync job"));
+        return Err(Error::not_found("sync job"));
     }
     sync_job::Entity::find_by_id(job_id.to_owned())
         .filter(sync_job::Column::ShopId.eq(shop_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("sync job"))
+        .ok_or_else(|| Error::not_found("sync job"))
 }
 
 /// Queues a failed job again with fresh attempts (a new job when another one is active meanwhile
@@ -107,10 +107,10 @@ pub async fn retry(
     now: DateTime<Utc>,
     shop: &shop::Model,
     job_id: &str,
-) -> ApiResult<sync_job::Model> {
+) -> Result<sync_job::Model> {
     let job = get_for_shop(db, &shop.id, job_id).await?;
     if job.state != FAILED {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "job_not_failed",
             format!("the job is {}; only a failed job can be retried", job.state),
         ));
@@ -134,7 +134,7 @@ pub async fn retry(
         .await;
     match res {
         Ok(r) if r.rows_affected == 1 => get_for_shop(db, &shop.id, job_id).await,
-        Ok(_) => Err(ApiError::conflict(
+        Ok(_) => Err(Error::conflict(
             "job_not_failed",
             "the job changed meanwhile; read it again",
         )),
@@ -149,7 +149,7 @@ pub async fn retry(
             if other.is_none() {
                 return Err(e.into());
             }
-            Err(ApiError::conflict(
+            Err(Error::conflict(
                 "sync_in_progress",
                 format!(
                     "another {} sync of this shop is queued or running; follow that one",

@@ -15,7 +15,7 @@ use entity::{
     tiktok_product, tiktok_sku, tiktok_warehouse,
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::pagination::{Cursor, Direction, keyset_page};
 
 /// TikTok's order statuses (tiktok-api.md).
@@ -58,26 +58,25 @@ pub struct OrderFilter {
 }
 
 /// A text filter: absent is none; present must hold something (at most 100 characters).
-pub fn non_blank(field: &str, raw: Option<String>) -> ApiResult<Option<String>> {
+pub fn non_blank(field: &str, raw: Option<String>) -> Result<Option<String>> {
     match raw.map(|s| s.trim().to_owned()) {
         None => Ok(None),
-        Some(s) if s.is_empty() => Err(ApiError::invalid_field(
+        Some(s) if s.is_empty() => Err(Error::invalid_field(
             field,
             "is empty; leave it out to not filter",
         )),
-        Some(s) if s.chars().count() > 100 => Err(ApiError::invalid_field(
-            field,
-            "is longer than 100 characters",
-        )),
+        Some(s) if s.chars().count() > 100 => {
+            Err(Error::invalid_field(field, "is longer than 100 characters"))
+        }
         Some(s) => Ok(Some(s)),
     }
 }
 
-pub fn parse_status(field: &str, raw: Option<&str>, allowed: &[&str]) -> ApiResult<Option<String>> {
+pub fn parse_status(field: &str, raw: Option<&str>, allowed: &[&str]) -> Result<Option<String>> {
     match raw {
         None => Ok(None),
         Some(s) if allowed.contains(&s) => Ok(Some(s.to_owned())),
-        Some(s) => Err(ApiError::invalid_field(
+        Some(s) => Err(Error::invalid_field(
             field,
             format!("{s:?} is not one of {}", allowed.join(", ")),
         )),
@@ -88,11 +87,11 @@ pub fn check_range(
     field: &str,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-) -> ApiResult<()> {
+) -> Result<()> {
     if let (Some(f), Some(t)) = (from, to)
         && f >= t
     {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             field,
             "the range is empty: `…_from` must be before `…_to`",
         ));
@@ -107,7 +106,7 @@ pub async fn list_orders(
     filter: &OrderFilter,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<(tiktok_order::Model, u64)>, Option<Cursor>)> {
+) -> Result<(Vec<(tiktok_order::Model, u64)>, Option<Cursor>)> {
     let mut query = tiktok_order::Entity::find().filter(tiktok_order::Column::ShopId.eq(shop_id));
     if let Some(s) = &filter.status {
         query = query.filter(tiktok_order::Column::Status.eq(s));
@@ -194,11 +193,11 @@ pub async fn order_detail(
     db: &DatabaseConnection,
     shop_id: &str,
     order_id: &str,
-) -> ApiResult<OrderDetail> {
+) -> Result<OrderDetail> {
     let order = tiktok_order::Entity::find_by_id((shop_id.to_owned(), order_id.to_owned()))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+        .ok_or_else(|| Error::not_found("order"))?;
     let lines = tiktok_order_line::Entity::find()
         .filter(tiktok_order_line::Column::ShopId.eq(shop_id))
         .filter(tiktok_order_line::Column::OrderId.eq(order_id))
@@ -236,7 +235,7 @@ async fn with_skus(
     db: &DatabaseConnection,
     shop_id: &str,
     products: Vec<tiktok_product::Model>,
-) -> ApiResult<Vec<ProductDetail>> {
+) -> Result<Vec<ProductDetail>> {
     let ids: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -285,7 +284,7 @@ pub async fn list_products(
     status: Option<&str>,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<ProductDetail>, Option<Cursor>)> {
+) -> Result<(Vec<ProductDetail>, Option<Cursor>)> {
     let mut query =
         tiktok_product::Entity::find().filter(tiktok_product::Column::ShopId.eq(shop_id));
     if let Some(s) = status {
@@ -314,23 +313,23 @@ pub async fn product_detail(
     db: &DatabaseConnection,
     shop_id: &str,
     product_id: &str,
-) -> ApiResult<ProductDetail> {
+) -> Result<ProductDetail> {
     let product = tiktok_product::Entity::find_by_id((shop_id.to_owned(), product_id.to_owned()))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("product"))?;
+        .ok_or_else(|| Error::not_found("product"))?;
     with_skus(db, shop_id, vec![product])
         .await?
         .pop()
-        .ok_or_else(|| ApiError::not_found("product"))
+        .ok_or_else(|| Error::not_found("product"))
 }
 
 /// An ERP read of a disabled area is refused, as every call into it is.
-pub fn ensure_enabled(shop: &entity::shop::Model, feature: crate::shops::Feature) -> ApiResult<()> {
+pub fn ensure_enabled(shop: &entity::shop::Model, feature: crate::shops::Feature) -> Result<()> {
     if crate::shops::Features::from_json(&shop.features).is_enabled(feature) {
         Ok(())
     } else {
-        Err(ApiError::conflict(
+        Err(Error::conflict(
             "feature_disabled",
             format!(
                 "the {} area is disabled for this shop; an admin can enable it (PUT …/features)",
@@ -347,12 +346,12 @@ pub async fn stock_history(
     sku_id: &str,
     limit: u64,
     after: Option<Cursor>,
-) -> ApiResult<(Vec<entity::stock_history::Model>, Option<Cursor>)> {
+) -> Result<(Vec<entity::stock_history::Model>, Option<Cursor>)> {
     use entity::stock_history;
     tiktok_sku::Entity::find_by_id((shop_id.to_owned(), sku_id.to_owned()))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("SKU"))?;
+        .ok_or_else(|| Error::not_found("SKU"))?;
     let query = stock_history::Entity::find()
         .filter(stock_history::Column::ShopId.eq(shop_id))
         .filter(stock_history::Column::SkuId.eq(sku_id));
@@ -376,7 +375,7 @@ pub async fn stock_history(
 pub async fn list_warehouses(
     db: &DatabaseConnection,
     shop_id: &str,
-) -> ApiResult<Vec<tiktok_warehouse::Model>> {
+) -> Result<Vec<tiktok_warehouse::Model>> {
     Ok(tiktok_warehouse::Entity::find()
         .filter(tiktok_warehouse::Column::ShopId.eq(shop_id))
         .order_by_desc(tiktok_warehouse::Column::IsDefault)
@@ -430,7 +429,7 @@ macro_rules! after_sale_views {
             filter: &AfterSaleFilter,
             limit: u64,
             after: Option<Cursor>,
-        ) -> ApiResult<(Vec<entity::$entity::Model>, Option<Cursor>)> {
+        ) -> Result<(Vec<entity::$entity::Model>, Option<Cursor>)> {
             use entity::$entity::{Column, Entity};
             let mut query = Entity::find().filter(Column::ShopId.eq(shop_id));
             if let Some(s) = &filter.status {
@@ -471,11 +470,11 @@ macro_rules! after_sale_views {
             db: &DatabaseConnection,
             shop_id: &str,
             id: &str,
-        ) -> ApiResult<(entity::$entity::Model, Option<tiktok_order::Model>)> {
+        ) -> Result<(entity::$entity::Model, Option<tiktok_order::Model>)> {
             let record = entity::$entity::Entity::find_by_id((shop_id.to_owned(), id.to_owned()))
                 .one(db)
                 .await?
-                .ok_or_else(|| ApiError::not_found($noun))?;
+                .ok_or_else(|| Error::not_found($noun))?;
             let order =
                 tiktok_order::Entity::find_by_id((shop_id.to_owned(), record.order_id.clone()))
                     .one(db)

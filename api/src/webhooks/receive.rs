@@ -14,7 +14,7 @@ use super::EventType;
 use super::signers::{self, Signers};
 use super::writer::{StoreError, Stored};
 use crate::app::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, Result};
 
 pub const STATE_RECEIVED: &str = "received";
 
@@ -70,15 +70,11 @@ pub struct Received {
 /// same status and body, so the receiver does not tell which TikTok shop ids are configured here.
 const SIGNATURE_REFUSED: &str = "the signature does not match the body for this shop's app";
 
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
-        "invalid_signature",
-        message,
-    )
+fn unauthorized(message: &str) -> Error {
+    Error::new(Kind::Unauthorized, "invalid_signature", message)
 }
 
-fn not_stored(error: StoreError) -> ApiError {
+fn not_stored(error: StoreError) -> Error {
     let message = match error {
         StoreError::QueueFull => {
             "too many deliveries are waiting to be stored; the event was not stored, retry it"
@@ -86,11 +82,7 @@ fn not_stored(error: StoreError) -> ApiError {
         StoreError::Stopped => "the server is shutting down; the event was not stored, retry it",
         StoreError::Failed => "the event could not be stored; retry it",
     };
-    ApiError::new(
-        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-        "webhook_not_stored",
-        message,
-    )
+    Error::new(Kind::Unavailable, "webhook_not_stored", message)
 }
 
 /// The app that signed `body` for this TikTok shop: from the cache, else (or when no cached app
@@ -100,7 +92,7 @@ async fn signer(
     tiktok_shop_id: &str,
     body: &[u8],
     signature: &str,
-) -> ApiResult<(String, String)> {
+) -> Result<(String, String)> {
     let now = state.clock.now();
     let found = |signers: &Signers| {
         signers
@@ -118,7 +110,7 @@ async fn signer(
     }
     let fresh: Signers = signers::load(&state.db, &state.vault, tiktok_shop_id)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(Error::internal)?
         .into();
     if fresh.is_empty() {
         state.signers.put_missing(tiktok_shop_id, now);
@@ -129,16 +121,12 @@ async fn signer(
 }
 
 /// Verifies and stores one delivery; returns once it is committed.
-pub async fn receive(
-    state: &AppState,
-    signature: Option<&str>,
-    body: &[u8],
-) -> ApiResult<Received> {
+pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> Result<Received> {
     let signature = signature.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
         unauthorized("the Authorization header with TikTok's signature is missing")
     })?;
     let addressed: Addressed = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
+        Error::bad_request(
             "invalid_json",
             format!("the body is not a TikTok webhook (shop_id): {e}"),
         )
@@ -147,7 +135,7 @@ pub async fn receive(
         signer(state, &addressed.shop_id.into_string(), body, signature).await?;
 
     let delivery: Delivery = serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
+        Error::bad_request(
             "invalid_json",
             format!("the webhook body is malformed: {e}"),
         )

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::EventType;
 use crate::app::AppState;
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
 
@@ -35,7 +35,7 @@ pub fn wanted(features: &Features) -> Vec<EventType> {
         .collect()
 }
 
-pub async fn list(state: &AppState, session: &mut ShopSession) -> ApiResult<Vec<Subscription>> {
+pub async fn list(state: &AppState, session: &mut ShopSession) -> Result<Vec<Subscription>> {
     let listed = crate::tiktok::events::webhooks(&mut session.line(state)).await?;
     Ok(listed
         .data
@@ -78,7 +78,7 @@ pub fn register_in_background(state: std::sync::Arc<AppState>, shop_ids: Vec<Str
 
 /// Subscribes our address for every wanted event; returns TikTok's list afterwards.
 #[tracing::instrument(skip_all, fields(shop = %session.shop.id))]
-pub async fn register(state: &AppState, session: &mut ShopSession) -> ApiResult<Vec<Subscription>> {
+pub async fn register(state: &AppState, session: &mut ShopSession) -> Result<Vec<Subscription>> {
     let address = our_address(state);
     for event in wanted(&Features::from_json(&session.shop.features)) {
         crate::tiktok::events::set_webhook(&mut session.line(state), event.name(), &address)

@@ -21,13 +21,11 @@ use sha2::{Digest, Sha256};
 
 use entity::idempotency_key;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Kind, Result};
 
 pub const HEADER: &str = "idempotency-key";
 pub const MAX_KEY_LEN: usize = 255;
-/// The error code of a write whose outcome at TikTok is unknown (its answer was lost): like an
-/// internal error, it frees the key, so the same request can be sent again and settle it.
-pub const OUTCOME_UNKNOWN: &str = "tiktok_outcome_unknown";
+pub use crate::error::OUTCOME_UNKNOWN;
 /// How long a running request's hold on its key lasts without renewal.
 pub const LEASE: StdDuration = StdDuration::from_secs(60);
 /// How often a running request renews its hold.
@@ -51,7 +49,7 @@ pub enum Start {
     Replay(HttpResponse),
 }
 
-fn key_of(req: &HttpRequest) -> ApiResult<Option<String>> {
+fn key_of(req: &HttpRequest) -> Result<Option<String>> {
     let Some(raw) = req.headers().get(HEADER) else {
         return Ok(None);
     };
@@ -61,7 +59,7 @@ fn key_of(req: &HttpRequest) -> ApiResult<Option<String>> {
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            Error::bad_request(
                 "invalid_idempotency_key",
                 format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters (a UUID is a good choice)"),
             )
@@ -76,7 +74,7 @@ pub async fn start(
     req: &HttpRequest,
     body: &[u8],
     now: DateTime<Utc>,
-) -> ApiResult<Start> {
+) -> Result<Start> {
     let Some(key) = key_of(req)? else {
         return Ok(Start::Run(None));
     };
@@ -112,15 +110,13 @@ pub async fn start(
         .one(db)
         .await?
         .ok_or_else(|| {
-            ApiError::unavailable(
-                "the Idempotency-Key was released meanwhile; send the request again",
-            )
+            Error::unavailable("the Idempotency-Key was released meanwhile; send the request again")
         })?;
     if stored.method != req.method().as_str()
         || stored.path != req.path()
         || stored.body_hash != fingerprint
     {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "idempotency_key_reused",
             "this Idempotency-Key was used for another request; use a new key for a new request",
         ));
@@ -143,7 +139,7 @@ pub async fn start(
                 key,
             })))
         }
-        _ => Err(ApiError::conflict(
+        _ => Err(Error::conflict(
             "idempotency_key_in_progress",
             format!(
                 "the first request with this Idempotency-Key is still running; ask again in a moment (if it died, the same request runs again within {} s)",
@@ -234,10 +230,10 @@ pub async fn run<F, Fut>(
     body: &[u8],
     now: DateTime<Utc>,
     work: F,
-) -> ApiResult<HttpResponse>
+) -> Result<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Reply>>,
+    Fut: std::future::Future<Output = Result<Reply>>,
 {
     run_with(
         db,
@@ -252,8 +248,8 @@ where
 }
 
 /// An internal error or an unknown outcome: nothing is known to have been done.
-fn frees_by_default(e: &ApiError) -> bool {
-    e.status == StatusCode::INTERNAL_SERVER_ERROR || e.code == OUTCOME_UNKNOWN
+fn frees_by_default(e: &Error) -> bool {
+    e.kind == Kind::Internal || e.code == OUTCOME_UNKNOWN
 }
 
 /// [`run`] for writes that are safe to run again after any server-side failure (a ship is settled
@@ -266,10 +262,10 @@ pub async fn run_rerunnable<F, Fut>(
     body: &[u8],
     now: DateTime<Utc>,
     work: F,
-) -> ApiResult<HttpResponse>
+) -> Result<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Reply>>,
+    Fut: std::future::Future<Output = Result<Reply>>,
 {
     run_with(
         db,
@@ -278,7 +274,7 @@ where
         body,
         now,
         work,
-        |o| matches!(o, Err(e) if e.status.is_server_error()),
+        |o| matches!(o, Err(e) if e.kind.is_server_side()),
     )
     .await
 }
@@ -293,15 +289,15 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResult<Self> {
+    pub fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<Self> {
         Ok(Self {
             status,
-            body: serde_json::to_value(value).map_err(ApiError::internal)?,
+            body: serde_json::to_value(value).map_err(Error::internal)?,
             unsettled: false,
         })
     }
 
-    pub fn ok<T: serde::Serialize>(value: &T) -> ApiResult<Self> {
+    pub fn ok<T: serde::Serialize>(value: &T) -> Result<Self> {
         Self::json(StatusCode::OK, value)
     }
 
@@ -313,7 +309,7 @@ impl Reply {
 }
 
 /// What a run ends with: the answer or the error about to be stored.
-pub type Outcome = ApiResult<Reply>;
+pub type Outcome = Result<Reply>;
 
 /// [`run`] for writes that are safe to run again (TikTok dedups them or they set a state): an error
 /// for which `free` says yes (TikTok unreachable) is not stored either, so the same request with the
@@ -324,12 +320,12 @@ pub async fn run_freeing<F, Fut>(
     req: &HttpRequest,
     body: &[u8],
     now: DateTime<Utc>,
-    free: fn(&ApiError) -> bool,
+    free: fn(&Error) -> bool,
     work: F,
-) -> ApiResult<HttpResponse>
+) -> Result<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Reply>>,
+    Fut: std::future::Future<Output = Result<Reply>>,
 {
     run_with(
         db,
@@ -351,10 +347,10 @@ async fn run_with<F, Fut>(
     now: DateTime<Utc>,
     work: F,
     frees_key: impl Fn(&Outcome) -> bool,
-) -> ApiResult<HttpResponse>
+) -> Result<HttpResponse>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ApiResult<Reply>>,
+    Fut: std::future::Future<Output = Result<Reply>>,
 {
     let claim = match start(db, tenant, req, body, now).await? {
         Start::Replay(answer) => return Ok(answer),
@@ -381,7 +377,7 @@ where
             Ok(reply) => store(db, &claim, reply.status, &reply.body).await?,
             Err(e) => {
                 let json = serde_json::to_value(e.envelope()).unwrap_or_default();
-                store(db, &claim, e.status, &json).await?;
+                store(db, &claim, e.kind.status(), &json).await?;
             }
         }
     }
