@@ -18,12 +18,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::app::AppState;
 use api::clock::SystemClock;
 use api::config::Settings;
 use api::shops::connect::{self, CallbackInput};
 use api::shops::service::{self, NewShop};
 use api::shops::{Features, Region, SyncInterval};
+use api::state::AppState;
 use base64::Engine;
 use secrecy::SecretString;
 use serde_json::Value;

@@ -311,7 +311,7 @@ struct Commits {
 }
 
 impl Commits {
-    fn read(state: &api::app::AppState) -> Self {
+    fn read(state: &api::state::AppState) -> Self {
         let metrics = state.metrics.render();
         let value = |name: &str| {
             metrics

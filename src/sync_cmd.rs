@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use api::app::AppState;
 use api::clock::SystemClock;
 use api::config::Settings;
+use api::state::AppState;
 use api::sync::jobs::{self, Progress};
 use api::sync::{Mode, Resource};
 use entity::{shop, sync_job};

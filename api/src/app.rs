@@ -1,4 +1,5 @@
-//! Builds the actix application and its shared state; `main` and the tests both use it.
+//! Builds the actix application over the shared state (`state.rs`) and starts the background work;
+//! `main` and the tests both use it.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -6,19 +7,14 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::auth::JwtKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::Error;
-use crate::shops::quota::DbQuotaGate;
-use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
-use crate::vault::Vault;
-use crate::webhooks::signers::SignerCache;
+use crate::routes::published::Published;
+use crate::state::AppState;
 use crate::webhooks::writer::EventWriter;
 
 /// Worker threads for the runtime under `serve`: half the cores, at least one. HTTP requests run on
@@ -31,92 +27,25 @@ pub fn background_threads() -> usize {
     (cores / 2).max(1)
 }
 
-/// What every handler can reach.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub vault: Vault,
-    pub jwt: JwtKeys,
-    pub settings: Settings,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: PrometheusHandle,
-    /// The OpenAPI document, rendered once.
-    pub openapi_json: String,
-    /// Each route's methods, for the 405s of requests no route takes.
-    pub route_methods: crate::routes::unmatched::RouteMethods,
-    /// The outbound TikTok client (one HTTP pool, limiter and budget for the process).
-    pub tiktok: TikTokClient,
-    /// This process's id, as the owner of leases in the database.
-    pub instance_id: String,
-    /// Who may sign each shop's webhooks, cached briefly (forget it when a shop's credentials change).
-    pub signers: SignerCache,
-    /// Stores received webhooks in group commits.
-    pub webhook_writer: EventWriter,
-}
-
-impl AppState {
-    /// The state of a command that does work without serving HTTP (`ocean-tiktok sync`): no webhook
-    /// arrives, so its writer is idle and stops with the runtime.
-    pub fn without_server(
-        settings: Settings,
-        db: DatabaseConnection,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
-        let writer = EventWriter::spawn(db.clone(), false, CancellationToken::new());
-        Self::new(settings, db, clock, writer)
-    }
-
-    pub fn new(
-        settings: Settings,
-        db: DatabaseConnection,
-        clock: Arc<dyn Clock>,
-        webhook_writer: EventWriter,
-    ) -> anyhow::Result<Self> {
-        let openapi = crate::openapi::build();
-        let route_methods = crate::routes::unmatched::route_methods(&openapi);
-        let openapi_json = openapi
+/// The API as published, built from the registered routes once.
+fn published() -> anyhow::Result<Published> {
+    let openapi = crate::openapi::build();
+    Ok(Published {
+        route_methods: crate::routes::unmatched::route_methods(&openapi),
+        openapi_json: openapi
             .to_pretty_json()
-            .context("rendering the OpenAPI document")?;
-        let tuning = &settings.tiktok_tuning;
-        let options = ClientOptions {
-            timeout: tuning.timeout,
-            retry: RetryPolicy {
-                base_delay: tuning.retry_base,
-                ..RetryPolicy::default()
-            },
-            limits: RateLimits {
-                per_shop_category_per_minute: tuning.per_shop_category_per_minute,
-                per_app_per_minute: tuning.per_app_per_minute,
-            },
-        };
-        let gate = DbQuotaGate::new(
-            db.clone(),
-            clock.clone(),
-            tuning.per_shop_category_per_minute,
-            tuning.per_app_per_minute,
-        );
-        let tiktok = TikTokClient::new(settings.tiktok.clone(), options, clock.clone())
-            .with_quota_gate(Arc::new(gate));
-        Ok(Self {
-            tiktok,
-            instance_id: uuid::Uuid::new_v4().to_string(),
-            signers: SignerCache::default(),
-            webhook_writer,
-            vault: Vault::new(&settings.master_key),
-            jwt: JwtKeys::new(&settings.jwt),
-            db,
-            settings,
-            clock,
-            metrics: crate::telemetry::metrics_handle(),
-            openapi_json,
-            route_methods,
-        })
-    }
+            .context("rendering the OpenAPI document")?,
+    })
 }
 
 /// Registers the whole service on an actix `ServiceConfig`; the server and in-process tests share it.
-pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(
+    state: web::Data<AppState>,
+    published: web::Data<Published>,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(state)
+            .app_data(published)
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 Error::bad_request(
                     "invalid_query",
@@ -227,13 +156,14 @@ impl Application {
         let state = web::Data::new(AppState::new(settings, db, clock, writer)?);
         crate::shops::service::backfill_fingerprints(&state.db, &state.vault).await?;
         let server_state = state.clone();
+        let published = web::Data::new(published()?);
         let client_limits = web::Data::new(Arc::new(crate::server_limits::ClientLimits::default()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(client_limits.clone())
                 .wrap(from_fn(crate::server_limits::limit_unauthenticated))
                 .wrap(from_fn(crate::telemetry::observe_request))
-                .configure(configure(server_state.clone()))
+                .configure(configure(server_state.clone(), published.clone()))
         })
         .max_connections(connections_per_worker)
         .client_request_timeout(std::time::Duration::from_secs(5))

@@ -11,10 +11,10 @@ use rand::RngCore;
 
 use secrecy::SecretString;
 
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::shops::service::{self, NewShop};
 use crate::shops::{Features, Region, SyncInterval};
+use crate::state::AppState;
 
 pub struct DemoFiles {
     pub dir: PathBuf,

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use entity::{shop, tiktok_grant};
 
-use crate::shops::service::app_secret_at;
+use crate::shops::credentials::app_secret_at;
 use crate::shops::tokens::grant_token_at;
 use crate::vault::{SealedAt, Vault};
 

@@ -22,6 +22,7 @@ pub mod routes;
 pub mod server_limits;
 pub mod shops;
 pub mod sku_mapping;
+pub mod state;
 pub mod stock;
 pub mod sync;
 pub mod tcp_nodelay;

@@ -159,7 +159,7 @@ async fn delete_ids<E: EntityTrait>(
 
 /// The background pruner: a pass a minute after start, then every hour, until cancelled.
 pub fn spawn_pruner(
-    state: std::sync::Arc<crate::app::AppState>,
+    state: std::sync::Arc<crate::state::AppState>,
     stop: tokio_util::sync::CancellationToken,
 ) {
     tokio::spawn(async move {

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use api::app::{AppState, Application};
+use api::app::Application;
 use api::auth::{JwtKeys, Role};
 use api::clock::ManualClock;
 use api::config::Settings;
+use api::state::AppState;
 use base64::Engine;
 use serde_json::{Value, json};
 

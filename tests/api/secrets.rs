@@ -113,12 +113,12 @@ async fn keys_rotate_reseals_every_secret_under_the_new_key() {
     let sealed = row.app_secret_sealed.unwrap();
     let new_only = Vault::new(&new_key);
     let opened = new_only
-        .open(api::shops::service::app_secret_at(&row.id), &sealed)
+        .open(api::shops::credentials::app_secret_at(&row.id), &sealed)
         .unwrap();
     assert_eq!(opened.expose_secret(), APP_SECRET);
     assert!(
         Vault::new(&old_key)
-            .open(api::shops::service::app_secret_at(&row.id), &sealed)
+            .open(api::shops::credentials::app_secret_at(&row.id), &sealed)
             .is_err()
     );
 }

@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 
 use entity::{shop, tiktok_category, tiktok_category_tree};
 
-use crate::app::AppState;
 use crate::error::Result;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 
 /// How long a fetched tree (and a category's attributes and rules) is used before it is fetched again.
 pub const TTL: Duration = Duration::hours(24);

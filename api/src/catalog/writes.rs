@@ -13,16 +13,18 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::categories;
 use super::input::{self, ProductIn};
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{Error, Kind, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 use crate::sync::views::{self, ProductDetail};
 use crate::tiktok::products::StatusChange;
 
 pub use crate::tiktok::products::PRODUCTS_PATH as CREATE_PATH;
+/// Products one batch of the ERP's takes.
+pub const MAX_BATCH_ITEMS: usize = 100;
 /// TikTok's activate, deactivate and delete take at most this many ids per call.
 pub const STATUS_CHUNK: usize = 20;
 

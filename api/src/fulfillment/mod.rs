@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 
 use entity::shop;
 
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{Error, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 use crate::tiktok::wire::id_text as text;
 
 /// Packages per batch ship (TikTok's own limit per call).

@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use entity::tiktok_category;
 
-use crate::app::AppState;
 use crate::catalog::categories::{self, Attribute, BrandPage, Rules, TTL};
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

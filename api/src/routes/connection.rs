@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
+use crate::routes::schema::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::routes::shops::ShopOut;
 use crate::shops::connect::{self, CallbackInput};
 use crate::shops::quota::QuotaUse;
 use crate::shops::{Region, ShopStatus};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({

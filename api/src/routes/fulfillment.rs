@@ -8,15 +8,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::fulfillment::{self, Handover, MAX_BATCH, ShipRequest, Shipped};
 use crate::ids::TikTokId;
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
 use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 
 /// A pickup slot (RFC 3339), start before end.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -50,7 +50,7 @@ pub struct ShipIn {
     #[schema(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
     /// PICKUP or DROP_OFF.
-    #[schema(schema_with = crate::openapi::rules::handover_method)]
+    #[schema(schema_with = crate::routes::schema::rules::handover_method)]
     pub handover_method: Option<String>,
     /// Only with PICKUP.
     pub pickup_slot: Option<PickupSlotIn>,
@@ -66,7 +66,7 @@ pub struct BatchShipItemIn {
     pub order_id: String,
     #[schema(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
-    #[schema(schema_with = crate::openapi::rules::handover_method)]
+    #[schema(schema_with = crate::routes::schema::rules::handover_method)]
     pub handover_method: Option<String>,
     pub pickup_slot: Option<PickupSlotIn>,
     pub self_shipment: Option<SelfShipmentIn>,

@@ -5,8 +5,8 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{Error, ErrorEnvelope, Result};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok", "version": "0.1.0"}))]
@@ -136,8 +136,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         example = json!({"openapi": "3.1.0", "info": {"title": "Ocean ERP × TikTok Shop"}})))
 )]
 #[get("/api/openapi.json")]
-pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+pub async fn openapi_json(published: web::Data<super::published::Published>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(state.openapi_json.clone())
+        .body(published.openapi_json.clone())
 }

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ErrorEnvelope, Result};
 use crate::inventory::{self, InventoryFilter, InventoryItem};
-use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
+use crate::routes::schema::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::sync::views;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -44,7 +44,7 @@ impl FromRequest for RawJson {
             .is_none_or(|ct| ct.starts_with("application/json") || ct.contains("+json"));
         let mut payload = payload.take();
         let (idle, deadline) = req
-            .app_data::<actix_web::web::Data<crate::app::AppState>>()
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
             .map_or(
                 (
                     std::time::Duration::from_secs(5),

@@ -7,15 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::fulfillment::{self, OrderAfter};
 use crate::ids::TikTokId;
-use crate::openapi::responses::{NeedsOperator, Unauthorized};
 use crate::routes::fulfillment::{package_id, provider_id, to_json, tracking_number};
 use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
+use crate::routes::schema::responses::{NeedsOperator, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 
 /// One carrier event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,7 +56,7 @@ pub struct CancelIn {
     #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
     #[serde(default)]
-    #[schema(schema_with = crate::openapi::rules::line_item_ids)]
+    #[schema(schema_with = crate::routes::schema::rules::line_item_ids)]
     pub line_item_ids: Vec<String>,
 }
 
@@ -100,7 +100,7 @@ pub struct LabelQuery {
     #[param(pattern = "^[0-9]{1,32}$")]
     pub package_id: Option<String>,
     /// A6 (default) or A5.
-    #[param(schema_with = crate::openapi::rules::label_size)]
+    #[param(schema_with = crate::routes::schema::rules::label_size)]
     pub size: Option<String>,
 }
 

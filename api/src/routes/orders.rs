@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
-use crate::app::AppState;
 use crate::error::{ErrorEnvelope, Result};
-use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
+use crate::routes::schema::responses::{ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::sync::views::{self, ORDER_STATUSES, OrderFilter};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,7 +25,7 @@ pub struct OrderQuery {
     pub cursor: Option<String>,
     /// One of TikTok's statuses: UNPAID, ON_HOLD, AWAITING_SHIPMENT, PARTIALLY_SHIPPING,
     /// AWAITING_COLLECTION, IN_TRANSIT, DELIVERED, COMPLETED, CANCELLED.
-    #[param(schema_with = crate::openapi::rules::order_status)]
+    #[param(schema_with = crate::routes::schema::rules::order_status)]
     pub status: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,

@@ -6,19 +6,19 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::ids::TikTokId;
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::batch::{self, batch_answer};
 use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::product_writes::{ProductWriteOut, free_unknown, our_key, outcome_unknown};
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 
-pub const MAX_ITEMS: usize = 100;
+pub use crate::catalog::writes::MAX_BATCH_ITEMS as MAX_ITEMS;
 
 /// Up to 100 products to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,7 +50,7 @@ pub struct BatchEditIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"product_ids": ["1729382476852855000", "1729382476852855001"]}))]
 pub struct BatchIdsIn {
-    #[schema(schema_with = crate::openapi::rules::product_ids)]
+    #[schema(schema_with = crate::routes::schema::rules::product_ids)]
     pub product_ids: Vec<String>,
 }
 

@@ -8,16 +8,16 @@ use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::catalog::input::ProductIn;
 use crate::catalog::writes::{self, SkuPriceIn, StatusOp, Written};
 use crate::error::{Error, ErrorEnvelope, Kind, Result};
 use crate::ids::TikTokId;
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::products::ProductOut;
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 
 /// A write's result.
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
 use crate::error::{ErrorEnvelope, Result};
-use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
+use crate::routes::schema::responses::{ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::sync::views::{self, PRODUCT_STATUSES, ProductDetail};
 
 #[derive(Debug, Deserialize, IntoParams)]

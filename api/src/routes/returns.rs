@@ -8,12 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use entity::{tiktok_cancellation, tiktok_order, tiktok_return};
 
-use crate::app::AppState;
 use crate::error::{ErrorEnvelope, Result};
 use crate::ids::TikTokId;
-use crate::openapi::responses::{ShopNotFound, Unauthorized};
 use crate::pagination::{Cursor, Page, PageQuery};
+use crate::routes::schema::responses::{ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::sync::returns::{Line, lines_of};
 use crate::sync::views::{self, AfterSaleFilter, CANCELLATION_STATUSES, RETURN_STATUSES};
 
@@ -29,7 +29,7 @@ pub struct ReturnQuery {
     /// REFUND_OR_RETURN_REQUEST_REJECT (or RETURN_OR_REFUND_REQUEST_REJECT), AWAITING_BUYER_SHIP,
     /// BUYER_SHIPPED_ITEM, REJECT_RECEIVE_PACKAGE, RETURN_OR_REFUND_REQUEST_SUCCESS,
     /// RETURN_OR_REFUND_REQUEST_CANCEL, RETURN_OR_REFUND_REQUEST_COMPLETE.
-    #[param(schema_with = crate::openapi::rules::return_status)]
+    #[param(schema_with = crate::routes::schema::rules::return_status)]
     pub status: Option<String>,
     /// Only the returns of this TikTok order.
     #[param(pattern = "^[0-9]{1,32}$")]
@@ -55,7 +55,7 @@ pub struct CancellationQuery {
     /// One of TikTok's cancellation statuses: CANCELLATION_REQUEST_PENDING,
     /// CANCELLATION_REQUEST_SUCCESS, CANCELLATION_REQUEST_CANCEL, CANCELLATION_REQUEST_COMPLETE,
     /// CANCELLATION_REQUEST_REJECT.
-    #[param(schema_with = crate::openapi::rules::cancellation_status)]
+    #[param(schema_with = crate::routes::schema::rules::cancellation_status)]
     pub status: Option<String>,
     /// Only the cancellations of this TikTok order.
     #[param(pattern = "^[0-9]{1,32}$")]

@@ -14,11 +14,11 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::Error;
 use crate::shops::Feature;
 use crate::shops::service::find_for_tenant;
+use crate::state::AppState;
 use crate::sync::views::ensure_enabled;
 use entity::shop;
 

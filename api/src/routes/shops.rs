@@ -10,15 +10,15 @@ use utoipa::ToSchema;
 
 use entity::shop;
 
-use crate::app::AppState;
 use crate::auth::{AuthUser, Role};
 use crate::error::{ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
+use crate::routes::schema::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::shops::model::SyncIntervalWire;
 use crate::shops::service::{self, NewShop, ShopEdit};
 use crate::shops::{Features, Region, RegionInfo, ShopStatus, SyncInterval};
+use crate::state::AppState;
 
 /// A shop to configure. `app_secret` is write-only: no response ever contains it.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -54,13 +54,13 @@ pub struct ShopIn {
     #[schema(pattern = "^[0-9]{1,32}$")]
     pub shop_id: Option<String>,
     /// One of US, UK, ID, SG, MY, TH, VN, PH.
-    #[schema(schema_with = crate::openapi::rules::region)]
+    #[schema(schema_with = crate::routes::schema::rules::region)]
     pub region: String,
     /// Feature toggles to change from the defaults (products, orders, inventory on; the rest off).
-    #[schema(schema_with = crate::openapi::rules::features_or_null)]
+    #[schema(schema_with = crate::routes::schema::rules::features_or_null)]
     pub features: Option<BTreeMap<String, bool>>,
     /// 5, 15, 30 or 60 (minutes) or "manual"; default 15.
-    #[schema(schema_with = crate::openapi::rules::sync_interval_or_null)]
+    #[schema(schema_with = crate::routes::schema::rules::sync_interval_or_null)]
     pub sync_interval: Option<SyncIntervalWire>,
 }
 
@@ -86,7 +86,7 @@ pub struct ShopPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{1,32}$")]
     pub shop_id: Option<Option<String>>,
-    #[schema(schema_with = crate::openapi::rules::region_or_null)]
+    #[schema(schema_with = crate::routes::schema::rules::region_or_null)]
     pub region: Option<String>,
 }
 
@@ -100,7 +100,7 @@ fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"features": {"returns": true, "analytics": false}}))]
 pub struct FeaturesIn {
-    #[schema(schema_with = crate::openapi::rules::features)]
+    #[schema(schema_with = crate::routes::schema::rules::features)]
     pub features: BTreeMap<String, bool>,
 }
 
@@ -109,7 +109,7 @@ pub struct FeaturesIn {
 #[schema(example = json!({"sync_interval": 30}))]
 pub struct SyncSettingsIn {
     /// 5, 15, 30 or 60 (minutes) or "manual".
-    #[schema(schema_with = crate::openapi::rules::sync_interval)]
+    #[schema(schema_with = crate::routes::schema::rules::sync_interval)]
     pub sync_interval: SyncIntervalWire,
 }
 

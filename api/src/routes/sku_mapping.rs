@@ -5,15 +5,15 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::error::{ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::idempotency;
 use crate::routes::json::{ApiJson, RawJson, parse_json};
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::sku_mapping::{self, Mapping};
+use crate::state::AppState;
 
 /// A TikTok SKU with the ERP code that maps to it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,7 +52,7 @@ pub struct MappingIn {
 #[schema(example = json!({"erp_skus": ["TEE-M-BLUE", "TEE-L-BLUE", "MUG-01"]}))]
 pub struct ReportIn {
     /// Every SKU code the ERP sells on this shop (up to 10,000).
-    #[schema(schema_with = crate::openapi::rules::erp_skus)]
+    #[schema(schema_with = crate::routes::schema::rules::erp_skus)]
     pub erp_skus: Vec<String>,
 }
 

@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::batch::{self, batch_answer};
 use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::stock::{self, Change, StockLevel, StockWrite};
 
 pub const MAX_BATCH: usize = 100;
@@ -37,7 +37,7 @@ pub struct SetStockIn {
 pub struct AdjustStockIn {
     pub warehouse_id: String,
     /// Units received (positive) or gone (negative); not 0.
-    #[schema(schema_with = crate::openapi::rules::stock_delta)]
+    #[schema(schema_with = crate::routes::schema::rules::stock_delta)]
     pub delta: i64,
 }
 
@@ -50,7 +50,7 @@ pub struct BatchItemIn {
     pub warehouse_id: String,
     #[schema(minimum = 0, maximum = 999_999)]
     pub on_hand: Option<i64>,
-    #[schema(schema_with = crate::openapi::rules::stock_delta_or_null)]
+    #[schema(schema_with = crate::routes::schema::rules::stock_delta_or_null)]
     pub delta: Option<i64>,
 }
 

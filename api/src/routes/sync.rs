@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 
 use entity::sync_job;
 
-use crate::app::AppState;
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
+use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
+use crate::state::AppState;
 use crate::sync::jobs::{self, Progress};
 use crate::sync::{Mode, Resource};
 

@@ -4,11 +4,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::app::AppState;
 use crate::error::{Error, Kind};
 
-/// Each documented path as its segments (`{…}` matches any one segment) with its methods.
-pub type RouteMethods = Vec<(Vec<String>, Vec<&'static str>)>;
+use super::published::{Published, RouteMethods};
 
 pub fn route_methods(doc: &utoipa::openapi::OpenApi) -> RouteMethods {
     doc.paths
@@ -59,8 +57,8 @@ pub fn allowed(routes: &RouteMethods, path: &str) -> Vec<&'static str> {
 
 pub async fn unmatched(req: HttpRequest) -> HttpResponse {
     let methods = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| allowed(&s.route_methods, req.path()))
+        .app_data::<web::Data<Published>>()
+        .map(|p| allowed(&p.route_methods, req.path()))
         .unwrap_or_default();
     if methods.is_empty() {
         return Error::new(

@@ -9,13 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use entity::webhook_event;
 
-use crate::app::AppState;
 use crate::error::{Error, ErrorEnvelope, Result};
-use crate::openapi::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::RawJson;
+use crate::routes::schema::responses::{NeedsAdmin, NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 use crate::webhooks::subscriptions::{self, Subscription};
 use crate::webhooks::{EventType, events, process, receive};
 
@@ -84,10 +84,10 @@ pub async fn receive_webhook(
 pub struct EventFilter {
     /// TikTok's event name (e.g. ORDER_STATUS_CHANGE) or type code (e.g. 1).
     #[serde(rename = "type")]
-    #[param(schema_with = crate::openapi::rules::event_type)]
+    #[param(schema_with = crate::routes::schema::rules::event_type)]
     pub event_type: Option<String>,
     /// received · processed · skipped · unhandled · dead
-    #[param(schema_with = crate::openapi::rules::event_state)]
+    #[param(schema_with = crate::routes::schema::rules::event_state)]
     pub state: Option<String>,
 }
 

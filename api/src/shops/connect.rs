@@ -15,8 +15,9 @@ use url::Url;
 
 use entity::{oauth_state, shop, tiktok_grant};
 
+use super::credentials::{app_credentials, app_secret_at};
 use super::model::{Features, Region, ShopStatus};
-use super::service::{app_secret_at, find_for_tenant};
+use super::service::find_for_tenant;
 use super::tokens::{self, grant_token_at};
 use crate::error::{Error, Result};
 use crate::tiktok::{AppCredentials, AuthorizedShop, TikTokClient, TikTokError};
@@ -344,22 +345,6 @@ pub async fn complete(
         }
         Err(f) => Err(fail_back(f).await),
     }
-}
-
-pub fn app_credentials(vault: &Vault, shop: &shop::Model) -> Result<AppCredentials> {
-    let sealed = shop.app_secret_sealed.as_deref().ok_or_else(|| {
-        Error::conflict(
-            "app_secret_missing",
-            "the shop has no app secret; set one with PATCH",
-        )
-    })?;
-    let secret = vault
-        .open(app_secret_at(&shop.id), sealed)
-        .map_err(Error::internal)?;
-    Ok(AppCredentials {
-        app_key: shop.app_key.clone(),
-        app_secret: secret,
-    })
 }
 
 fn connected_elsewhere(tiktok_shop_id: &str) -> CallbackFailure {

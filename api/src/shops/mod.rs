@@ -4,6 +4,7 @@
 //! calls to TikTok; `status` what the ERP shows of a connection; `quota` the shared API budget.
 
 pub mod connect;
+pub mod credentials;
 pub mod model;
 pub mod quota;
 pub mod service;

@@ -8,19 +8,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 use entity::shop;
 
+use super::credentials::app_secret_at;
 use super::model::{Features, Region, ShopStatus, SyncInterval};
 use crate::error::{Error, Result};
 use crate::pagination::{Cursor, Direction, keyset_page};
-use crate::vault::{SealedAt, Vault};
-
-/// Where a shop's app secret is sealed.
-pub fn app_secret_at(shop_id: &str) -> SealedAt<'_> {
-    SealedAt {
-        table: "shops",
-        row: shop_id,
-        field: "app_secret",
-    }
-}
+use crate::vault::Vault;
 
 /// A validated shop to create.
 #[derive(Debug)]

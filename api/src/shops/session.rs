@@ -8,11 +8,11 @@ use serde::de::DeserializeOwned;
 
 use entity::shop;
 
-use super::connect::app_credentials;
+use super::credentials::app_credentials;
 use super::model::ShopStatus;
 use super::tokens::{load_access_token, mark_revoked, reauthorization_required, refresh};
-use crate::app::AppState;
 use crate::error::{Error, Result, tiktok_to_api};
+use crate::state::AppState;
 use crate::tiktok::{ApiRequest, ApiResponse, AppCredentials, ErrorKind, TikTokError};
 
 /// Why a shop's TikTok call failed, kept typed until the edge makes it an answer

@@ -20,10 +20,10 @@ use secrecy::SecretString;
 
 use entity::{shop, tiktok_grant};
 
-use super::connect::app_credentials;
+use super::credentials::app_credentials;
 use super::model::ShopStatus;
-use crate::app::AppState;
 use crate::error::{Error, Result, tiktok_to_api};
+use crate::state::AppState;
 use crate::tiktok::ErrorKind;
 use crate::vault::SealedAt;
 

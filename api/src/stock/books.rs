@@ -7,9 +7,9 @@ use sea_orm::sea_query::Expr;
 
 use entity::sku_stock;
 
-use crate::app::AppState;
 use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 use crate::tiktok::inventory::{self, SearchRequest, SkuBooks};
 
 /// TikTok's books of these SKUs (≤ [`inventory::MAX_SEARCH_SKUS`]).

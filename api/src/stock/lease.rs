@@ -13,8 +13,8 @@ use sea_orm::{ActiveValue::Set, QueryFilter};
 
 use entity::stock_push_lease;
 
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::state::AppState;
 
 /// How long a push waits for another process's push of the same SKU before giving up.
 const WAIT_FOR_OTHER: StdDuration = StdDuration::from_secs(60);

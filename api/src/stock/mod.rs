@@ -25,11 +25,11 @@ use serde_json::json;
 
 use entity::{erp_stock, shop, tiktok_sku, tiktok_warehouse};
 
-use crate::app::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 
 /// TikTok's largest stock quantity.
 pub const MAX_QUANTITY: i64 = 999_999;

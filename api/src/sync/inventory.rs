@@ -11,10 +11,10 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 
 use entity::{erp_stock, inventory_drift, tiktok_product, tiktok_sku};
 
-use super::jobs::{JobCtx, JobError};
-use crate::app::AppState;
+use super::job::{JobCtx, JobError};
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 use crate::stock;
 use crate::tiktok::inventory::{MAX_SEARCH_PRODUCTS, SkuBooks};
 

@@ -14,33 +14,22 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Condition, Expr, LockBehavior, LockType};
 use sea_orm::{ActiveValue::Set, DatabaseBackend, QueryOrder, QuerySelect, TransactionTrait};
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use entity::{shop, sync_job};
 
+pub use super::job::{
+    CANCELLED, FAILED, JobCtx, JobError, Progress, QUEUED, RUNNING, SUCCEEDED, lease,
+};
 use super::{Mode, Resource};
 // The API's side of the queue lives in `requests.rs`; its old paths stay.
 pub use super::requests::{
     enabled_resources, ensure_can_sync, get_for_shop, list_for_shop, request_sync, retry,
 };
-use crate::app::AppState;
-use crate::error::Error;
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
-
-/// How long a claim holds without renewal (`OCEAN_WORK_LEASE`, 30 s by default): the worker renews
-/// it every third of it while the job runs (and every saved page extends it), so a dead worker's job
-/// is taken over within this.
-pub fn lease(state: &AppState) -> Duration {
-    state.settings.work_lease_span()
-}
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;
 /// First back-off after a failure; doubled with each attempt.
@@ -48,123 +37,6 @@ pub const BACKOFF_BASE_SECS: i64 = 30;
 /// Sync workers per process.
 pub const WORKERS: usize = 2;
 const POLL: StdDuration = StdDuration::from_millis(500);
-
-/// A job's progress, stored as JSON on its row.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Progress {
-    #[serde(default)]
-    pub pages: u64,
-    #[serde(default)]
-    pub items: u64,
-    /// TikTok's `total_count` when it gives one.
-    #[serde(default)]
-    pub total: Option<u64>,
-    /// Records that could not be read and were skipped (see the log).
-    #[serde(default)]
-    pub skipped: u64,
-    /// Of `items`, the records that were new or newer than what we had; an incremental sync after
-    /// the webhooks were processed finds none.
-    #[serde(default)]
-    pub changed: u64,
-    /// Where a resumed full sync starts again (TikTok `update_time`, unix seconds).
-    #[serde(default)]
-    pub resume_from: Option<i64>,
-}
-
-impl Progress {
-    /// Counts one record read and saved.
-    pub fn count(&mut self, saved: super::Saved) {
-        self.items += 1;
-        if saved.is_news() {
-            self.changed += 1;
-        }
-    }
-
-    pub fn from_column(raw: &str) -> Self {
-        serde_json::from_str(raw).unwrap_or_default()
-    }
-
-    pub fn to_column(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
-    }
-}
-
-/// Why a run stopped short.
-#[derive(Debug)]
-pub enum JobError {
-    /// Worth another attempt (TikTok unavailable, rate limited, a database hiccup).
-    Retry(String),
-    /// No attempt can succeed (the shop must be authorized again, TikTok refused the request).
-    Fatal(String),
-    /// Nothing to do any more (the shop or its area is gone or disabled).
-    Cancelled(String),
-    /// Another worker owns the job now (our lease ran out); stop without touching it.
-    LeaseLost,
-}
-
-impl From<DbErr> for JobError {
-    fn from(e: DbErr) -> Self {
-        JobError::Retry(format!("database: {e}"))
-    }
-}
-
-impl From<Error> for JobError {
-    fn from(e: Error) -> Self {
-        let text = format!("{}: {}", e.code, e.message);
-        match e.code {
-            "reauthorization_required"
-            | "shop_not_connected"
-            | "tiktok_scope_missing"
-            | "tiktok_refused"
-            | "tiktok_signature_rejected" => JobError::Fatal(text),
-            _ => JobError::Retry(text),
-        }
-    }
-}
-
-impl From<crate::shops::session::CallError> for JobError {
-    fn from(e: crate::shops::session::CallError) -> Self {
-        Error::from(e).into()
-    }
-}
-
-/// What a syncer works with: the shop's TikTok session, the job and its progress.
-pub struct JobCtx<'a> {
-    pub state: &'a AppState,
-    pub job: sync_job::Model,
-    pub mode: Mode,
-    pub session: ShopSession,
-    pub progress: Progress,
-}
-
-impl JobCtx<'_> {
-    pub fn shop_id(&self) -> &str {
-        &self.job.shop_id
-    }
-
-    /// Saves the progress and extends the lease; fails when another worker took the job over.
-    pub async fn checkpoint(&mut self) -> Result<(), JobError> {
-        let now = self.state.clock.now();
-        let lease = lease(self.state);
-        let res = sync_job::Entity::update_many()
-            .col_expr(
-                sync_job::Column::Progress,
-                Expr::value(self.progress.to_column()),
-            )
-            .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
-            .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
-            .filter(sync_job::Column::Id.eq(&self.job.id))
-            .filter(sync_job::Column::State.eq(RUNNING))
-            .filter(sync_job::Column::LeaseOwner.eq(self.job.lease_owner.clone()))
-            .exec(&self.state.db)
-            .await?;
-        if res.rows_affected == 1 {
-            Ok(())
-        } else {
-            Err(JobError::LeaseLost)
-        }
-    }
-}
 
 pub(super) fn active() -> Condition {
     Condition::any()
@@ -579,6 +451,7 @@ pub fn spawn_workers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn backoff_doubles_from_the_base() {

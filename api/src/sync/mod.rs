@@ -5,6 +5,7 @@
 
 pub mod cursor;
 pub mod inventory;
+pub mod job;
 pub mod jobs;
 pub mod orders;
 pub mod products;

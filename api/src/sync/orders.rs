@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
-use super::jobs::{JobCtx, JobError};
+use super::job::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::orders::SEARCH_PATH;
@@ -130,7 +130,7 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
 /// newer one. The one way every caller (a webhook, the ERP's writes and reads) refreshes an order;
 /// answers TikTok's orders as sent.
 pub async fn refresh(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     session: &mut crate::shops::session::ShopSession,
     ids: &[String],
 ) -> crate::error::Result<Vec<Value>> {

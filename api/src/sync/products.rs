@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
 
-use super::jobs::{JobCtx, JobError};
+use super::job::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, Saved, cursor, non_empty, unix_time};
 
 pub use crate::tiktok::products::SEARCH_PATH;
@@ -159,7 +159,7 @@ pub async fn set_stock(
 /// caller (the sync, a webhook, the ERP's writes) refreshes a product; `source` names it in the
 /// stock history. A TikTok failure is the outer error; an answer we cannot read, the inner one.
 pub async fn refresh(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     session: &mut crate::shops::session::ShopSession,
     product_id: &str,
     source: &str,

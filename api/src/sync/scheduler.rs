@@ -13,8 +13,8 @@ use entity::{shop, sync_job};
 
 use super::jobs::enqueue;
 use super::{Mode, Resource};
-use crate::app::AppState;
 use crate::shops::{Features, ShopStatus};
+use crate::state::AppState;
 
 const TICK: StdDuration = StdDuration::from_secs(30);
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use entity::tiktok_warehouse;
 
-use super::jobs::{JobCtx, JobError};
+use super::job::{JobCtx, JobError};
 
 pub use crate::tiktok::logistics::WAREHOUSES_PATH as LIST_PATH;
 

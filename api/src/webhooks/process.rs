@@ -17,9 +17,9 @@ use entity::{shop, tiktok_grant, webhook_event};
 
 use super::receive::STATE_RECEIVED;
 use super::{EventType, id_text};
-use crate::app::AppState;
 use crate::shops::session::ShopSession;
 use crate::shops::{Features, ShopStatus};
+use crate::state::AppState;
 
 pub const STATE_PROCESSED: &str = "processed";
 pub const STATE_SKIPPED: &str = "skipped";

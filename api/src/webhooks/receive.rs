@@ -4,7 +4,6 @@
 //! event once through the group-commit `writer` and answer only after it is committed. Nothing that
 //! fails a check is stored. No TikTok call happens here: the answer never waits on TikTok.
 
-use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -13,8 +12,8 @@ use entity::webhook_event;
 use super::EventType;
 use super::signers::{self, Signers};
 use super::writer::{StoreError, Stored};
-use crate::app::AppState;
 use crate::error::{Error, Kind, Result};
+use crate::state::AppState;
 
 pub const STATE_RECEIVED: &str = "received";
 
@@ -47,19 +46,6 @@ struct Delivery {
     event_type: i64,
     tts_notification_id: Option<IdValue>,
     timestamp: Option<i64>,
-}
-
-/// Whether `signature` (lowercase hex) is HMAC-SHA256(app_secret, app_key + body), in constant time.
-pub fn signature_matches(app_key: &str, app_secret: &str, body: &[u8], signature: &str) -> bool {
-    let Ok(expected) = hex::decode(signature.trim()) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(app_key.as_bytes());
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
 }
 
 pub struct Received {
@@ -180,53 +166,4 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
         tracing::info!(%shop, event = event_name, "webhook stored");
     }
     Ok(Received { duplicate })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_published_vector_verifies() {
-        let body = br#"{"type":1,"shop_id":"7494726673780148744","timestamp":1664095733,"data":{"order_id":"576684019603311365","order_status":"AWAITING_SHIPMENT","update_time":1664095610}}"#;
-        let sign = "21109834de72ec53c9959716d8514ae388ce1f123e5ffdcafc46713fcdf62b27";
-        assert!(signature_matches(
-            "fake_app_key",
-            "fake_app_secret",
-            body,
-            sign
-        ));
-        assert!(!signature_matches(
-            "fake_app_key",
-            "other_secret",
-            body,
-            sign
-        ));
-        assert!(!signature_matches(
-            "other_key",
-            "fake_app_secret",
-            body,
-            sign
-        ));
-        let mut tampered = body.to_vec();
-        tampered[10] = b'9';
-        assert!(!signature_matches(
-            "fake_app_key",
-            "fake_app_secret",
-            &tampered,
-            sign
-        ));
-        assert!(!signature_matches(
-            "fake_app_key",
-            "fake_app_secret",
-            body,
-            "not-hex"
-        ));
-        assert!(!signature_matches(
-            "fake_app_key",
-            "fake_app_secret",
-            body,
-            ""
-        ));
-    }
 }

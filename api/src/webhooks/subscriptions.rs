@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::EventType;
-use crate::app::AppState;
 use crate::error::Result;
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
+use crate::state::AppState;
 
 /// One of TikTok's subscriptions for the shop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

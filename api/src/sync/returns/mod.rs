@@ -15,11 +15,11 @@ use entity::{shop, tiktok_cancellation, tiktok_return};
 
 pub use convert::{Line, Record, Refund, convert, lines_of};
 
-use super::jobs::{JobCtx, JobError};
+use super::job::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, cursor};
-use crate::app::AppState;
 use crate::shops::session::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
+use crate::state::AppState;
 use crate::tiktok::wire::id_text;
 
 pub use crate::tiktok::returns::{
