@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AuthUser, Role};
 use crate::error::{ErrorEnvelope, Result};
 use crate::routes::schema::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
@@ -44,17 +43,16 @@ pub struct ConnectOut {
 #[post("/api/integrations/tiktok/shops/{id}/connect")]
 pub async fn connect_shop(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
 ) -> Result<web::Json<ConnectOut>> {
-    user.require(Role::Admin)?;
+    let ShopScope { user, shop, .. } = scope;
     let start = connect::start(
         &state.db,
         &state.settings.tiktok.authorize_url,
         state.clock.now(),
         &user.tenant,
         &user.sub,
-        &id,
+        &shop.id,
     )
     .await?;
     Ok(web::Json(ConnectOut {
@@ -174,11 +172,10 @@ fn back_to_the_erp(
 #[post("/api/integrations/tiktok/shops/{id}/disconnect")]
 pub async fn disconnect_shop(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
 ) -> Result<web::Json<ShopOut>> {
-    user.require(Role::Admin)?;
-    let shop = connect::disconnect(&state.db, state.clock.now(), &user.tenant, &id).await?;
+    let ShopScope { user, shop, .. } = scope;
+    let shop = connect::disconnect(&state.db, state.clock.now(), &user.tenant, &shop.id).await?;
     state.signers.forget_all();
     Ok(web::Json(shop.into()))
 }

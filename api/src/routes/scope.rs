@@ -87,6 +87,7 @@ impl<R: NeedsRole + 'static, A: InArea + 'static> FromRequest for ShopScope<R, A
             let state = state
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("AppState is not registered")))?;
             let shop = find_for_tenant(&state.db, &user.tenant, &id).await?;
+            tracing::Span::current().record("shop", shop.id.as_str());
             if let Some(area) = A::AREA {
                 ensure_enabled(&shop, area)?;
             }
@@ -96,5 +97,28 @@ impl<R: NeedsRole + 'static, A: InArea + 'static> FromRequest for ShopScope<R, A
                 checked: PhantomData,
             })
         })
+    }
+}
+
+/// The caller of a tenant-level route (no shop in the path), with the role `R` checked: the token
+/// (401), then the role (403).
+pub struct Caller<R> {
+    pub user: AuthUser,
+    checked: PhantomData<R>,
+}
+
+impl<R: NeedsRole + 'static> FromRequest for Caller<R> {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload).into_inner();
+        std::future::ready(user.and_then(|user| {
+            user.require(R::ROLE)?;
+            Ok(Caller {
+                user,
+                checked: PhantomData,
+            })
+        }))
     }
 }

@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 
 use entity::shop;
 
-use crate::auth::{AuthUser, Role};
 use crate::error::{ErrorEnvelope, Result};
 use crate::pagination::{Page, PageQuery};
 use crate::routes::json::ApiJson;
 use crate::routes::schema::responses::{NeedsAdmin, ShopNotFound, Unauthorized};
+use crate::routes::scope::*;
 use crate::shops::model::SyncIntervalWire;
 use crate::shops::service::{self, NewShop, ShopEdit};
 use crate::shops::{Features, Region, RegionInfo, ShopStatus, SyncInterval};
@@ -261,10 +261,10 @@ fn record_shop(id: &str) {
 #[post("/api/integrations/tiktok/shops")]
 pub async fn create_shop(
     state: web::Data<AppState>,
-    user: AuthUser,
+    caller: Caller<Admin>,
     body: ApiJson<ShopIn>,
 ) -> Result<HttpResponse> {
-    user.require(Role::Admin)?;
+    let user = caller.user;
     let new = NewShop::try_from(body.0)?;
     let shop = service::create(
         &state.db,
@@ -292,10 +292,10 @@ pub async fn create_shop(
 #[get("/api/integrations/tiktok/shops")]
 pub async fn list_shops(
     state: web::Data<AppState>,
-    user: AuthUser,
+    caller: Caller<Viewer>,
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<ShopOut>>> {
-    user.require(Role::Viewer)?;
+    let user = caller.user;
     let (rows, next) =
         service::list(&state.db, &user.tenant, query.limit()?, query.cursor()?).await?;
     Ok(web::Json(Page {
@@ -316,15 +316,8 @@ pub async fn list_shops(
     security(("bearer" = ["viewer"]))
 )]
 #[get("/api/integrations/tiktok/shops/{id}")]
-pub async fn get_shop(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> Result<web::Json<ShopOut>> {
-    user.require(Role::Viewer)?;
-    record_shop(&id);
-    let shop = service::find_for_tenant(&state.db, &user.tenant, &id).await?;
-    Ok(web::Json(shop.into()))
+pub async fn get_shop(scope: ShopScope<Viewer, AnyArea>) -> Result<web::Json<ShopOut>> {
+    Ok(web::Json(scope.shop.into()))
 }
 
 /// Edit a shop's configuration.
@@ -345,12 +338,11 @@ pub async fn get_shop(
 #[patch("/api/integrations/tiktok/shops/{id}")]
 pub async fn patch_shop(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
     body: ApiJson<ShopPatch>,
 ) -> Result<web::Json<ShopOut>> {
-    user.require(Role::Admin)?;
-    record_shop(&id);
+    let ShopScope { user, shop, .. } = scope;
+    let id = shop.id;
     let edit = ShopEdit::try_from(body.0)?;
     let shop = service::edit(
         &state.db,
@@ -380,11 +372,10 @@ pub async fn patch_shop(
 #[delete("/api/integrations/tiktok/shops/{id}")]
 pub async fn delete_shop(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
 ) -> Result<HttpResponse> {
-    user.require(Role::Admin)?;
-    record_shop(&id);
+    let ShopScope { user, shop, .. } = scope;
+    let id = shop.id;
     service::delete(&state.db, state.clock.now(), &user.tenant, &id).await?;
     state.signers.forget_all();
     Ok(HttpResponse::NoContent().finish())
@@ -407,12 +398,11 @@ pub async fn delete_shop(
 #[put("/api/integrations/tiktok/shops/{id}/features")]
 pub async fn put_features(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
     body: ApiJson<FeaturesIn>,
 ) -> Result<web::Json<ShopOut>> {
-    user.require(Role::Admin)?;
-    record_shop(&id);
+    let ShopScope { user, shop, .. } = scope;
+    let id = shop.id;
     let shop = service::set_features(
         &state.db,
         state.clock.now(),
@@ -441,12 +431,11 @@ pub async fn put_features(
 #[put("/api/integrations/tiktok/shops/{id}/sync-settings")]
 pub async fn put_sync_settings(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    scope: ShopScope<Admin, AnyArea>,
     body: ApiJson<SyncSettingsIn>,
 ) -> Result<web::Json<ShopOut>> {
-    user.require(Role::Admin)?;
-    record_shop(&id);
+    let ShopScope { user, shop, .. } = scope;
+    let id = shop.id;
     let interval = SyncInterval::parse(&body.0.sync_interval)
         .map_err(|p| crate::error::Error::invalid_field("sync_interval", p))?;
     let shop =
