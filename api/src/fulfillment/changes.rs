@@ -73,11 +73,12 @@ pub async fn cancel(
             format!("{bad} is not a line item of this order"),
         ));
     }
-    let mut body = json!({"order_id": order_id, "cancel_reason": reason});
-    if !line_item_ids.is_empty() {
-        body["order_line_item_ids"] = json!(line_item_ids);
-    }
-    let answer = crate::tiktok::returns::cancel_order(&mut session.line(state), body).await;
+    let request = crate::tiktok::returns::CancelOrder {
+        order_id,
+        cancel_reason: reason,
+        order_line_item_ids: line_item_ids,
+    };
+    let answer = crate::tiktok::returns::cancel_order(&mut session.line(state), &request).await;
     let outcome = match answer {
         Ok(a) => {
             after(

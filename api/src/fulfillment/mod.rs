@@ -59,21 +59,32 @@ impl Handover {
     }
 
     /// TikTok's ship body (without the package id).
-    fn body(&self) -> Value {
+    /// The handover as TikTok's ship call takes it.
+    fn wire(&self) -> crate::tiktok::fulfillment::Ship {
+        use crate::tiktok::fulfillment::{PickupSlot, SelfShipment, Ship};
         match self {
-            Handover::Pickup { slot: None } => json!({"handover_method": "PICKUP"}),
-            Handover::Pickup {
-                slot: Some((start, end)),
-            } => {
-                json!({"handover_method": "PICKUP", "pickup_slot": {"start_time": start, "end_time": end}})
-            }
-            Handover::DropOff => json!({"handover_method": "DROP_OFF"}),
+            Handover::Pickup { slot } => Ship {
+                handover_method: Some("PICKUP"),
+                pickup_slot: slot.map(|(start_time, end_time)| PickupSlot {
+                    start_time,
+                    end_time,
+                }),
+                ..Ship::default()
+            },
+            Handover::DropOff => Ship {
+                handover_method: Some("DROP_OFF"),
+                ..Ship::default()
+            },
             Handover::SelfShipment {
                 tracking_number,
                 shipping_provider_id,
-            } => {
-                json!({"self_shipment": {"tracking_number": tracking_number, "shipping_provider_id": shipping_provider_id}})
-            }
+            } => Ship {
+                self_shipment: Some(SelfShipment {
+                    tracking_number: tracking_number.clone(),
+                    shipping_provider_id: shipping_provider_id.clone(),
+                }),
+                ..Ship::default()
+            },
         }
     }
 

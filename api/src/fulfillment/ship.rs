@@ -174,7 +174,7 @@ pub async fn ship(
     let answer = crate::tiktok::fulfillment::ship_package(
         &mut session.line(state),
         &package_id,
-        req.handover.body(),
+        &req.handover.wire(),
     )
     .await;
     let mut outcome = match answer {
@@ -305,18 +305,19 @@ pub async fn ship_batch(
             }
         }
     }
-    let to_ship: Vec<Value> = reqs
+    let to_ship: Vec<crate::tiktok::fulfillment::PackageShip> = reqs
         .iter()
         .zip(&packages)
         .filter_map(|(r, p)| {
-            let mut body = r.handover.body();
-            body["id"] = json!(p.as_ref()?);
-            Some(body)
+            Some(crate::tiktok::fulfillment::PackageShip {
+                id: p.as_ref()?.clone(),
+                ship: r.handover.wire(),
+            })
         })
         .collect();
     if !to_ship.is_empty() {
         let answer =
-            crate::tiktok::fulfillment::ship_packages(&mut session.line(state), to_ship).await;
+            crate::tiktok::fulfillment::ship_packages(&mut session.line(state), &to_ship).await;
         let call_unknown = answer
             .as_ref()
             .err()

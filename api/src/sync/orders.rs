@@ -10,7 +10,7 @@ use sea_orm::prelude::*;
 use sea_orm::sea_query::LockType;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseBackend, Iterable, QueryOrder, QuerySelect};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use entity::{order_status_history, tiktok_order, tiktok_order_line, tiktok_order_package};
 
@@ -323,9 +323,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
             .map(|h| h - OVERLAP_SECS),
         Mode::Full => ctx.progress.resume_from,
     };
-    let body = match from {
-        Some(t) => json!({"update_time_ge": t}),
-        None => json!({}),
+    let filter = crate::tiktok::orders::SearchFilter {
+        update_time_ge: from,
     };
     // A run that resumes an interrupted one counts on from it: done and total both include what
     // the earlier runs did (TikTok's total_count is what is left from where this run starts).
@@ -340,7 +339,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         if let Some(t) = &page_token {
             query.push(("page_token".to_owned(), t.clone()));
         }
-        let page = crate::tiktok::orders::search(&mut ctx.session.line(state), query, body.clone())
+        let page = crate::tiktok::orders::search(&mut ctx.session.line(state), query, &filter)
             .await?
             .data;
         let now = state.clock.now();
@@ -390,6 +389,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn order() -> Value {
         json!({

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, Iterable, QuerySelect};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use entity::{sku_stock, stock_history, tiktok_product, tiktok_sku};
 
@@ -274,16 +274,11 @@ async fn walk(
     let mut newest: Option<i64> = None;
     let mut upper: Option<i64> = None;
     loop {
-        let mut body = json!({});
-        if let Some(f) = from {
-            body["update_time_ge"] = f.into();
-        }
-        if let Some(u) = upper {
-            body["update_time_le"] = u.into();
-        }
-        if let Some(s) = status {
-            body["status"] = s.into();
-        }
+        let filter = crate::tiktok::products::SearchFilter {
+            update_time_ge: from,
+            update_time_le: upper,
+            status: status.map(str::to_owned),
+        };
         let mut page_token: Option<String> = None;
         let mut served: u64 = 0;
         let mut oldest: Option<i64> = None;
@@ -294,7 +289,7 @@ async fn walk(
                 query.push(("page_token".to_owned(), t.clone()));
             }
             let page =
-                crate::tiktok::products::search(&mut ctx.session.line(state), query, body.clone())
+                crate::tiktok::products::search(&mut ctx.session.line(state), query, &filter)
                     .await?
                     .data;
             window_total = page.total_count.unwrap_or(0);
@@ -390,6 +385,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_product_becomes_rows_and_a_bad_one_is_refused() {

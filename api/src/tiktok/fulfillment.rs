@@ -2,7 +2,7 @@
 //! paths and the wire types of their answers.
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ApiResponse, NoData, ShopLine};
 
@@ -93,18 +93,19 @@ pub async fn package<L: ShopLine>(
         .await
 }
 
-/// Ships one package (`handover`: its method and, for a pickup or the seller's own carrier, the
-/// slot or tracking number and provider).
+/// Ships one package.
 pub async fn ship_package<L: ShopLine>(
     line: &mut L,
     package_id: &str,
-    handover: serde_json::Value,
+    ship: &Ship,
 ) -> Result<ApiResponse<NoData>, L::Error> {
+    // Plain text and numbers: serializing cannot fail.
+    let body = serde_json::to_value(ship).unwrap_or_default();
     line.call(
         Method::POST,
         &ship_package_path(package_id),
         vec![],
-        Some(handover),
+        Some(body),
     )
     .await
 }
@@ -112,11 +113,49 @@ pub async fn ship_package<L: ShopLine>(
 /// Ships up to 50 packages in one call (`packages`: each with its `id` and handover).
 pub async fn ship_packages<L: ShopLine>(
     line: &mut L,
-    packages: Vec<serde_json::Value>,
+    packages: &[PackageShip],
 ) -> Result<ApiResponse<BatchShipData>, L::Error> {
-    let body = serde_json::json!({ "packages": packages });
+    #[derive(Serialize)]
+    struct Body<'a> {
+        packages: &'a [PackageShip],
+    }
+    // Plain text and numbers: serializing cannot fail.
+    let body = serde_json::to_value(Body { packages }).unwrap_or_default();
     line.call(Method::POST, BATCH_SHIP_PATH, vec![], Some(body))
         .await
+}
+
+/// How a package leaves: TikTok's carrier collects it (`PICKUP`, in an optional slot) or the seller
+/// drops it (`DROP_OFF`), or, for a seller-shipped order, the seller's carrier and tracking number.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Ship {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handover_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_slot: Option<PickupSlot>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_shipment: Option<SelfShipment>,
+}
+
+/// A pickup window, unix seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct PickupSlot {
+    pub start_time: i64,
+    pub end_time: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfShipment {
+    pub tracking_number: String,
+    pub shipping_provider_id: String,
+}
+
+/// One package of a batch ship.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageShip {
+    pub id: String,
+    #[serde(flatten)]
+    pub ship: Ship,
 }
 
 /// A package's shipping label in `size` (`A6` or `A5`).

@@ -2,7 +2,7 @@
 //! orders at once, and their wire types (ids strings, amounts decimal strings, times unix seconds).
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ApiResponse, ShopLine};
@@ -120,12 +120,22 @@ pub struct WireLine {
 
 // The operations, one per TikTok call, over a shop's line.
 
-/// One page of the search (`query`: page size and token; `body`: the filters).
+/// The search's filters (TikTok ANDs those given).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchFilter {
+    /// Orders updated at or after this time (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time_ge: Option<i64>,
+}
+
+/// One page of the search (`query`: page size, order and token).
 pub async fn search<L: ShopLine>(
     line: &mut L,
     query: Vec<(String, String)>,
-    body: Value,
+    filter: &SearchFilter,
 ) -> Result<ApiResponse<SearchPage>, L::Error> {
+    // Plain numbers: serializing cannot fail.
+    let body = serde_json::to_value(filter).unwrap_or_default();
     line.call(Method::POST, SEARCH_PATH, query, Some(body))
         .await
 }

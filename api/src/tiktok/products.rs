@@ -2,7 +2,7 @@
 //! names its path here; the wire types of a product as TikTok sends it.
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ApiResponse, NoData, ShopLine};
@@ -260,12 +260,28 @@ pub struct Certification {
 
 // The operations, one per TikTok call, over a shop's line.
 
-/// One page of the search (`query`: page size and token; `body`: the filters).
+/// The search's filters (TikTok ANDs those given).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchFilter {
+    /// Products updated at or after this time (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time_ge: Option<i64>,
+    /// Products updated at or before this time (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time_le: Option<i64>,
+    /// One product status (`ACTIVATE`, `DRAFT`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// One page of the search (`query`: page size and token).
 pub async fn search<L: ShopLine>(
     line: &mut L,
     query: Vec<(String, String)>,
-    body: Value,
+    filter: &SearchFilter,
 ) -> Result<ApiResponse<SearchPage>, L::Error> {
+    // Plain numbers and text: serializing cannot fail.
+    let body = serde_json::to_value(filter).unwrap_or_default();
     line.call(Method::POST, SEARCH_PATH, query, Some(body))
         .await
 }

@@ -1,7 +1,7 @@
 //! Returns and cancellations (`tiktok-api-areas.md`, after-sales): paths and answers.
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ApiResponse, ShopLine};
 
@@ -45,21 +45,48 @@ impl SearchPage {
     }
 }
 
+/// The search's filters (TikTok ANDs those given).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchFilter {
+    /// Requests updated at or after this time (unix seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time_ge: Option<i64>,
+    /// These returns only (a returns search).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub return_ids: Vec<String>,
+    /// These cancellations only (a cancellations search).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancel_ids: Vec<String>,
+}
+
 /// One page of the returns (`path`: [`RETURNS_SEARCH_PATH`]) or cancellations search.
 pub async fn search<L: ShopLine>(
     line: &mut L,
     path: &str,
     query: Vec<(String, String)>,
-    body: serde_json::Value,
+    filter: &SearchFilter,
 ) -> Result<ApiResponse<SearchPage>, L::Error> {
+    // Plain numbers and ids: serializing cannot fail.
+    let body = serde_json::to_value(filter).unwrap_or_default();
     line.call(Method::POST, path, query, Some(body)).await
 }
 
-/// The seller cancels an order, or some of its lines (`body`: order id, reason, line ids).
+/// The seller cancels an order, or some of its lines.
 pub async fn cancel_order<L: ShopLine>(
     line: &mut L,
-    body: serde_json::Value,
+    request: &CancelOrder<'_>,
 ) -> Result<ApiResponse<CancelOrderData>, L::Error> {
+    // Plain ids and text: serializing cannot fail.
+    let body = serde_json::to_value(request).unwrap_or_default();
     line.call(Method::POST, CANCEL_ORDER_PATH, vec![], Some(body))
         .await
+}
+
+/// The seller's cancel: the whole order, or the line items named.
+#[derive(Debug, Serialize)]
+pub struct CancelOrder<'a> {
+    pub order_id: &'a str,
+    pub cancel_reason: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub order_line_item_ids: &'a [String],
 }

@@ -9,7 +9,7 @@ mod convert;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, Iterable};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use entity::{shop, tiktok_cancellation, tiktok_return};
 
@@ -76,11 +76,14 @@ impl Kind {
     }
 
     /// The search filter by ids.
-    fn ids_filter(self) -> &'static str {
+    /// The search for one record of this kind.
+    fn ids_filter(self, id: String) -> crate::tiktok::returns::SearchFilter {
+        let mut filter = crate::tiktok::returns::SearchFilter::default();
         match self {
-            Kind::Return => "return_ids",
-            Kind::Cancellation => "cancel_ids",
+            Kind::Return => filter.return_ids.push(id),
+            Kind::Cancellation => filter.cancel_ids.push(id),
         }
+        filter
     }
 }
 
@@ -266,9 +269,9 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
             .map(|h| h - OVERLAP_SECS),
         Mode::Full => ctx.progress.resume_from,
     };
-    let body = match from {
-        Some(t) => json!({"update_time_ge": t}),
-        None => json!({}),
+    let filter = crate::tiktok::returns::SearchFilter {
+        update_time_ge: from,
+        ..Default::default()
     };
     // A run that resumes an interrupted one counts on from it: done and total both include what
     // the earlier runs did (TikTok's total_count is what is left from where this run starts).
@@ -279,7 +282,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
             &mut ctx.session.line(state),
             kind.path(),
             search_query(PAGE_SIZE, page_token.as_deref()),
-            body.clone(),
+            &filter,
         )
         .await?
         .data;
@@ -339,7 +342,7 @@ pub async fn refetch_named(
         &mut session.line(state),
         kind.path(),
         search_query(REFETCH_PAGE_SIZE, None),
-        json!({ kind.ids_filter(): [id] }),
+        &kind.ids_filter(id.clone()),
     )
     .await
     .map_err(|e| e.to_string())?
