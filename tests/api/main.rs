@@ -29,6 +29,7 @@ mod stock;
 mod stock_books;
 mod sync;
 mod sync_recovery;
+mod sync_views;
 mod token_upkeep;
 mod webhook_ingest;
 mod webhooks;

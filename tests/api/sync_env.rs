@@ -281,3 +281,24 @@ pub(crate) async fn run_to_the_end(env: &SandboxEnv) -> Vec<sync_job::Model> {
     }
     panic!("jobs still waiting after 50 rounds");
 }
+
+/// Every item of a paged list, following `next_cursor`.
+pub(crate) async fn all_pages(env: &SandboxEnv, path: &str) -> Vec<Value> {
+    let viewer = env.app.token("acme", Role::Viewer);
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit=7&cursor={c}"),
+            None => format!("{path}{sep}limit=7"),
+        };
+        let (status, page) = env.app.get(&env.shop_path(&url), &viewer).await;
+        assert_eq!(status, 200, "{url}: {page}");
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return items,
+        }
+    }
+}
