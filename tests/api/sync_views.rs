@@ -8,12 +8,7 @@ use serde_json::json;
 use tiktok_sandbox::world::{ProductStatus, format_amount};
 
 use crate::helpers::*;
-use crate::sandbox_env::*;
 use crate::sync_env::*;
-
-async fn connected() -> SandboxEnv {
-    connected_with(|_| {}).await
-}
 
 #[tokio::test]
 async fn the_erp_views_show_the_synced_orders_and_products() {
@@ -179,7 +174,7 @@ async fn the_erp_views_show_the_synced_orders_and_products() {
 
 #[tokio::test]
 async fn the_erp_views_refuse_bad_requests() {
-    let env = connected().await;
+    let env = connected_with(|_| {}).await;
     drive_by_hand(&env);
     sync(&env, json!({"resources": ["orders"]})).await;
     drain(&env).await;

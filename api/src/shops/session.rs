@@ -51,12 +51,6 @@ impl From<Error> for CallError {
     }
 }
 
-impl From<sea_orm::DbErr> for CallError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        CallError::Session(e.into())
-    }
-}
-
 impl From<CallError> for Error {
     fn from(e: CallError) -> Self {
         match e {
