@@ -289,8 +289,10 @@ async fn demo(data_dir: &str) -> anyhow::Result<()> {
     let token_file = files.write_token(&token)?;
     let app = Application::build(settings).await?;
     let service_id = sandbox.state().config().service_id.clone();
+    let state = app.state();
     let shop_id = api::demo::ensure_demo_shop(
-        &app.state(),
+        state.store(),
+        &state.vault,
         sandbox.app_key(),
         sandbox.app_secret(),
         &service_id,

@@ -214,8 +214,10 @@ async fn drive(
         if stop.is_cancelled() {
             return Ok(Outcome::Interrupted(current, false));
         }
-        if let Some(claimed) = jobs::claim_job(state, &current.id, &state.instance_id).await? {
-            let mut work = Box::pin(jobs::process(state, claimed.clone()));
+        if let Some(claimed) =
+            jobs::claim_job(state.worker(), &current.id, &state.instance_id).await?
+        {
+            let mut work = Box::pin(jobs::process(state.worker(), claimed.clone()));
             let mut tick = tokio::time::interval(POLL);
             let interrupted = loop {
                 tokio::select! {
@@ -228,7 +230,7 @@ async fn drive(
                 // Dropping the work first rolls back its open page (and frees SQLite's write lock);
                 // then the job is queued again at once, the attempt not counted.
                 drop(work);
-                jobs::release(state, &claimed).await?;
+                jobs::release(state.store(), &claimed).await?;
                 return Ok(Outcome::Interrupted(
                     reload(state, &claimed.id).await?,
                     true,

@@ -44,7 +44,8 @@ pub fn configure(
     published: web::Data<Published>,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(state)
+        cfg.app_data(web::Data::from(state.jwt.clone()))
+            .app_data(state)
             .app_data(published)
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 Error::bad_request(
@@ -173,16 +174,16 @@ impl Application {
         // work's hand-back, see there.
         .disable_signals()
         .run();
-        crate::shops::tokens::spawn_refresher(state.clone().into_inner(), workers.child_token());
+        let shared = || state.clone().into_inner();
+        crate::workers::spawn_refresher(shared(), workers.child_token());
         // The work a stop must hand back: the sync workers and the webhook processor.
-        let mut handed_back =
-            crate::sync::jobs::spawn_workers(state.clone().into_inner(), workers.child_token());
-        crate::sync::scheduler::spawn_scheduler(state.clone().into_inner(), workers.child_token());
-        handed_back.push(crate::webhooks::process::spawn_processor(
-            state.clone().into_inner(),
+        let mut handed_back = crate::workers::spawn_sync_workers(shared(), workers.child_token());
+        crate::workers::spawn_scheduler(shared(), workers.child_token());
+        handed_back.push(crate::workers::spawn_webhook_processor(
+            shared(),
             workers.child_token(),
         ));
-        crate::retention::spawn_pruner(state.clone().into_inner(), workers.child_token());
+        crate::workers::spawn_pruner(shared(), workers.child_token());
         Ok(Self {
             port,
             server,

@@ -12,9 +12,10 @@ use rand::RngCore;
 use secrecy::SecretString;
 
 use crate::config::Settings;
+use crate::deps::Store;
 use crate::shops::service::{self, NewShop};
 use crate::shops::{Features, Region, SyncInterval};
-use crate::state::AppState;
+use crate::vault::Vault;
 
 pub struct DemoFiles {
     pub dir: PathBuf,
@@ -80,21 +81,22 @@ const DEMO_SHOP_NAME: &str = "Demo shop (sandbox)";
 
 /// The demo's shop, configured with the sandbox's app: made once, found again on later runs.
 pub async fn ensure_demo_shop(
-    state: &AppState,
+    store: Store<'_>,
+    vault: &Vault,
     app_key: &str,
     app_secret: &str,
     service_id: &str,
 ) -> anyhow::Result<String> {
-    let (existing, _) = service::list(&state.db, TENANT, 200, None)
+    let (existing, _) = service::list(store.db, TENANT, 200, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(shop) = existing.into_iter().find(|s| s.name == DEMO_SHOP_NAME) {
         return Ok(shop.id);
     }
     let shop = service::create(
-        &state.db,
-        &state.vault,
-        state.clock.now(),
+        store.db,
+        vault,
+        store.clock.now(),
         TENANT,
         NewShop {
             name: DEMO_SHOP_NAME.to_owned(),

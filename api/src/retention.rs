@@ -156,25 +156,3 @@ async fn delete_ids<E: EntityTrait>(
         .to_owned();
     Ok(db.execute(&statement).await?.rows_affected())
 }
-
-/// The background pruner: a pass a minute after start, then every hour, until cancelled.
-pub fn spawn_pruner(
-    state: std::sync::Arc<crate::state::AppState>,
-    stop: tokio_util::sync::CancellationToken,
-) {
-    tokio::spawn(async move {
-        let start = tokio::time::Instant::now() + StdDuration::from_secs(60);
-        let mut tick = tokio::time::interval_at(start, StdDuration::from_secs(3600));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    match prune(&state.db, &state.settings.retention, state.clock.now()).await {
-                        Ok(p) => tracing::info!(?p, "retention pass"),
-                        Err(e) => tracing::warn!(error = %e, "retention pass failed"),
-                    }
-                }
-                () = stop.cancelled() => break,
-            }
-        }
-    });
-}

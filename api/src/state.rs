@@ -11,9 +11,11 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::jwt::JwtKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::deps::{Store, TikTokAccess, Worker};
 use crate::shops::quota::DbQuotaGate;
 use crate::tiktok::{ClientOptions, RateLimits, RetryPolicy, TikTokClient};
 use crate::vault::Vault;
+use crate::webhooks::receive::Intake;
 use crate::webhooks::signers::SignerCache;
 use crate::webhooks::writer::EventWriter;
 
@@ -22,7 +24,8 @@ use crate::webhooks::writer::EventWriter;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub vault: Vault,
-    pub jwt: JwtKeys,
+    /// The token keys; the routes' auth extractor is lent them as app data of their own.
+    pub jwt: Arc<JwtKeys>,
     pub settings: Settings,
     pub clock: Arc<dyn Clock>,
     pub metrics: PrometheusHandle,
@@ -80,11 +83,49 @@ impl AppState {
             signers: SignerCache::default(),
             webhook_writer,
             vault: Vault::new(&settings.master_key),
-            jwt: JwtKeys::new(&settings.jwt),
+            jwt: Arc::new(JwtKeys::new(&settings.jwt)),
             db,
             settings,
             clock,
             metrics: crate::telemetry::metrics_handle(),
         })
+    }
+
+    /// The database and the clock, lent to work on our records.
+    pub fn store(&self) -> Store<'_> {
+        Store {
+            db: &self.db,
+            clock: &*self.clock,
+        }
+    }
+
+    /// What calling TikTok for a shop needs, lent to the services and workers that do.
+    pub fn access(&self) -> TikTokAccess<'_> {
+        TikTokAccess {
+            db: &self.db,
+            clock: &*self.clock,
+            vault: &self.vault,
+            tiktok: &self.tiktok,
+            instance_id: &self.instance_id,
+        }
+    }
+
+    /// What a background worker of this process takes.
+    pub fn worker(&self) -> Worker<'_> {
+        Worker {
+            access: self.access(),
+            lease: self.settings.work_lease,
+        }
+    }
+
+    /// What receiving a webhook delivery takes.
+    pub fn intake(&self) -> Intake<'_> {
+        Intake {
+            db: &self.db,
+            clock: &*self.clock,
+            vault: &self.vault,
+            signers: &self.signers,
+            writer: &self.webhook_writer,
+        }
     }
 }

@@ -253,7 +253,7 @@ async fn sync_follows_a_job_that_another_process_holds_until_it_ends() {
         .await;
     assert_eq!(status, 202, "{body}");
     // Another server process claims it first.
-    let held = jobs::claim_as(&env.app.state, "another-process")
+    let held = jobs::claim_as(env.app.state.worker(), "another-process")
         .await
         .unwrap()
         .expect("the job is claimable");
@@ -283,7 +283,7 @@ async fn sync_follows_a_job_that_another_process_holds_until_it_ends() {
         "{seen:?}"
     );
     // The other process works the job to its end; the command sees it and reports it.
-    jobs::process(&env.app.state, held.clone()).await;
+    jobs::process(env.app.state.worker(), held.clone()).await;
     let (rest, out) = tokio::task::spawn_blocking(move || {
         let rest: Vec<String> = lines.map(Result::unwrap).collect();
         (rest, child.wait_with_output().unwrap())

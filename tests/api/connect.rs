@@ -73,7 +73,7 @@ async fn the_seller_authorizes_through_the_consent_form_and_both_shops_connect()
     let mut session = env.session().await;
     let warehouses: serde_json::Value = session
         .call(
-            &env.app.state,
+            env.app.state.access(),
             reqwest::Method::GET,
             "/logistics/202309/warehouses",
             vec![],

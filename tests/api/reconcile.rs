@@ -93,7 +93,7 @@ async fn a_change_whose_webhook_never_came_is_caught_by_the_next_incremental_syn
     ] {
         session
             .call::<Value>(
-                &env.app.state,
+                env.app.state.access(),
                 reqwest::Method::DELETE,
                 "/event/202309/webhooks",
                 vec![],
@@ -227,7 +227,7 @@ async fn an_older_copy_of_an_order_or_product_never_overwrites_a_newer_one() {
         .unwrap();
     let answer = session
         .call::<Value>(
-            state,
+            state.access(),
             reqwest::Method::GET,
             "/order/202507/orders",
             vec![("ids".into(), stored_order.id.clone())],
@@ -283,7 +283,7 @@ async fn an_older_copy_of_an_order_or_product_never_overwrites_a_newer_one() {
         .unwrap();
     let answer = session
         .call::<Value>(
-            state,
+            state.access(),
             reqwest::Method::GET,
             &format!("/product/202309/products/{}", stored_product.id),
             vec![],
@@ -325,7 +325,7 @@ async fn an_older_copy_written_at_the_same_time_as_a_newer_one_waits_and_is_refu
     let mut session = env.session().await;
     let answer = session
         .call::<Value>(
-            &state,
+            state.access(),
             reqwest::Method::GET,
             "/order/202507/orders",
             vec![("ids".into(), order.id.clone())],

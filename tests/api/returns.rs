@@ -106,7 +106,13 @@ async fn local_order(env: &SandboxEnv, id: &str) -> Option<tiktok_order::Model> 
 async fn seller_call(env: &SandboxEnv, path: &str, body: Value) {
     let mut session = env.session().await;
     session
-        .call::<Value>(&env.app.state, Method::POST, path, vec![], Some(body))
+        .call::<Value>(
+            env.app.state.access(),
+            Method::POST,
+            path,
+            vec![],
+            Some(body),
+        )
         .await
         .unwrap_or_else(|e| panic!("{path}: {e:?}"));
 }
@@ -533,7 +539,9 @@ async fn a_disabled_returns_area_is_refused_and_skipped_by_the_scheduler() {
                 .contains("returns")
         );
     }
-    api::sync::scheduler::schedule_due(state).await.unwrap();
+    api::sync::scheduler::schedule_due(state.store())
+        .await
+        .unwrap();
     let resources_of_shop = || async {
         let mut r: Vec<String> = sync_job::Entity::find()
             .filter(sync_job::Column::ShopId.eq(&env.shop_id))
@@ -561,7 +569,9 @@ async fn a_disabled_returns_area_is_refused_and_skipped_by_the_scheduler() {
     // On: the scheduler brings both with the next round.
     set_area(&env, "returns", true).await;
     advance_both(&env, chrono::Duration::minutes(15)).await;
-    api::sync::scheduler::schedule_due(state).await.unwrap();
+    api::sync::scheduler::schedule_due(state.store())
+        .await
+        .unwrap();
     let resources = resources_of_shop().await;
     assert_eq!(resources.iter().filter(|r| *r == "returns").count(), 1);
     assert_eq!(

@@ -290,7 +290,7 @@ impl SandboxEnv {
 
     /// A session for calling TikTok as the connected shop.
     pub async fn session(&self) -> api::shops::session::ShopSession {
-        api::shops::session::ShopSession::open(&self.app.state, self.shop_row().await)
+        api::shops::session::ShopSession::open(self.app.state.access(), self.shop_row().await)
             .await
             .unwrap()
     }

@@ -188,7 +188,7 @@ async fn failures_retry_with_backoff_then_stay_failed_and_can_be_retried() {
         .await;
     let accepted = sync(&env, json!({"resources": ["warehouses"]})).await;
     let id = accepted["job_id"].as_str().unwrap().to_owned();
-    assert!(jobs::run_once(&env.app.state).await);
+    assert!(jobs::run_once(env.app.state.worker()).await);
     let first = job(&env, &id).await;
     assert_eq!(first["state"], "queued", "{first}");
     assert_eq!(first["attempts"], 1);
@@ -200,7 +200,7 @@ async fn failures_retry_with_backoff_then_stay_failed_and_can_be_retried() {
         "{first}"
     );
     // Not before its back-off is over.
-    assert!(!jobs::run_once(&env.app.state).await);
+    assert!(!jobs::run_once(env.app.state.worker()).await);
     for attempt in 2..=jobs::MAX_ATTEMPTS {
         // The back-off doubles; the clock also moved while the client backed off between its own
         // retries, so wait for the job's own run_after.
@@ -213,7 +213,10 @@ async fn failures_retry_with_backoff_then_stay_failed_and_can_be_retried() {
             "{queued}"
         );
         advance_both(&env, wait + chrono::Duration::seconds(1)).await;
-        assert!(jobs::run_once(&env.app.state).await, "attempt {attempt}");
+        assert!(
+            jobs::run_once(env.app.state.worker()).await,
+            "attempt {attempt}"
+        );
     }
     let failed = job(&env, &id).await;
     assert_eq!(failed["state"], "failed", "{failed}");
@@ -326,17 +329,31 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     // Connected, 15 minutes by default, three areas on: four resources (orders, products,
     // warehouses, inventory), four jobs per shop, once.
     assert_eq!(
-        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        api::sync::scheduler::schedule_due(state.store())
+            .await
+            .unwrap(),
         4 * shops
     );
     assert_eq!(jobs_of_shop().await, 4);
-    assert_eq!(api::sync::scheduler::schedule_due(state).await.unwrap(), 0);
+    assert_eq!(
+        api::sync::scheduler::schedule_due(state.store())
+            .await
+            .unwrap(),
+        0
+    );
     drain(&env).await;
     assert_orders_match(&env).await;
-    assert_eq!(api::sync::scheduler::schedule_due(state).await.unwrap(), 0);
+    assert_eq!(
+        api::sync::scheduler::schedule_due(state.store())
+            .await
+            .unwrap(),
+        0
+    );
     advance_both(&env, chrono::Duration::minutes(15)).await;
     assert_eq!(
-        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        api::sync::scheduler::schedule_due(state.store())
+            .await
+            .unwrap(),
         4 * shops
     );
     assert_eq!(jobs_of_shop().await, 8);
@@ -354,7 +371,9 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
     assert_eq!(status, 200);
     advance_both(&env, chrono::Duration::minutes(15)).await;
     assert_eq!(
-        api::sync::scheduler::schedule_due(state).await.unwrap(),
+        api::sync::scheduler::schedule_due(state.store())
+            .await
+            .unwrap(),
         4 * shops - 1
     );
     assert_eq!(jobs_of_shop().await, 11);
@@ -369,7 +388,9 @@ async fn the_scheduler_queues_incremental_syncs_per_the_shops_interval() {
         .await;
     assert_eq!(status, 200, "{body}");
     advance_both(&env, chrono::Duration::hours(2)).await;
-    api::sync::scheduler::schedule_due(state).await.unwrap();
+    api::sync::scheduler::schedule_due(state.store())
+        .await
+        .unwrap();
     assert_eq!(jobs_of_shop().await, 11);
 }
 
@@ -485,7 +506,7 @@ async fn incremental_syncs_keep_up_with_a_living_shop() {
     // incremental sync makes us equal again.
     sync(&env, json!({"resources": ["orders", "products"]})).await;
     let state = env.app.state.clone();
-    let running = tokio::spawn(async move { while jobs::run_once(&state).await {} });
+    let running = tokio::spawn(async move { while jobs::run_once(state.worker()).await {} });
     env.control(
         "/_sandbox/living/tick",
         json!({"minutes": 5, "orders_per_minute": 3.0, "advance_clock": false}),
@@ -544,7 +565,7 @@ async fn two_server_processes_share_the_queue_and_run_each_job_once() {
             second_state.clone()
         };
         claims.push(tokio::spawn(async move {
-            jobs::claim_as(&state, &format!("claimer-{i}")).await
+            jobs::claim_as(state.worker(), &format!("claimer-{i}")).await
         }));
     }
     let mut won = Vec::new();
@@ -556,7 +577,7 @@ async fn two_server_processes_share_the_queue_and_run_each_job_once() {
     // The instances' own background workers race the claimers too: whoever it is, one claim wins.
     assert!(won.len() <= 1, "{won:?}");
     match won.pop() {
-        Some(job) => jobs::process(&env.app.state, job).await,
+        Some(job) => jobs::process(env.app.state.worker(), job).await,
         None => {
             let queued = sync_job::Entity::find()
                 .filter(sync_job::Column::State.eq(jobs::QUEUED))

@@ -63,7 +63,7 @@ pub(crate) async fn runnable_jobs(env: &SandboxEnv) -> u64 {
 /// Runs jobs until none is runnable (also while background workers take some).
 pub(crate) async fn drain(env: &SandboxEnv) {
     for _ in 0..2000 {
-        if jobs::run_once(&env.app.state).await {
+        if jobs::run_once(env.app.state.worker()).await {
             continue;
         }
         if runnable_jobs(env).await == 0 {

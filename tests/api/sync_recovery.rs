@@ -20,7 +20,7 @@ async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
     let accepted = sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
     let job_id = accepted["job_id"].as_str().unwrap().to_owned();
     let state = env.app.state.clone();
-    let claimed = jobs::claim_as(&state, "a-worker-that-dies")
+    let claimed = jobs::claim_as(state.worker(), "a-worker-that-dies")
         .await
         .unwrap()
         .expect("the job is claimable");
@@ -28,7 +28,7 @@ async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
     // The worker runs until some pages are saved, then dies (its task is dropped mid-way).
     let worker = {
         let state = state.clone();
-        tokio::spawn(async move { jobs::process(&state, claimed).await })
+        tokio::spawn(async move { jobs::process(state.worker(), claimed).await })
     };
     let db = &env.app.state.db;
     let count = || async {
@@ -51,14 +51,14 @@ async fn a_job_whose_worker_died_is_resumed_by_another_without_duplicates() {
     let dead = job(&env, &job_id).await;
     assert_eq!(dead["state"], "running");
     // Nobody else may take it while its lease holds.
-    assert!(!jobs::run_once(&state).await);
+    assert!(!jobs::run_once(state.worker()).await);
     // The lease runs out: another worker resumes it.
     advance_both(
         &env,
-        jobs::lease(&env.app.state) + chrono::Duration::seconds(1),
+        env.app.state.worker().lease_span() + chrono::Duration::seconds(1),
     )
     .await;
-    assert!(jobs::run_once(&state).await);
+    assert!(jobs::run_once(state.worker()).await);
     let done = job(&env, &job_id).await;
     assert_eq!(done["state"], "succeeded", "{done}");
     assert_eq!(done["attempts"], 2);
@@ -117,7 +117,7 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
     let searches = || env.count_requests("/order/202309/orders/search");
     // More lives than the job has attempts: each dies after saving a little more.
     for life in 0..(jobs::MAX_ATTEMPTS + 2) {
-        let claimed = jobs::claim_as(&state, &format!("worker-{life}"))
+        let claimed = jobs::claim_as(state.worker(), &format!("worker-{life}"))
             .await
             .unwrap()
             .expect("the dead worker's job is claimable once its lease ran out");
@@ -125,7 +125,7 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
         let before = count().await;
         let worker = {
             let state = state.clone();
-            tokio::spawn(async move { jobs::process(&state, claimed).await })
+            tokio::spawn(async move { jobs::process(state.worker(), claimed).await })
         };
         for _ in 0..5000 {
             if count().await > before {
@@ -137,7 +137,7 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
         let _ = worker.await;
         advance_both(
             &env,
-            jobs::lease(&env.app.state) + chrono::Duration::seconds(1),
+            env.app.state.worker().lease_span() + chrono::Duration::seconds(1),
         )
         .await;
     }
@@ -145,7 +145,7 @@ async fn a_crash_loop_never_fails_a_job_and_each_life_resumes_from_its_checkpoin
     assert_eq!(died["state"], "running", "{died}");
     assert_eq!(died["failures"], 0, "{died}");
     let searched_while_dying = searches();
-    assert!(jobs::run_once(&state).await);
+    assert!(jobs::run_once(state.worker()).await);
     let done = job(&env, &job_id).await;
     assert_eq!(done["state"], "succeeded", "{done}");
     assert_eq!(done["failures"], 0);
@@ -171,7 +171,7 @@ async fn a_full_sync_that_replaces_a_failed_one_starts_at_its_checkpoint() {
     // The job saves some pages, then TikTok fails every call until the job gives up.
     let worker = {
         let state = state.clone();
-        tokio::spawn(async move { jobs::run_once(&state).await })
+        tokio::spawn(async move { jobs::run_once(state.worker()).await })
     };
     for _ in 0..5000 {
         if count().await > 100 {
@@ -187,7 +187,7 @@ async fn a_full_sync_that_replaces_a_failed_one_starts_at_its_checkpoint() {
             break;
         }
         advance_both(&env, chrono::Duration::hours(1)).await;
-        jobs::run_once(&state).await;
+        jobs::run_once(state.worker()).await;
     }
     let failed = job(&env, &first_id).await;
     assert_eq!(failed["state"], "failed", "{failed}");

@@ -23,7 +23,7 @@ async fn call_warehouses(
 ) -> Result<Value, api::error::Error> {
     session
         .call::<Value>(
-            &env.app.state,
+            env.app.state.access(),
             reqwest::Method::GET,
             WAREHOUSES,
             vec![],
@@ -106,11 +106,17 @@ async fn two_server_processes_on_one_database_refresh_once() {
             second_state.clone()
         };
         tasks.push(tokio::spawn(async move {
-            let mut session = ShopSession::open(&state, env.shop_row().await)
+            let mut session = ShopSession::open(state.access(), env.shop_row().await)
                 .await
                 .unwrap();
             session
-                .call::<Value>(&state, reqwest::Method::GET, WAREHOUSES, vec![], None)
+                .call::<Value>(
+                    state.access(),
+                    reqwest::Method::GET,
+                    WAREHOUSES,
+                    vec![],
+                    None,
+                )
                 .await
                 .map(|_| ())
         }));
@@ -144,7 +150,7 @@ async fn a_refused_refresh_requires_authorizing_again() {
     assert!(status["status_reason"].is_string());
     // A new call does not even reach TikTok.
     let before = env.requests().len();
-    let err = ShopSession::open(&env.app.state, env.shop_row().await)
+    let err = ShopSession::open(env.app.state.access(), env.shop_row().await)
         .await
         .err()
         .unwrap();
@@ -160,17 +166,26 @@ async fn the_background_refresher_renews_tokens_in_their_last_tenth_of_life() {
     let env = sandbox_env().await;
     env.connect().await;
     assert_eq!(
-        tokens::refresh_expiring(&env.app.state).await.unwrap(),
+        tokens::refresh_expiring(env.app.state.access())
+            .await
+            .unwrap(),
         0,
         "fresh tokens are left alone"
     );
     env.app
         .clock
         .advance(chrono::Duration::days(6) + chrono::Duration::hours(8));
-    assert_eq!(tokens::refresh_expiring(&env.app.state).await.unwrap(), 1);
+    assert_eq!(
+        tokens::refresh_expiring(env.app.state.access())
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(env.count_requests(REFRESH), 1);
     assert_eq!(
-        tokens::refresh_expiring(&env.app.state).await.unwrap(),
+        tokens::refresh_expiring(env.app.state.access())
+            .await
+            .unwrap(),
         0,
         "renewed tokens are fresh again"
     );
@@ -376,7 +391,7 @@ async fn a_refresh_whose_answer_is_lost_is_not_sent_again_and_the_shop_keeps_wor
     // TikTok refreshes (spending the refresh token) and the answer is cut on its way back.
     env.control("/_sandbox/faults", json!({"drop_rate": 1.0}))
         .await;
-    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    assert_eq!(tokens::refresh_expiring(state.access()).await.unwrap(), 0);
     env.control("/_sandbox/faults", json!({"drop_rate": 0.0}))
         .await;
     assert_eq!(
@@ -391,12 +406,12 @@ async fn a_refresh_whose_answer_is_lost_is_not_sent_again_and_the_shop_keeps_wor
         .expect("the access token we hold still works");
 
     // The background refresher leaves the grant alone for a while…
-    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    assert_eq!(tokens::refresh_expiring(state.access()).await.unwrap(), 0);
     assert_eq!(env.count_requests(REFRESH), 1);
     // …then tries again. TikTok spent that refresh token with the lost answer and refuses it; the
     // access token still works, so the shop stays connected and the admin is told to reconnect.
     crate::sync::advance_both(&env, chrono::Duration::minutes(16)).await;
-    assert_eq!(tokens::refresh_expiring(state).await.unwrap(), 0);
+    assert_eq!(tokens::refresh_expiring(state.access()).await.unwrap(), 0);
     assert_eq!(env.count_requests(REFRESH), 2);
     let status = env.status().await;
     assert_eq!(status["status"], "connected", "{status}");

@@ -47,7 +47,9 @@ pub(crate) async fn stored(env: &SandboxEnv) -> u64 {
 /// Processes until no stored event waits (the app's own background processor may take some first).
 pub(crate) async fn settle(env: &SandboxEnv) {
     for _ in 0..500 {
-        process::process_due(&env.app.state, 100).await.unwrap();
+        process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap();
         let (_, waiting) = env
             .app
             .get(

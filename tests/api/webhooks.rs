@@ -104,7 +104,9 @@ async fn a_repeated_delivery_is_stored_and_processed_once() {
         "each processed once: {events:?}"
     );
     assert_eq!(
-        process::process_due(&env.app.state, 100).await.unwrap(),
+        process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap(),
         0,
         "nothing is processed twice"
     );
@@ -327,7 +329,7 @@ async fn processors_claim_by_the_batch_and_process_each_event_once() {
             tokio::spawn(async move {
                 let mut done = 0;
                 loop {
-                    let n = process::process_due(&state, 25).await.unwrap();
+                    let n = process::process_due(state.worker(), 25).await.unwrap();
                     done += n;
                     if n == 0 {
                         let waiting = entity::webhook_event::Entity::find()
@@ -395,12 +397,19 @@ async fn an_event_whose_claim_ran_out_is_taken_over_by_another_processor() {
     held.next_attempt_at = Set(now + chrono::Duration::seconds(120));
     held.update(&env.app.state.db).await.unwrap();
     assert_eq!(
-        process::process_due(&env.app.state, 10).await.unwrap(),
+        process::process_due(env.app.state.worker(), 10)
+            .await
+            .unwrap(),
         0,
         "not while the claim holds"
     );
     env.app.clock.advance(chrono::Duration::seconds(121));
-    assert_eq!(process::process_due(&env.app.state, 10).await.unwrap(), 1);
+    assert_eq!(
+        process::process_due(env.app.state.worker(), 10)
+            .await
+            .unwrap(),
+        1
+    );
     let taken = entity::webhook_event::Entity::find()
         .one(&env.app.state.db)
         .await
@@ -450,7 +459,7 @@ async fn a_stopping_processor_hands_its_claimed_events_back_at_once() {
     // Asked to stop as it claims its batch: it processes nothing and hands every claim back.
     let stop = tokio_util::sync::CancellationToken::new();
     stop.cancel();
-    let n = process::process_due_until(&env.app.state, 100, &stop)
+    let n = process::process_due_until(env.app.state.worker(), 100, &stop)
         .await
         .unwrap();
     assert_eq!(n, 0);
@@ -466,7 +475,12 @@ async fn a_stopping_processor_hands_its_claimed_events_back_at_once() {
         "handed back, due now: {events:?}"
     );
     // The next processor (a restart) takes them at once.
-    assert_eq!(process::process_due(&env.app.state, 100).await.unwrap(), 10);
+    assert_eq!(
+        process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap(),
+        10
+    );
 }
 
 #[tokio::test]
@@ -483,7 +497,7 @@ async fn the_events_of_a_processor_that_died_are_taken_over_within_its_short_cla
     .await;
     let dying = {
         let state = env.app.state.clone();
-        tokio::spawn(async move { process::process_due(&state, 100).await })
+        tokio::spawn(async move { process::process_due(state.worker(), 100).await })
     };
     for _ in 0..1000 {
         let claimed = entity::webhook_event::Entity::find()
@@ -502,13 +516,17 @@ async fn the_events_of_a_processor_that_died_are_taken_over_within_its_short_cla
     env.control("/_sandbox/faults", json!({"slow_ms": 0, "slow_rate": 0.0}))
         .await;
     assert_eq!(
-        process::process_due(&env.app.state, 100).await.unwrap(),
+        process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap(),
         0,
         "nobody takes events while their claim holds"
     );
     crate::sync::advance_both(&env, chrono::Duration::seconds(31)).await;
     assert_eq!(
-        process::process_due(&env.app.state, 100).await.unwrap(),
+        process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap(),
         10,
         "taken over once the 30 s claim ran out"
     );
@@ -529,7 +547,7 @@ async fn each_event_shows_processed_as_soon_as_it_is_done_not_when_its_batch_end
     .await;
     let batch = {
         let state = env.app.state.clone();
-        tokio::spawn(async move { process::process_due(&state, 100).await })
+        tokio::spawn(async move { process::process_due(state.worker(), 100).await })
     };
     let states = || async {
         entity::webhook_event::Entity::find()

@@ -54,7 +54,11 @@ fn follow_our_clock(env: &SandboxEnv, stop: tokio_util::sync::CancellationToken)
 async fn process_all(env: &SandboxEnv) {
     for _ in 0..200 {
         catch_up(env).await;
-        while process::process_due(&env.app.state, 100).await.unwrap() > 0 {}
+        while process::process_due(env.app.state.worker(), 100)
+            .await
+            .unwrap()
+            > 0
+        {}
         if received_events(env).await == 0 {
             return;
         }

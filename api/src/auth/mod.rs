@@ -6,7 +6,6 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::error::Error;
-use crate::state::AppState;
 
 pub mod jwt;
 
@@ -45,9 +44,9 @@ impl FromRequest for AuthUser {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("AppState is not registered")))?;
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("the token keys are not registered")))?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -61,7 +60,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::unauthorized("the Authorization header must read `Bearer <JWT>`"))?;
-    let claims = state.jwt.verify(token)?;
+    let claims = keys.verify(token)?;
     tracing::Span::current().record("tenant", claims.tenant.as_str());
     Ok(AuthUser {
         sub: claims.sub,

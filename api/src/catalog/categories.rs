@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 
 use entity::{shop, tiktok_category, tiktok_category_tree};
 
+use crate::deps::TikTokAccess;
 use crate::error::Result;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 
 /// How long a fetched tree (and a category's attributes and rules) is used before it is fetched again.
 pub const TTL: Duration = Duration::hours(24);
@@ -118,10 +118,13 @@ pub async fn fetched_at(
 
 /// Fetches the whole tree from TikTok and replaces the cached one (attributes and rules are fetched
 /// again when next needed).
-pub async fn refresh(state: &AppState, shop: &shop::Model) -> Result<tiktok_category_tree::Model> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let answer = crate::tiktok::products::category_tree(&mut session.line(state)).await?;
-    let now = state.clock.now();
+pub async fn refresh(
+    access: TikTokAccess<'_>,
+    shop: &shop::Model,
+) -> Result<tiktok_category_tree::Model> {
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let answer = crate::tiktok::products::category_tree(&mut session.line(access)).await?;
+    let now = access.clock.now();
     let rows: Vec<tiktok_category::ActiveModel> = answer
         .data
         .categories
@@ -141,7 +144,7 @@ pub async fn refresh(state: &AppState, shop: &shop::Model) -> Result<tiktok_cate
         })
         .collect();
     let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
-    let txn = crate::sync::begin_write(&state.db).await?;
+    let txn = crate::sync::begin_write(access.db).await?;
     tiktok_category::Entity::delete_many()
         .filter(tiktok_category::Column::ShopId.eq(&shop.id))
         .exec(&txn)
@@ -191,44 +194,44 @@ fn fresh(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 
 /// The cached tree, fetched first when there is none or it is older than [`TTL`].
 pub async fn ensure_tree(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
 ) -> Result<tiktok_category_tree::Model> {
-    match fetched_at(&state.db, &shop.id).await? {
-        Some(t) if fresh(t.fetched_at, state.clock.now()) => Ok(t),
-        _ => refresh(state, shop).await,
+    match fetched_at(access.db, &shop.id).await? {
+        Some(t) if fresh(t.fetched_at, access.clock.now()) => Ok(t),
+        _ => refresh(access, shop).await,
     }
 }
 
 /// The children of `parent_id` ("0": the roots), by name.
 pub async fn children(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     parent_id: &str,
 ) -> Result<Vec<tiktok_category::Model>> {
-    ensure_tree(state, shop).await?;
+    ensure_tree(access, shop).await?;
     Ok(tiktok_category::Entity::find()
         .filter(tiktok_category::Column::ShopId.eq(&shop.id))
         .filter(tiktok_category::Column::ParentId.eq(parent_id))
         .order_by_asc(tiktok_category::Column::LocalName)
         .order_by_asc(tiktok_category::Column::Id)
-        .all(&state.db)
+        .all(access.db)
         .await?)
 }
 
 /// Categories whose name contains `name` (any case), leaves first, at most `limit`.
 pub async fn search(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     name: &str,
     limit: usize,
 ) -> Result<Vec<tiktok_category::Model>> {
-    ensure_tree(state, shop).await?;
+    ensure_tree(access, shop).await?;
     let needle = name.to_lowercase();
     // Lower-cased here, not in SQL: the same answer on SQLite and PostgreSQL for any script.
     let mut found: Vec<tiktok_category::Model> = tiktok_category::Entity::find()
         .filter(tiktok_category::Column::ShopId.eq(&shop.id))
-        .all(&state.db)
+        .all(access.db)
         .await?
         .into_iter()
         .filter(|c| c.local_name.to_lowercase().contains(&needle))
@@ -242,25 +245,25 @@ pub async fn search(
 
 /// One category from the cache; 404 when the shop's tree has no such category.
 pub async fn find(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     id: &str,
 ) -> Result<Option<tiktok_category::Model>> {
-    ensure_tree(state, shop).await?;
+    ensure_tree(access, shop).await?;
     Ok(
         tiktok_category::Entity::find_by_id((shop.id.clone(), id.to_owned()))
-            .one(&state.db)
+            .one(access.db)
             .await?,
     )
 }
 
 /// A category with its attributes and rules, fetched from TikTok when not cached or older than [`TTL`].
 pub async fn details(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     category: tiktok_category::Model,
 ) -> Result<Details> {
-    let now = state.clock.now();
+    let now = access.clock.now();
     if let (Some(at), Some(a), Some(r)) = (
         category.details_fetched_at,
         category.attributes.as_deref(),
@@ -274,12 +277,12 @@ pub async fn details(
             rules,
         });
     }
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let attributes =
-        crate::tiktok::products::category_attributes(&mut session.line(state), &category.id)
+        crate::tiktok::products::category_attributes(&mut session.line(access), &category.id)
             .await?;
     let rules =
-        crate::tiktok::products::category_rules(&mut session.line(state), &category.id).await?;
+        crate::tiktok::products::category_rules(&mut session.line(access), &category.id).await?;
     let attributes = parse_attributes(attributes.data);
     let rules = parse_rules(rules.data);
     let mut category = category;
@@ -303,7 +306,7 @@ pub async fn details(
         )
         .filter(tiktok_category::Column::ShopId.eq(&shop.id))
         .filter(tiktok_category::Column::Id.eq(&category.id))
-        .exec(&state.db)
+        .exec(access.db)
         .await?;
     Ok(Details {
         category,
@@ -378,7 +381,7 @@ pub struct Brand {
 
 /// TikTok's brands (not cached: the list is long and changes), optionally by name or for a category.
 pub async fn brands(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     name: Option<&str>,
     category_id: Option<&str>,
@@ -395,8 +398,8 @@ pub async fn brands(
             query.push((k.to_owned(), v.to_owned()));
         }
     }
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let answer = crate::tiktok::products::brands(&mut session.line(state), query).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let answer = crate::tiktok::products::brands(&mut session.line(access), query).await?;
     let d = answer.data;
     Ok(BrandPage {
         items: d

@@ -15,10 +15,10 @@ use super::categories;
 use super::input::{self, ProductIn};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::deps::{Store, TikTokAccess};
 use crate::error::{Error, Kind, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 use crate::sync::views::{self, ProductDetail};
 use crate::tiktok::products::StatusChange;
 
@@ -89,7 +89,7 @@ fn check_prices<'a>(
 
 /// The product's category: the one sent, else the one stored for it.
 async fn check(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     p: &ProductIn,
     full: bool,
@@ -99,7 +99,7 @@ async fn check(
     input::check_shape(p, full)?;
     let stored = match (product_id, &p.category_id) {
         (Some(id), None) => tiktok_product::Entity::find_by_id((shop.id.clone(), id.to_owned()))
-            .one(&state.db)
+            .one(access.db)
             .await?
             .and_then(|r| r.category_id),
         _ => None,
@@ -116,7 +116,7 @@ async fn check(
     if !touches_category {
         return Ok(());
     }
-    let category = categories::find(state, shop, &category_id)
+    let category = categories::find(access, shop, &category_id)
         .await?
         .ok_or_else(|| {
             Error::invalid_field(
@@ -129,23 +129,23 @@ async fn check(
     if p.category_id.is_some() {
         input::check_category(&category)?;
     }
-    let details = categories::details(state, shop, category).await?;
+    let details = categories::details(access, shop, category).await?;
     input::check_against(p, &details, full)
 }
 
 /// Reads the product back from TikTok and saves it (never over a newer copy); a failure is logged, not
 /// answered: the write itself is done.
 pub async fn refetch(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     shop_id: &str,
     product_id: &str,
 ) -> Option<ProductDetail> {
     let read = async {
-        crate::sync::products::refresh(state, session, product_id, "erp")
+        crate::sync::products::refresh(access, session, product_id, "erp")
             .await?
             .map_err(Error::internal)?;
-        views::product_detail(&state.db, shop_id, product_id).await
+        views::product_detail(access.db, shop_id, product_id).await
     };
     match read.await {
         Ok(d) => Some(d),
@@ -157,7 +157,7 @@ pub async fn refetch(
 }
 
 async fn record(
-    state: &AppState,
+    store: Store<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     action: &'static str,
@@ -166,7 +166,7 @@ async fn record(
     outcome: &Result<Option<String>>,
 ) -> Result<()> {
     audit::record(
-        &state.db,
+        store.db,
         user,
         Entry {
             shop_id: &shop.id,
@@ -179,7 +179,7 @@ async fn record(
             },
             error: outcome.as_ref().err().map(ToString::to_string),
         },
-        state.clock.now(),
+        store.clock.now(),
     )
     .await?;
     Ok(())
@@ -187,17 +187,17 @@ async fn record(
 
 /// Creates a product on TikTok (`idempotency_key` passed, see [`tiktok_idempotency_key`]).
 pub async fn create(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     p: &ProductIn,
     tiktok_key: String,
 ) -> Result<Written> {
-    check(state, shop, p, true, None).await?;
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    check(access, shop, p, true, None).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let mut body = serde_json::to_value(p).map_err(Error::internal)?;
     body["idempotency_key"] = tiktok_key.into();
-    let answer = crate::tiktok::products::create(&mut session.line(state), body)
+    let answer = crate::tiktok::products::create(&mut session.line(access), body)
         .await
         .map_err(Error::from);
     let product_id = answer
@@ -210,7 +210,7 @@ pub async fn create(
         .map(|a| Some(a.request_id.clone()))
         .map_err(clone_err);
     record(
-        state,
+        access.store(),
         user,
         shop,
         "product.create",
@@ -229,7 +229,7 @@ pub async fn create(
             "TikTok accepted the product but named no product_id; sync products to see it",
         ));
     }
-    let product = refetch(state, &mut session, &shop.id, &product_id).await;
+    let product = refetch(access, &mut session, &shop.id, &product_id).await;
     Ok(Written {
         product_id,
         tiktok_request_id: Some(answer.request_id),
@@ -247,7 +247,7 @@ fn clone_err(e: &Error) -> Error {
 
 /// A full edit (SKUs left out are deleted, as on TikTok) or a partial one (only the fields sent).
 pub async fn edit(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     product_id: &str,
@@ -255,8 +255,8 @@ pub async fn edit(
     full: bool,
 ) -> Result<Written> {
     TikTokId::field("product_id", product_id)?;
-    check(state, shop, p, full, Some(product_id)).await?;
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    check(access, shop, p, full, Some(product_id)).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let action = if full {
         "product.edit"
     } else {
@@ -264,7 +264,7 @@ pub async fn edit(
     };
     let body = serde_json::to_value(p).map_err(Error::internal)?;
     let answer =
-        crate::tiktok::products::edit(&mut session.line(state), product_id, body.clone(), full)
+        crate::tiktok::products::edit(&mut session.line(access), product_id, body.clone(), full)
             .await
             .map_err(Error::from);
     let outcome = answer
@@ -272,7 +272,7 @@ pub async fn edit(
         .map(|a| Some(a.request_id.clone()))
         .map_err(clone_err);
     record(
-        state,
+        access.store(),
         user,
         shop,
         action,
@@ -282,7 +282,7 @@ pub async fn edit(
     )
     .await?;
     let answer = answer?;
-    let product = refetch(state, &mut session, &shop.id, product_id).await;
+    let product = refetch(access, &mut session, &shop.id, product_id).await;
     Ok(Written {
         product_id: product_id.to_owned(),
         tiktok_request_id: Some(answer.request_id),
@@ -303,7 +303,7 @@ pub struct SkuPriceIn {
 
 /// Sets SKU prices of one product (all or none, as TikTok does).
 pub async fn update_prices(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     product_id: &str,
@@ -351,7 +351,7 @@ pub async fn update_prices(
     let known: Vec<String> = entity::tiktok_sku::Entity::find()
         .filter(entity::tiktok_sku::Column::ShopId.eq(&shop.id))
         .filter(entity::tiktok_sku::Column::ProductId.eq(product_id))
-        .all(&state.db)
+        .all(access.db)
         .await?
         .into_iter()
         .map(|s| s.id)
@@ -368,10 +368,10 @@ pub async fn update_prices(
             ),
         ));
     }
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let body = json!({"skus": skus});
     let answer =
-        crate::tiktok::products::update_prices(&mut session.line(state), product_id, body.clone())
+        crate::tiktok::products::update_prices(&mut session.line(access), product_id, body.clone())
             .await
             .map_err(Error::from);
     let outcome = answer
@@ -379,7 +379,7 @@ pub async fn update_prices(
         .map(|a| Some(a.request_id.clone()))
         .map_err(clone_err);
     record(
-        state,
+        access.store(),
         user,
         shop,
         "product.prices",
@@ -389,7 +389,7 @@ pub async fn update_prices(
     )
     .await?;
     let answer = answer?;
-    let product = refetch(state, &mut session, &shop.id, product_id).await;
+    let product = refetch(access, &mut session, &shop.id, product_id).await;
     Ok(Written {
         product_id: product_id.to_owned(),
         tiktok_request_id: Some(answer.request_id),
@@ -420,7 +420,7 @@ impl StatusOp {
 
 /// Activates, deactivates or deletes products, 20 per TikTok call; one result per id, in order.
 pub async fn change_status(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     op: StatusOp,
@@ -430,11 +430,11 @@ pub async fn change_status(
     for (i, id) in ids.iter().enumerate() {
         TikTokId::field(&format!("product_ids[{i}]"), id)?;
     }
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let mut results = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(STATUS_CHUNK) {
         let answer =
-            crate::tiktok::products::change_status(&mut session.line(state), change, chunk)
+            crate::tiktok::products::change_status(&mut session.line(access), change, chunk)
                 .await
                 .map_err(Error::from);
         for id in chunk {
@@ -448,7 +448,7 @@ pub async fn change_status(
                 },
             };
             record(
-                state,
+                access.store(),
                 user,
                 shop,
                 action,
@@ -464,7 +464,7 @@ pub async fn change_status(
                     tiktok_request_id: request_id,
                     skus: Vec::new(),
                     warnings: Vec::new(),
-                    product: refetch(state, &mut session, &shop.id, id).await,
+                    product: refetch(access, &mut session, &shop.id, id).await,
                 }),
             });
         }

@@ -5,7 +5,7 @@ use super::*;
 /// Changes a seller-shipped order's tracking number and provider (after shipping, before delivery).
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn update_shipping_info(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     order_id: &str,
@@ -13,8 +13,8 @@ pub async fn update_shipping_info(
     provider: &str,
     audit_request: Value,
 ) -> Result<OrderAfter> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let order = fetch_order(state, &mut session, order_id).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let order = fetch_order(access, &mut session, order_id).await?;
     if order["shipping_type"].as_str() != Some("SELLER") {
         return Err(Error::conflict(
             "not_seller_shipped",
@@ -22,20 +22,20 @@ pub async fn update_shipping_info(
         ));
     }
     if let Some(option) = text(&order["delivery_option_id"]) {
-        let valid = providers(state, &mut session, &option).await?;
+        let valid = providers(access, &mut session, &option).await?;
         check_provider("shipping_provider_id", provider, &option, &valid)?;
     }
     let answer = crate::tiktok::fulfillment::update_shipping_info(
-        &mut session.line(state),
+        &mut session.line(access),
         order_id,
         tracking_number,
         provider,
     )
     .await
     .map_err(Error::from);
-    let outcome = after(state, &mut session, order_id, answer, |_| Value::Null).await;
+    let outcome = after(access, &mut session, order_id, answer, |_| Value::Null).await;
     record(
-        state,
+        access.store(),
         user,
         shop,
         "order.shipping_info",
@@ -51,7 +51,7 @@ pub async fn update_shipping_info(
 /// The seller cancels the order (or some of its units) with a reason; TikTok refuses once shipped.
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn cancel(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     order_id: &str,
@@ -59,8 +59,8 @@ pub async fn cancel(
     line_item_ids: &[String],
     audit_request: Value,
 ) -> Result<OrderAfter> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let order = fetch_order(state, &mut session, order_id).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let order = fetch_order(access, &mut session, order_id).await?;
     let lines: Vec<String> = order["line_items"]
         .as_array()
         .into_iter()
@@ -78,11 +78,11 @@ pub async fn cancel(
         cancel_reason: reason,
         order_line_item_ids: line_item_ids,
     };
-    let answer = crate::tiktok::returns::cancel_order(&mut session.line(state), &request).await;
+    let answer = crate::tiktok::returns::cancel_order(&mut session.line(access), &request).await;
     let outcome = match answer {
         Ok(a) => {
             after(
-                state,
+                access,
                 &mut session,
                 order_id,
                 Ok(a),
@@ -93,7 +93,7 @@ pub async fn cancel(
         Err(e) => {
             let unknown = e.outcome_unknown();
             settle_cancel(
-                state,
+                access,
                 &mut session,
                 order_id,
                 line_item_ids,
@@ -109,12 +109,12 @@ pub async fn cancel(
             .is_enabled(crate::shops::Feature::Returns)
     {
         use crate::sync::returns::{Kind, refetch_named};
-        if let Err(e) = refetch_named(state, shop, Kind::Cancellation, &done.tiktok).await {
+        if let Err(e) = refetch_named(access, shop, Kind::Cancellation, &done.tiktok).await {
             tracing::warn!(error = %e, "refetching the cancellation failed; sync will catch up");
         }
     }
     record(
-        state,
+        access.store(),
         user,
         shop,
         "order.cancel",
@@ -151,14 +151,14 @@ fn cancel_refused(e: Error) -> Error {
 /// classified the failure): the whole order cancelled by the seller, or for a partial cancel every
 /// named line item cancelled (and not by someone else), is a success, never a second try.
 async fn settle_cancel(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     order_id: &str,
     line_item_ids: &[String],
     failure: Error,
     unknown: bool,
 ) -> Result<OrderAfter> {
-    let order = match fetch_order(state, session, order_id).await {
+    let order = match fetch_order(access, session, order_id).await {
         Ok(o) => o,
         Err(_) if unknown => {
             let mut e = Error::new(
@@ -173,7 +173,7 @@ async fn settle_cancel(
     };
     if cancelled_by_seller(&order, line_item_ids) {
         // Local state follows, as after a confirmed cancel.
-        let statuses = follow(state, session, &[order_id.to_owned()]).await;
+        let statuses = follow(access, session, &[order_id.to_owned()]).await;
         return Ok(OrderAfter {
             order_id: order_id.to_owned(),
             order_status: statuses
@@ -209,14 +209,14 @@ fn cancelled_by_seller(order: &Value, line_item_ids: &[String]) -> bool {
 
 /// After a write on one order: on success, refetch and save the order.
 async fn after<T>(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     order_id: &str,
     answer: Result<crate::tiktok::ApiResponse<T>>,
     facts: impl Fn(&T) -> Value,
 ) -> Result<OrderAfter> {
     let answer = answer?;
-    let statuses = follow(state, session, &[order_id.to_owned()]).await;
+    let statuses = follow(access, session, &[order_id.to_owned()]).await;
     Ok(OrderAfter {
         order_id: order_id.to_owned(),
         order_status: statuses.get(order_id).cloned(),

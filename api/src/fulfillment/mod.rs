@@ -18,10 +18,10 @@ use entity::shop;
 
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::deps::{Store, TikTokAccess};
 use crate::error::{Error, Result};
 use crate::ids::TikTokId;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 use crate::tiktok::wire::id_text as text;
 
 /// Packages per batch ship (TikTok's own limit per call).
@@ -171,19 +171,23 @@ pub struct OrderAfter {
 /// Fetches orders from TikTok (≤ 50 ids) and saves each through the sync's upsert, which never lets
 /// an older copy overwrite a newer one. Returns TikTok's orders.
 async fn fetch_orders(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     ids: &[String],
 ) -> Result<Vec<Value>> {
-    crate::sync::orders::refresh(state, session, ids).await
+    crate::sync::orders::refresh(access, session, ids).await
 }
 
 /// One order from TikTok (saved locally); 404 when TikTok does not know it.
-async fn fetch_order(state: &AppState, session: &mut ShopSession, order_id: &str) -> Result<Value> {
+async fn fetch_order(
+    access: TikTokAccess<'_>,
+    session: &mut ShopSession,
+    order_id: &str,
+) -> Result<Value> {
     if !TikTokId::is_valid(order_id) {
         return Err(Error::not_found("order"));
     }
-    fetch_orders(state, session, &[order_id.to_owned()])
+    fetch_orders(access, session, &[order_id.to_owned()])
         .await?
         .into_iter()
         .find(|o| text(&o["id"]).as_deref() == Some(order_id))
@@ -193,13 +197,13 @@ async fn fetch_order(state: &AppState, session: &mut ShopSession, order_id: &str
 /// Refetches orders after a write; a failure only delays local state (the next webhook or sync
 /// brings it), so it is logged, not reported as the write's failure.
 async fn follow(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     ids: &[String],
 ) -> HashMap<String, String> {
     let mut statuses = HashMap::new();
     for chunk in ids.chunks(50) {
-        match fetch_orders(state, session, chunk).await {
+        match fetch_orders(access, session, chunk).await {
             Ok(orders) => {
                 for o in orders {
                     if let (Some(id), Some(s)) = (text(&o["id"]), text(&o["status"])) {
@@ -261,12 +265,12 @@ fn pick_package(order: &Value, asked: Option<&str>, field: &str) -> Result<Strin
 
 /// The providers of a delivery option, from TikTok.
 async fn providers(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     delivery_option_id: &str,
 ) -> Result<Vec<Provider>> {
     let answer =
-        crate::tiktok::logistics::shipping_providers(&mut session.line(state), delivery_option_id)
+        crate::tiktok::logistics::shipping_providers(&mut session.line(access), delivery_option_id)
             .await?;
     Ok(answer
         .data
@@ -310,7 +314,7 @@ fn clone_error(e: &Error) -> Error {
 
 #[allow(clippy::too_many_arguments)]
 async fn record<T>(
-    state: &AppState,
+    store: Store<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     action: &'static str,
@@ -323,7 +327,7 @@ where
     T: HasRequestId,
 {
     audit::record(
-        &state.db,
+        store.db,
         user,
         Entry {
             shop_id: &shop.id,
@@ -339,7 +343,7 @@ where
             },
             error: outcome.as_ref().err().map(ToString::to_string),
         },
-        state.clock.now(),
+        store.clock.now(),
     )
     .await?;
     Ok(())

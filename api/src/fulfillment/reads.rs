@@ -10,20 +10,20 @@ const MAX_LABEL_BYTES: usize = 20 * 1024 * 1024;
 
 /// The order's packages and, for a seller-shipped order, the providers its delivery option allows.
 pub async fn shipping_options(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     order_id: &str,
 ) -> Result<ShippingOptions> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let order = fetch_order(state, &mut session, order_id).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let order = fetch_order(access, &mut session, order_id).await?;
     let option = text(&order["delivery_option_id"]);
     let mut packages = Vec::new();
     for id in package_ids(&order) {
-        let p = package_detail(state, &mut session, &id).await?;
+        let p = package_detail(access, &mut session, &id).await?;
         packages.push(p);
     }
     let shipping_providers = match &option {
-        Some(o) => providers(state, &mut session, o).await?,
+        Some(o) => providers(access, &mut session, o).await?,
         None => Vec::new(),
     };
     Ok(ShippingOptions {
@@ -58,17 +58,17 @@ fn download_client() -> &'static reqwest::Client {
 /// Fetches the package's label URL from TikTok and downloads the PDF (the ERP never goes to TikTok).
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %order_id))]
 pub async fn label(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     order_id: &str,
     package_id: Option<&str>,
     size: &str,
 ) -> Result<Label> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let order = fetch_order(state, &mut session, order_id).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let order = fetch_order(access, &mut session, order_id).await?;
     let package_id = pick_package(&order, package_id, "package_id")?;
     let answer =
-        crate::tiktok::fulfillment::shipping_label(&mut session.line(state), &package_id, size)
+        crate::tiktok::fulfillment::shipping_label(&mut session.line(access), &package_id, size)
             .await?;
     let url = answer
         .data
@@ -119,13 +119,13 @@ pub async fn label(
 
 /// The carrier's events for the order, newest first.
 pub async fn tracking(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     order_id: &str,
 ) -> Result<Vec<TrackingEvent>> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    ensure_known(state, &mut session, order_id).await?;
-    let answer = crate::tiktok::fulfillment::tracking(&mut session.line(state), order_id).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    ensure_known(access, &mut session, order_id).await?;
+    let answer = crate::tiktok::fulfillment::tracking(&mut session.line(access), order_id).await?;
     let mut events: Vec<TrackingEvent> = answer
         .data
         .tracking
@@ -142,17 +142,21 @@ pub async fn tracking(
 }
 
 /// A 404 unless the order is synced here or TikTok knows it (then it is saved).
-async fn ensure_known(state: &AppState, session: &mut ShopSession, order_id: &str) -> Result<()> {
+async fn ensure_known(
+    access: TikTokAccess<'_>,
+    session: &mut ShopSession,
+    order_id: &str,
+) -> Result<()> {
     use sea_orm::EntityTrait;
     if !TikTokId::is_valid(order_id) {
         return Err(Error::not_found("order"));
     }
     let local =
         entity::tiktok_order::Entity::find_by_id((session.shop.id.clone(), order_id.to_owned()))
-            .one(&state.db)
+            .one(access.db)
             .await?;
     if local.is_none() {
-        fetch_order(state, session, order_id).await?;
+        fetch_order(access, session, order_id).await?;
     }
     Ok(())
 }

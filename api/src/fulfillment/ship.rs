@@ -9,7 +9,7 @@ use crate::shops::session::CallError;
 /// Checks a ship against the order TikTok just gave: the package, the handover for the order's
 /// shipping type, the provider. Returns the package id. Nothing is sent to ship on a refusal.
 async fn check_ship(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     order: &Value,
     req: &ShipRequest,
@@ -49,7 +49,7 @@ async fn check_ship(
                 )
             })?;
             if !provider_cache.contains_key(&option) {
-                let list = providers(state, session, &option).await?;
+                let list = providers(access, session, &option).await?;
                 provider_cache.insert(option.clone(), list);
             }
             check_provider(
@@ -65,12 +65,12 @@ async fn check_ship(
 }
 
 pub(super) async fn package_detail(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     package_id: &str,
 ) -> Result<Value> {
     Ok(
-        crate::tiktok::fulfillment::package(&mut session.line(state), package_id)
+        crate::tiktok::fulfillment::package(&mut session.line(access), package_id)
             .await?
             .data,
     )
@@ -103,7 +103,7 @@ fn shipped_from(
 /// `unknown`: whether TikTok may have shipped it (the connector's [`CallError::outcome_unknown`],
 /// not an HTTP status).
 async fn settle(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     order_id: &str,
     package_id: &str,
@@ -111,7 +111,7 @@ async fn settle(
     failure: Error,
     unknown: bool,
 ) -> Result<Shipped> {
-    let package = match package_detail(state, session, package_id).await {
+    let package = match package_detail(access, session, package_id).await {
         Ok(p) => p,
         Err(_) if unknown => {
             let mut e = Error::new(
@@ -162,23 +162,23 @@ async fn settle(
 /// is not called), then ships, settles an unconfirmed ship, refetches the order, audits.
 #[tracing::instrument(skip_all, fields(shop = %shop.id, order = %req.order_id))]
 pub async fn ship(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     req: &ShipRequest,
     audit_request: Value,
 ) -> Result<Shipped> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    let order = fetch_order(state, &mut session, &req.order_id).await?;
-    let package_id = check_ship(state, &mut session, &order, req, "", &mut HashMap::new()).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    let order = fetch_order(access, &mut session, &req.order_id).await?;
+    let package_id = check_ship(access, &mut session, &order, req, "", &mut HashMap::new()).await?;
     let answer = crate::tiktok::fulfillment::ship_package(
-        &mut session.line(state),
+        &mut session.line(access),
         &package_id,
         &req.handover.wire(),
     )
     .await;
     let mut outcome = match answer {
-        Ok(a) => package_detail(state, &mut session, &package_id)
+        Ok(a) => package_detail(access, &mut session, &package_id)
             .await
             .map(|p| {
                 shipped_from(
@@ -207,7 +207,7 @@ pub async fn ship(
         Err(e) => {
             let unknown = e.outcome_unknown();
             settle(
-                state,
+                access,
                 &mut session,
                 &req.order_id,
                 &package_id,
@@ -218,12 +218,12 @@ pub async fn ship(
             .await
         }
     };
-    let statuses = follow(state, &mut session, std::slice::from_ref(&req.order_id)).await;
+    let statuses = follow(access, &mut session, std::slice::from_ref(&req.order_id)).await;
     if let Ok(s) = &mut outcome {
         s.order_status = statuses.get(&s.order_id).cloned();
     }
     record(
-        state,
+        access.store(),
         user,
         shop,
         "order.ship",
@@ -243,13 +243,13 @@ pub type ShipResult = Result<Shipped, Error>;
 /// own. A shape error refuses the whole batch before this (in the handler).
 #[tracing::instrument(skip_all, fields(shop = %shop.id, items = reqs.len()))]
 pub async fn ship_batch(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     reqs: &[ShipRequest],
     audit_requests: &[Value],
 ) -> Result<Vec<ShipResult>> {
-    let mut session = ShopSession::open(state, shop.clone()).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
     let mut ids: Vec<String> = reqs
         .iter()
         .map(|r| r.order_id.clone())
@@ -260,7 +260,7 @@ pub async fn ship_batch(
     let orders: HashMap<String, Value> = if ids.is_empty() {
         HashMap::new()
     } else {
-        fetch_orders(state, &mut session, &ids)
+        fetch_orders(access, &mut session, &ids)
             .await?
             .into_iter()
             .filter_map(|o| Some((text(&o["id"])?, o)))
@@ -274,7 +274,7 @@ pub async fn ship_batch(
             None => Err(Error::not_found("order")),
             Some(order) => {
                 check_ship(
-                    state,
+                    access,
                     &mut session,
                     order,
                     req,
@@ -317,7 +317,7 @@ pub async fn ship_batch(
         .collect();
     if !to_ship.is_empty() {
         let answer =
-            crate::tiktok::fulfillment::ship_packages(&mut session.line(state), &to_ship).await;
+            crate::tiktok::fulfillment::ship_packages(&mut session.line(access), &to_ship).await;
         let call_unknown = answer
             .as_ref()
             .err()
@@ -346,7 +346,7 @@ pub async fn ship_batch(
             let outcome = match failures.get(&package_id) {
                 Some((e, unknown)) => {
                     settle(
-                        state,
+                        access,
                         &mut session,
                         &req.order_id,
                         &package_id,
@@ -359,7 +359,7 @@ pub async fn ship_batch(
                 None => {
                     let rid = answer.as_ref().ok().map(|a| a.request_id.clone());
                     Ok(
-                        match package_detail(state, &mut session, &package_id).await {
+                        match package_detail(access, &mut session, &package_id).await {
                             Ok(p) => shipped_from(&req.order_id, &package_id, &p, false, rid),
                             Err(_) => shipped_from(
                                 &req.order_id,
@@ -383,7 +383,7 @@ pub async fn ship_batch(
         .collect();
     shipped_orders.sort();
     shipped_orders.dedup();
-    let statuses = follow(state, &mut session, &shipped_orders).await;
+    let statuses = follow(access, &mut session, &shipped_orders).await;
     let mut out = Vec::with_capacity(reqs.len());
     for (i, r) in results.into_iter().enumerate() {
         let mut r = r.unwrap_or_else(|| {
@@ -397,7 +397,7 @@ pub async fn ship_batch(
         // Refusals before TikTok are not writes (as for stock): only what reached TikTok is audited.
         if let Some(p) = &packages[i] {
             record(
-                state,
+                access.store(),
                 user,
                 shop,
                 "order.ship",

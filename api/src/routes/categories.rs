@@ -126,13 +126,13 @@ pub async fn list_categories(
         Some(n) if n.trim().is_empty() => {
             return Err(Error::invalid_field("name", "give part of a category name"));
         }
-        Some(n) => categories::search(&state, &shop, n.trim(), limit).await?,
+        Some(n) => categories::search(state.access(), &shop, n.trim(), limit).await?,
         None => {
             let parent = q.parent_id.unwrap_or_else(|| "0".to_owned());
-            categories::children(&state, &shop, &parent).await?
+            categories::children(state.access(), &shop, &parent).await?
         }
     };
-    let tree = categories::ensure_tree(&state, &shop).await?;
+    let tree = categories::ensure_tree(state.access(), &shop).await?;
     Ok(web::Json(CategoryListOut {
         fetched_at: tree.fetched_at,
         expires_at: tree.fetched_at + TTL,
@@ -164,10 +164,10 @@ pub async fn get_category(
 ) -> Result<web::Json<CategoryDetailOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, category_id) = path.into_inner();
-    let category = categories::find(&state, &shop, &category_id)
+    let category = categories::find(state.access(), &shop, &category_id)
         .await?
         .ok_or_else(|| Error::not_found("category"))?;
-    let d = categories::details(&state, &shop, category).await?;
+    let d = categories::details(state.access(), &shop, category).await?;
     Ok(web::Json(CategoryDetailOut {
         fetched_at: d.category.details_fetched_at,
         category: d.category.into(),
@@ -197,7 +197,7 @@ pub async fn refresh_categories(
     scope: ShopScope<Operator, Products>,
 ) -> Result<web::Json<RefreshOut>> {
     let ShopScope { shop, .. } = scope;
-    let tree = categories::refresh(&state, &shop).await?;
+    let tree = categories::refresh(state.access(), &shop).await?;
     Ok(web::Json(RefreshOut {
         count: tree.count,
         fetched_at: tree.fetched_at,
@@ -248,7 +248,7 @@ pub async fn list_brands(
     }
     Ok(web::Json(
         categories::brands(
-            &state,
+            state.access(),
             &shop,
             q.name.as_deref().map(str::trim),
             q.category_id.as_deref(),

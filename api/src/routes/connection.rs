@@ -111,7 +111,7 @@ pub async fn callback(
     // A connection may set or move a shop's TikTok shop id: who signs for which shop changed.
     state.signers.forget_all();
     if let Ok(ok) = &outcome {
-        crate::webhooks::subscriptions::register_in_background(
+        crate::workers::register_webhooks_in_background(
             state.clone().into_inner(),
             ok.connected_shops.clone(),
         );

@@ -333,7 +333,7 @@ pub async fn ship_order(
         state.clock.now(),
         || async {
             to_json(ShippedOut::from(
-                fulfillment::ship(&state, &user, &shop, &ship, audit).await?,
+                fulfillment::ship(state.access(), &user, &shop, &ship, audit).await?,
             ))
         },
     )
@@ -381,7 +381,8 @@ pub async fn ship_batch(
         state.clock.now(),
         |e| e.kind.is_server_side(),
         || async {
-            let outcomes = fulfillment::ship_batch(&state, &user, &shop, &ships, &audits).await?;
+            let outcomes =
+                fulfillment::ship_batch(state.access(), &user, &shop, &ships, &audits).await?;
             BatchShipOut::reply(shipped(&ships, outcomes))
         },
     )
@@ -473,7 +474,7 @@ pub async fn shipping_options(
 ) -> Result<web::Json<ShippingOptionsOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
-    let o = fulfillment::shipping_options(&state, &shop, &order_id).await?;
+    let o = fulfillment::shipping_options(state.access(), &shop, &order_id).await?;
     Ok(web::Json(ShippingOptionsOut {
         order_id: o.order_id,
         order_status: o.order_status,

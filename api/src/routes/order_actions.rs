@@ -144,7 +144,7 @@ pub async fn label(
         return Err(Error::invalid_field("size", "use A6 or A5"));
     }
     let package = package_id("package_id", query.package_id.as_ref())?;
-    let l = fulfillment::label(&state, &shop, &order_id, package.as_deref(), size).await?;
+    let l = fulfillment::label(state.access(), &shop, &order_id, package.as_deref(), size).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((
@@ -178,7 +178,7 @@ pub async fn order_tracking(
 ) -> Result<web::Json<TrackingOut>> {
     let ShopScope { shop, .. } = scope;
     let (_, order_id) = path.into_inner();
-    let events = fulfillment::tracking(&state, &shop, &order_id).await?;
+    let events = fulfillment::tracking(state.access(), &shop, &order_id).await?;
     Ok(web::Json(TrackingOut {
         order_id,
         events: events
@@ -235,7 +235,13 @@ pub async fn update_shipping_info(
         state.clock.now(),
         || async {
             let after = fulfillment::update_shipping_info(
-                &state, &user, &shop, &order_id, &number, &provider, audit,
+                state.access(),
+                &user,
+                &shop,
+                &order_id,
+                &number,
+                &provider,
+                audit,
             )
             .await?;
             to_json(OrderWriteOut::from(after))
@@ -288,7 +294,7 @@ pub async fn cancel_order(
         state.clock.now(),
         || async {
             let after = fulfillment::cancel(
-                &state,
+                state.access(),
                 &user,
                 &shop,
                 &order_id,

@@ -161,7 +161,7 @@ pub async fn batch_create(
                 |(i, p)| async move {
                     let tiktok_key =
                         writes::tiktok_idempotency_key(&user.tenant, &shop.id, key.as_deref(), i);
-                    let r = writes::create(state, user, shop, p, tiktok_key).await;
+                    let r = writes::create(state.access(), user, shop, p, tiktok_key).await;
                     (product_key(None, &r), r)
                 },
             )
@@ -191,7 +191,15 @@ async fn batch_edit(
         free_unknown,
         || async {
             let done = batch::run(&input.items, outcome_unknown, |it| async {
-                let r = writes::edit(&state, &user, &shop, &it.product_id, &it.product, full).await;
+                let r = writes::edit(
+                    state.access(),
+                    &user,
+                    &shop,
+                    &it.product_id,
+                    &it.product,
+                    full,
+                )
+                .await;
                 (product_key(Some(&it.product_id), &r), r)
             })
             .await;
@@ -285,7 +293,7 @@ async fn batch_status(
         free_unknown,
         || async {
             let results =
-                writes::change_status(&state, &user, &shop, op, &input.product_ids).await?;
+                writes::change_status(state.access(), &user, &shop, op, &input.product_ids).await?;
             let done = results
                 .into_iter()
                 .zip(&input.product_ids)
@@ -418,7 +426,9 @@ pub async fn batch_prices(
         free_unknown,
         || async {
             let done = batch::run(&input.items, outcome_unknown, |it| async {
-                let r = writes::update_prices(&state, &user, &shop, &it.product_id, &it.skus).await;
+                let r =
+                    writes::update_prices(state.access(), &user, &shop, &it.product_id, &it.skus)
+                        .await;
                 (product_key(Some(&it.product_id), &r), r)
             })
             .await;

@@ -110,9 +110,14 @@ async fn one_status(
         state.clock.now(),
         free_unknown,
         || async {
-            let mut results =
-                writes::change_status(&state, &user, &shop, op, std::slice::from_ref(&product_id))
-                    .await?;
+            let mut results = writes::change_status(
+                state.access(),
+                &user,
+                &shop,
+                op,
+                std::slice::from_ref(&product_id),
+            )
+            .await?;
             let written = results
                 .pop()
                 .ok_or_else(|| Error::internal(anyhow::anyhow!("no result for the product")))??;
@@ -160,7 +165,7 @@ pub async fn create_product(
         state.clock.now(),
         free_unknown,
         || async {
-            let w = writes::create(&state, &user, &shop, &input, key).await?;
+            let w = writes::create(state.access(), &user, &shop, &input, key).await?;
             json_of(StatusCode::CREATED, ProductWriteOut::from(w))
         },
     )
@@ -186,7 +191,7 @@ async fn edit(
         state.clock.now(),
         free_unknown,
         || async {
-            let w = writes::edit(&state, &user, &shop, &product_id, &input, full).await?;
+            let w = writes::edit(state.access(), &user, &shop, &product_id, &input, full).await?;
             json_of(StatusCode::OK, ProductWriteOut::from(w))
         },
     )
@@ -388,7 +393,8 @@ pub async fn update_prices(
         state.clock.now(),
         free_unknown,
         || async {
-            let w = writes::update_prices(&state, &user, &shop, &product_id, &input.skus).await?;
+            let w = writes::update_prices(state.access(), &user, &shop, &product_id, &input.skus)
+                .await?;
             json_of(StatusCode::OK, ProductWriteOut::from(w))
         },
     )

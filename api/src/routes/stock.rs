@@ -170,7 +170,7 @@ async fn one_write(
         req,
         raw,
         state.clock.now(),
-        || async { level_json(stock::write(state, user, &shop, &write).await?) },
+        || async { level_json(stock::write(state.access(), user, &shop, &write).await?) },
     )
     .await
 }
@@ -294,7 +294,7 @@ pub async fn batch_stock(
                     sku_id: w.sku_id.clone(),
                     warehouse_id: w.warehouse_id.clone(),
                 };
-                (key, stock::write(&state, &user, &shop, w).await)
+                (key, stock::write(state.access(), &user, &shop, w).await)
             })
             .await;
             StockBatchOut::reply(done)

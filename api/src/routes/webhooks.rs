@@ -75,7 +75,7 @@ pub async fn receive_webhook(
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    receive::receive(&state, signature, &body.0).await?;
+    receive::receive(state.intake(), signature, &body.0).await?;
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -252,10 +252,10 @@ pub async fn list_subscriptions(
     scope: ShopScope<Viewer, AnyArea>,
 ) -> Result<web::Json<SubscriptionsOut>> {
     let ShopScope { shop, .. } = scope;
-    let mut session = ShopSession::open(&state, shop).await?;
+    let mut session = ShopSession::open(state.access(), shop).await?;
     Ok(web::Json(SubscriptionsOut {
-        address: subscriptions::our_address(&state),
-        subscriptions: subscriptions::list(&state, &mut session).await?,
+        address: subscriptions::our_address(&state.settings.public_url),
+        subscriptions: subscriptions::list(state.access(), &mut session).await?,
     }))
 }
 
@@ -279,9 +279,14 @@ pub async fn register_subscriptions(
     scope: ShopScope<Admin, AnyArea>,
 ) -> Result<web::Json<SubscriptionsOut>> {
     let ShopScope { shop, .. } = scope;
-    let mut session = ShopSession::open(&state, shop).await?;
+    let mut session = ShopSession::open(state.access(), shop).await?;
     Ok(web::Json(SubscriptionsOut {
-        address: subscriptions::our_address(&state),
-        subscriptions: subscriptions::register(&state, &mut session).await?,
+        address: subscriptions::our_address(&state.settings.public_url),
+        subscriptions: subscriptions::register(
+            state.access(),
+            &state.settings.public_url,
+            &mut session,
+        )
+        .await?,
     }))
 }

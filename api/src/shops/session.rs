@@ -11,8 +11,8 @@ use entity::shop;
 use super::credentials::app_credentials;
 use super::model::ShopStatus;
 use super::tokens::{load_access_token, mark_revoked, reauthorization_required, refresh};
+use crate::deps::TikTokAccess;
 use crate::error::{Error, Result, tiktok_to_api};
-use crate::state::AppState;
 use crate::tiktok::{ApiRequest, ApiResponse, AppCredentials, ErrorKind, TikTokError};
 
 /// Why a shop's TikTok call failed, kept typed until the edge makes it an answer
@@ -72,7 +72,7 @@ pub struct ShopSession {
 
 impl ShopSession {
     /// Opens a connected shop's session.
-    pub async fn open(state: &AppState, shop: shop::Model) -> Result<Self> {
+    pub async fn open(access: TikTokAccess<'_>, shop: shop::Model) -> Result<Self> {
         match ShopStatus::from_column(&shop.status) {
             ShopStatus::Connected => {}
             ShopStatus::ReauthorizationRequired => {
@@ -96,8 +96,8 @@ impl ShopSession {
                 "the shop has no authorization; connect it",
             ));
         };
-        let app = app_credentials(&state.vault, &shop)?;
-        let (access_token, token_version) = load_access_token(state, &grant_id).await?;
+        let app = app_credentials(access.vault, &shop)?;
+        let (access_token, token_version) = load_access_token(access, &grant_id).await?;
         Ok(Self {
             shop,
             app,
@@ -108,8 +108,8 @@ impl ShopSession {
         })
     }
 
-    async fn reload_token(&mut self, state: &AppState) -> Result<()> {
-        let (token, version) = load_access_token(state, &self.grant_id).await?;
+    async fn reload_token(&mut self, access: TikTokAccess<'_>) -> Result<()> {
+        let (token, version) = load_access_token(access, &self.grant_id).await?;
         self.access_token = token;
         self.token_version = version;
         Ok(())
@@ -138,13 +138,13 @@ impl ShopSession {
     /// and the call retried once; a second refusal means the shop must be authorized again.
     pub async fn call<T: DeserializeOwned>(
         &mut self,
-        state: &AppState,
+        access: TikTokAccess<'_>,
         method: reqwest::Method,
         path: &str,
         query: Vec<(String, String)>,
         body: Option<serde_json::Value>,
     ) -> Result<ApiResponse<T>, CallError> {
-        let first = state
+        let first = access
             .tiktok
             .call(self.request(&method, path, &query, &body))
             .await;
@@ -154,16 +154,16 @@ impl ShopSession {
             Err(e) => return Err(CallError::TikTok(e)),
         };
         tracing::info!(path, kind = ?error.kind(), "access token refused; refreshing once");
-        refresh(state, &self.grant_id, Some(self.token_version)).await?;
-        self.reload_token(state).await?;
-        match state
+        refresh(access, &self.grant_id, Some(self.token_version)).await?;
+        self.reload_token(access).await?;
+        match access
             .tiktok
             .call(self.request(&method, path, &query, &body))
             .await
         {
             Ok(r) => Ok(r),
             Err(e) if is_token_error(&e) => {
-                mark_revoked(state, &self.grant_id, &e.to_string()).await?;
+                mark_revoked(access.store(), &self.grant_id, &e.to_string()).await?;
                 Err(CallError::Session(reauthorization_required(
                     "TikTok refused the refreshed access token",
                 )))
@@ -173,18 +173,18 @@ impl ShopSession {
     }
 }
 
-/// A shop session bound to the app's state: the [`ShopLine`](crate::tiktok::ShopLine) the
+/// A shop session bound to the process's TikTok access: the [`ShopLine`](crate::tiktok::ShopLine) the
 /// connector's area operations call through.
 pub struct Line<'a> {
-    state: &'a AppState,
+    access: TikTokAccess<'a>,
     session: &'a mut ShopSession,
 }
 
 impl ShopSession {
-    /// This session as the connector's line for `state`'s client.
-    pub fn line<'a>(&'a mut self, state: &'a AppState) -> Line<'a> {
+    /// This session as the connector's line through `access`'s client.
+    pub fn line<'a>(&'a mut self, access: TikTokAccess<'a>) -> Line<'a> {
         Line {
-            state,
+            access,
             session: self,
         }
     }
@@ -201,7 +201,7 @@ impl crate::tiktok::ShopLine for Line<'_> {
         body: Option<serde_json::Value>,
     ) -> Result<ApiResponse<T>, CallError> {
         self.session
-            .call(self.state, method, path, query, body)
+            .call(self.access, method, path, query, body)
             .await
     }
 }

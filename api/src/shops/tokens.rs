@@ -22,8 +22,8 @@ use entity::{shop, tiktok_grant};
 
 use super::credentials::app_credentials;
 use super::model::ShopStatus;
+use crate::deps::{Store, TikTokAccess};
 use crate::error::{Error, Result, tiktok_to_api};
-use crate::state::AppState;
 use crate::tiktok::ErrorKind;
 use crate::vault::SealedAt;
 
@@ -33,8 +33,8 @@ pub const GRANT_ERASED: &str = "erased";
 
 /// How long a refresher may hold the lease before another may take over (a crashed process):
 /// longer than the slowest refresh call can take, so a live refresher never loses it.
-fn refresh_lease(state: &AppState) -> Duration {
-    Duration::from_std(state.tiktok.worst_case_call()).unwrap_or(Duration::minutes(10))
+fn refresh_lease(access: TikTokAccess<'_>) -> Duration {
+    Duration::from_std(access.tiktok.worst_case_call()).unwrap_or(Duration::minutes(10))
         + Duration::seconds(30)
 }
 /// After a refresh ended without new tokens (answer lost, or refused while the access token still
@@ -99,18 +99,18 @@ pub(super) fn reauthorization_required(reason: &str) -> Error {
     )
 }
 
-async fn load_grant(state: &AppState, grant_id: &str) -> Result<tiktok_grant::Model> {
+async fn load_grant(db: &DatabaseConnection, grant_id: &str) -> Result<tiktok_grant::Model> {
     tiktok_grant::Entity::find_by_id(grant_id.to_owned())
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| reauthorization_required("the shop's authorization is gone"))
 }
 
 pub(super) async fn load_access_token(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     grant_id: &str,
 ) -> Result<(SecretString, i64)> {
-    let grant = load_grant(state, grant_id).await?;
+    let grant = load_grant(access.db, grant_id).await?;
     if grant.status != GRANT_ACTIVE {
         return Err(reauthorization_required(
             "TikTok no longer accepts this shop's authorization",
@@ -120,7 +120,7 @@ pub(super) async fn load_access_token(
         .access_token_sealed
         .as_deref()
         .ok_or_else(|| reauthorization_required("the shop's tokens were erased"))?;
-    let token = state
+    let token = access
         .vault
         .open(grant_token_at(grant_id, "access_token"), sealed)
         .map_err(Error::internal)?;
@@ -139,15 +139,15 @@ pub enum Refreshed {
 /// Refreshes a grant's tokens, once: among every task and process asking at the same time, exactly
 /// one calls TikTok (the one that takes the lease); the others wait and then use its tokens.
 /// `seen_version` is the token version the caller used; when the stored one is newer, nothing is done.
-#[tracing::instrument(skip(state), fields(grant = %grant_id))]
+#[tracing::instrument(skip(access), fields(grant = %grant_id))]
 pub async fn refresh(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     grant_id: &str,
     seen_version: Option<i64>,
 ) -> Result<Refreshed> {
     let waited_since = Instant::now();
     loop {
-        let grant = load_grant(state, grant_id).await?;
+        let grant = load_grant(access.db, grant_id).await?;
         if grant.status != GRANT_ACTIVE {
             return Err(reauthorization_required(
                 "TikTok no longer accepts this shop's authorization",
@@ -156,15 +156,15 @@ pub async fn refresh(
         if seen_version.is_some_and(|v| v != grant.token_version) {
             return Ok(Refreshed::ByOther);
         }
-        let now = state.clock.now();
+        let now = access.clock.now();
         let claimed = tiktok_grant::Entity::update_many()
             .col_expr(
                 tiktok_grant::Column::RefreshLeaseOwner,
-                Expr::value(Some(state.instance_id.clone())),
+                Expr::value(Some(access.instance_id.to_owned())),
             )
             .col_expr(
                 tiktok_grant::Column::RefreshLeaseUntil,
-                Expr::value(Some(now + refresh_lease(state))),
+                Expr::value(Some(now + refresh_lease(access))),
             )
             .filter(tiktok_grant::Column::Id.eq(grant_id))
             .filter(tiktok_grant::Column::TokenVersion.eq(grant.token_version))
@@ -173,10 +173,10 @@ pub async fn refresh(
                     .add(tiktok_grant::Column::RefreshLeaseUntil.is_null())
                     .add(tiktok_grant::Column::RefreshLeaseUntil.lt(now)),
             )
-            .exec(&state.db)
+            .exec(access.db)
             .await?;
         if claimed.rows_affected == 1 {
-            return refresh_holding_lease(state, grant, seen_version.is_some()).await;
+            return refresh_holding_lease(access, grant, seen_version.is_some()).await;
         }
         if seen_version.is_none() {
             // The background refresher does not wait on others: someone is already on it.
@@ -210,22 +210,22 @@ fn clear_lease(
 /// `access_token_refused`: the caller refreshes because TikTok refused the access token (not the
 /// background refresher renewing a token that still works).
 async fn refresh_holding_lease(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     grant: tiktok_grant::Model,
     access_token_refused: bool,
 ) -> Result<Refreshed> {
     let release = || async {
         let _ = clear_lease(tiktok_grant::Entity::update_many())
             .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
-            .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(state.instance_id.clone()))
-            .exec(&state.db)
+            .filter(tiktok_grant::Column::RefreshLeaseOwner.eq(access.instance_id.to_owned()))
+            .exec(access.db)
             .await;
     };
     let Some(sealed) = grant.refresh_token_sealed.as_deref() else {
         release().await;
         return Err(reauthorization_required("the shop's tokens were erased"));
     };
-    let refresh_token = match state
+    let refresh_token = match access
         .vault
         .open(grant_token_at(&grant.id, "refresh_token"), sealed)
     {
@@ -238,7 +238,7 @@ async fn refresh_holding_lease(
     let shop = shop::Entity::find()
         .filter(shop::Column::GrantId.eq(grant.id.clone()))
         .filter(shop::Column::DeletedAt.is_null())
-        .one(&state.db)
+        .one(access.db)
         .await?;
     let Some(shop) = shop else {
         release().await;
@@ -246,9 +246,9 @@ async fn refresh_holding_lease(
             "no shop uses this authorization any more",
         ));
     };
-    let app = app_credentials(&state.vault, &shop)?;
-    let now = state.clock.now();
-    match state.tiktok.refresh_token(&app, &refresh_token).await {
+    let app = app_credentials(access.vault, &shop)?;
+    let now = access.clock.now();
+    match access.tiktok.refresh_token(&app, &refresh_token).await {
         Ok(new) => {
             // Both tokens in one write, over the version they replace: a slow answer never
             // overwrites a newer pair, and is not thrown away because its lease ran out.
@@ -256,7 +256,7 @@ async fn refresh_holding_lease(
                 .col_expr(
                     tiktok_grant::Column::AccessTokenSealed,
                     Expr::value(Some(
-                        state
+                        access
                             .vault
                             .seal(grant_token_at(&grant.id, "access_token"), &new.access_token),
                     )),
@@ -271,7 +271,7 @@ async fn refresh_holding_lease(
                 )
                 .col_expr(
                     tiktok_grant::Column::RefreshTokenSealed,
-                    Expr::value(Some(state.vault.seal(
+                    Expr::value(Some(access.vault.seal(
                         grant_token_at(&grant.id, "refresh_token"),
                         &new.refresh_token,
                     ))),
@@ -302,7 +302,7 @@ async fn refresh_holding_lease(
                 .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
                 .filter(tiktok_grant::Column::Id.eq(grant.id.clone()))
                 .filter(tiktok_grant::Column::TokenVersion.eq(grant.token_version))
-                .exec(&state.db)
+                .exec(access.db)
                 .await?;
             if saved.rows_affected != 1 {
                 // Only a newer pair could be there (stored by a refresher that took over).
@@ -324,7 +324,7 @@ async fn refresh_holding_lease(
         {
             metrics::counter!("tiktok_token_refreshes_total", "outcome" => "refused").increment(1);
             release().await;
-            let current = load_grant(state, &grant.id).await?;
+            let current = load_grant(access.db, &grant.id).await?;
             if current.token_version != grant.token_version {
                 // Another process holds the new pair: nothing is wrong.
                 return Ok(Refreshed::ByOther);
@@ -344,13 +344,13 @@ async fn refresh_holding_lease(
                     }
                 );
                 tracing::warn!(error = %e, "TikTok refused the refresh; the access token still works");
-                note_doubtful_refresh(state, &grant.id, Some(warning), now).await?;
+                note_doubtful_refresh(access.db, &grant.id, Some(warning), now).await?;
                 return Err(Error::unavailable(
                     "TikTok refused the token refresh; the current access token still works; an admin should connect the shop again",
                 ));
             }
             tracing::warn!(error = %e, "TikTok refused the refresh; the shop must be authorized again");
-            mark_revoked(state, &grant.id, &e.to_string()).await?;
+            mark_revoked(access.store(), &grant.id, &e.to_string()).await?;
             Err(reauthorization_required(&format!(
                 "TikTok refused the token refresh ({e})"
             )))
@@ -365,7 +365,7 @@ async fn refresh_holding_lease(
             // it again now would be refused; the access token lives on, so keep it.
             metrics::counter!("tiktok_token_refreshes_total", "outcome" => "unknown").increment(1);
             tracing::warn!(error = %e, "the token refresh's answer was lost; keeping the current access token");
-            note_doubtful_refresh(state, &grant.id, None, now).await?;
+            note_doubtful_refresh(access.db, &grant.id, None, now).await?;
             release().await;
             Err(Error::unavailable(
                 "the token refresh's answer was lost; the current access token is kept and the refresh is tried again later",
@@ -376,7 +376,7 @@ async fn refresh_holding_lease(
 
 /// Records that a refresh ended without new tokens while the grant may still work.
 async fn note_doubtful_refresh(
-    state: &AppState,
+    db: &DatabaseConnection,
     grant_id: &str,
     warning: Option<String>,
     now: DateTime<Utc>,
@@ -392,19 +392,19 @@ async fn note_doubtful_refresh(
     }
     update
         .filter(tiktok_grant::Column::Id.eq(grant_id))
-        .exec(&state.db)
+        .exec(db)
         .await?;
     Ok(())
 }
 
 /// The grant no longer works: every shop on it needs authorizing again, and their syncs pause.
-pub async fn mark_revoked(state: &AppState, grant_id: &str, reason: &str) -> Result<()> {
-    let now = state.clock.now();
+pub async fn mark_revoked(store: Store<'_>, grant_id: &str, reason: &str) -> Result<()> {
+    let now = store.clock.now();
     tiktok_grant::Entity::update_many()
         .col_expr(tiktok_grant::Column::Status, Expr::value(GRANT_REVOKED))
         .col_expr(tiktok_grant::Column::UpdatedAt, Expr::value(now))
         .filter(tiktok_grant::Column::Id.eq(grant_id))
-        .exec(&state.db)
+        .exec(store.db)
         .await?;
     shop::Entity::update_many()
         .col_expr(
@@ -418,7 +418,7 @@ pub async fn mark_revoked(state: &AppState, grant_id: &str, reason: &str) -> Res
         .col_expr(shop::Column::UpdatedAt, Expr::value(now))
         .filter(shop::Column::GrantId.eq(grant_id))
         .filter(shop::Column::Status.eq(ShopStatus::Connected.as_str()))
-        .exec(&state.db)
+        .exec(store.db)
         .await?;
     Ok(())
 }
@@ -438,11 +438,11 @@ pub fn refresh_due(
 }
 
 /// Renews every active grant whose access token is in its last 10 % of life. Returns how many it renewed.
-pub async fn refresh_expiring(state: &AppState) -> Result<usize> {
-    let now = state.clock.now();
+pub async fn refresh_expiring(access: TikTokAccess<'_>) -> Result<usize> {
+    let now = access.clock.now();
     let grants = tiktok_grant::Entity::find()
         .filter(tiktok_grant::Column::Status.eq(GRANT_ACTIVE))
-        .all(&state.db)
+        .all(access.db)
         .await?;
     let mut renewed = 0;
     for grant in grants {
@@ -459,34 +459,13 @@ pub async fn refresh_expiring(state: &AppState) -> Result<usize> {
         {
             continue;
         }
-        match refresh(state, &grant.id, None).await {
+        match refresh(access, &grant.id, None).await {
             Ok(Refreshed::ByUs) => renewed += 1,
             Ok(Refreshed::ByOther) => {}
             Err(e) => tracing::warn!(grant = %grant.id, error = %e, "background refresh failed"),
         }
     }
     Ok(renewed)
-}
-
-/// The background refresher: looks once a minute until cancelled (and prunes old budget windows).
-pub fn spawn_refresher(state: std::sync::Arc<AppState>, stop: tokio_util::sync::CancellationToken) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(StdDuration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(e) = refresh_expiring(&state).await {
-                        tracing::warn!(error = %e, "token refresher pass failed");
-                    }
-                    // Old budget windows are of no use; the same pass sweeps them.
-                    if let Err(e) = super::quota::prune(&state.db, state.clock.now()).await {
-                        tracing::warn!(error = %e, "pruning old quota windows failed");
-                    }
-                }
-                _ = stop.cancelled() => break,
-            }
-        }
-    });
 }
 
 #[cfg(test)]

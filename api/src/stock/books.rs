@@ -7,19 +7,19 @@ use sea_orm::sea_query::Expr;
 
 use entity::sku_stock;
 
+use crate::deps::TikTokAccess;
 use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 use crate::tiktok::inventory::{self, SearchRequest, SkuBooks};
 
 /// TikTok's books of these SKUs (≤ [`inventory::MAX_SEARCH_SKUS`]).
 pub async fn search_skus(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     sku_ids: &[String],
 ) -> Result<Vec<SkuBooks>> {
     search(
-        state,
+        access,
         session,
         SearchRequest {
             sku_ids: sku_ids.to_vec(),
@@ -31,12 +31,12 @@ pub async fn search_skus(
 
 /// TikTok's books of every SKU of these products (≤ [`inventory::MAX_SEARCH_PRODUCTS`]).
 pub async fn search_products(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     product_ids: &[String],
 ) -> Result<Vec<SkuBooks>> {
     search(
-        state,
+        access,
         session,
         SearchRequest {
             product_ids: product_ids.to_vec(),
@@ -47,21 +47,21 @@ pub async fn search_products(
 }
 
 async fn search(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     request: SearchRequest,
 ) -> Result<Vec<SkuBooks>> {
-    let answer = inventory::search(&mut session.line(state), &request).await?;
+    let answer = inventory::search(&mut session.line(access), &request).await?;
     Ok(inventory::books(answer.data))
 }
 
 /// One SKU's books; TikTok not listing it means it does not know the SKU.
 pub async fn search_sku(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     sku_id: &str,
 ) -> Result<SkuBooks> {
-    search_skus(state, session, &[sku_id.to_owned()])
+    search_skus(access, session, &[sku_id.to_owned()])
         .await?
         .into_iter()
         .find(|b| b.sku_id == sku_id)

@@ -13,8 +13,8 @@ use sea_orm::{ActiveValue::Set, QueryFilter};
 
 use entity::stock_push_lease;
 
+use crate::deps::Store;
 use crate::error::{Error, Result};
-use crate::state::AppState;
 
 /// How long a push waits for another process's push of the same SKU before giving up.
 const WAIT_FOR_OTHER: StdDuration = StdDuration::from_secs(60);
@@ -34,11 +34,11 @@ impl PushLease {
     /// Runs `work` while renewing the lease every few seconds.
     pub async fn hold_while<T>(
         &self,
-        state: &AppState,
+        store: Store<'_>,
         work: impl std::future::Future<Output = T>,
     ) -> T {
         crate::heartbeat::renewing(work, RENEW_EVERY, || async {
-            if let Err(e) = self.renew(state).await {
+            if let Err(e) = self.renew(store).await {
                 // The work checks its hold itself before each update; this only logs.
                 tracing::warn!(sku = %self.sku_id, error = %e.message, "could not renew a stock push lease");
             }
@@ -47,16 +47,21 @@ impl PushLease {
     }
 
     /// Waits until this process holds the SKU's lease.
-    pub async fn acquire(state: &AppState, shop_id: &str, sku_id: &str) -> Result<Self> {
+    pub async fn acquire(
+        store: Store<'_>,
+        instance_id: &str,
+        shop_id: &str,
+        sku_id: &str,
+    ) -> Result<Self> {
         let lease = Self {
             shop_id: shop_id.to_owned(),
             sku_id: sku_id.to_owned(),
-            holder: format!("{}:{}", state.instance_id, uuid::Uuid::new_v4()),
+            holder: format!("{instance_id}:{}", uuid::Uuid::new_v4()),
             length: Duration::seconds(LENGTH),
         };
         let since = Instant::now();
         loop {
-            if lease.try_take(state).await? {
+            if lease.try_take(store).await? {
                 return Ok(lease);
             }
             if since.elapsed() > WAIT_FOR_OTHER {
@@ -69,8 +74,8 @@ impl PushLease {
         }
     }
 
-    async fn try_take(&self, state: &AppState) -> Result<bool, DbErr> {
-        let now = state.clock.now();
+    async fn try_take(&self, store: Store<'_>) -> Result<bool, DbErr> {
+        let now = store.clock.now();
         let until = now + self.length;
         let inserted = stock_push_lease::Entity::insert(stock_push_lease::ActiveModel {
             shop_id: Set(self.shop_id.clone()),
@@ -86,7 +91,7 @@ impl PushLease {
             .do_nothing()
             .to_owned(),
         )
-        .exec_without_returning(&state.db)
+        .exec_without_returning(store.db)
         .await?;
         if inserted == 1 {
             return Ok(true);
@@ -95,7 +100,7 @@ impl PushLease {
         let taken = self
             .update(until)
             .filter(stock_push_lease::Column::LeaseUntil.lt(now))
-            .exec(&state.db)
+            .exec(store.db)
             .await?;
         Ok(taken.rows_affected == 1)
     }
@@ -113,11 +118,11 @@ impl PushLease {
 
     /// Extends the lease before the next calls; an error when it was lost (it ran out and another
     /// process took it), so the push stops instead of crossing the other one.
-    pub async fn renew(&self, state: &AppState) -> Result<()> {
+    pub async fn renew(&self, store: Store<'_>) -> Result<()> {
         let renewed = self
-            .update(state.clock.now() + self.length)
+            .update(store.clock.now() + self.length)
             .filter(stock_push_lease::Column::Holder.eq(&self.holder))
-            .exec(&state.db)
+            .exec(store.db)
             .await?;
         if renewed.rows_affected == 1 {
             Ok(())
@@ -129,12 +134,12 @@ impl PushLease {
     }
 
     /// Lets the next pusher in at once.
-    pub async fn release(self, state: &AppState) {
+    pub async fn release(self, db: &DatabaseConnection) {
         let released = stock_push_lease::Entity::delete_many()
             .filter(stock_push_lease::Column::ShopId.eq(&self.shop_id))
             .filter(stock_push_lease::Column::SkuId.eq(&self.sku_id))
             .filter(stock_push_lease::Column::Holder.eq(&self.holder))
-            .exec(&state.db)
+            .exec(db)
             .await;
         if let Err(e) = released {
             // The lease runs out on its own; the next push waits for that.

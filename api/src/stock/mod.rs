@@ -27,9 +27,9 @@ use entity::{erp_stock, shop, tiktok_sku, tiktok_warehouse};
 
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
+use crate::deps::{Store, TikTokAccess};
 use crate::error::{Error, Kind, Result};
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 
 /// TikTok's largest stock quantity.
 pub const MAX_QUANTITY: i64 = 999_999;
@@ -70,21 +70,21 @@ pub struct StockLevel {
 /// Applies one write and pushes it; audited whatever the outcome (a refusal before anything changed
 /// is not a write and is not audited).
 pub async fn write(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
     w: &StockWrite,
 ) -> Result<StockLevel> {
-    let sku = check(state, shop, w).await?;
-    let mut session = ShopSession::open(state, shop.clone()).await?;
-    change_count(state, &shop.id, w).await?;
-    let outcome = push(state, &mut session, &shop.id, &sku, &w.warehouse_id).await;
+    let sku = check(access.db, shop, w).await?;
+    let mut session = ShopSession::open(access, shop.clone()).await?;
+    change_count(access.store(), &shop.id, w).await?;
+    let outcome = push(access, &mut session, &shop.id, &sku, &w.warehouse_id).await;
     let (action, request) = match w.change {
         Change::Set(n) => ("stock.set", json!({"on_hand": n})),
         Change::Adjust(d) => ("stock.adjust", json!({"delta": d})),
     };
     audit::record(
-        &state.db,
+        access.db,
         user,
         Entry {
             shop_id: &shop.id,
@@ -97,7 +97,7 @@ pub async fn write(
             },
             error: outcome.as_ref().err().map(ToString::to_string),
         },
-        state.clock.now(),
+        access.clock.now(),
     )
     .await?;
     // The count stays changed (it is the ERP's truth); the answer says TikTok was not told.
@@ -116,7 +116,11 @@ pub async fn write(
 }
 
 /// Refuses a write that names an unknown SKU or warehouse, or an impossible quantity; changes nothing.
-async fn check(state: &AppState, shop: &shop::Model, w: &StockWrite) -> Result<tiktok_sku::Model> {
+async fn check(
+    db: &DatabaseConnection,
+    shop: &shop::Model,
+    w: &StockWrite,
+) -> Result<tiktok_sku::Model> {
     match w.change {
         Change::Set(n) if !(0..=MAX_QUANTITY).contains(&n) => {
             return Err(Error::invalid_field(
@@ -136,12 +140,12 @@ async fn check(state: &AppState, shop: &shop::Model, w: &StockWrite) -> Result<t
         _ => {}
     }
     let sku = tiktok_sku::Entity::find_by_id((shop.id.clone(), w.sku_id.clone()))
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| Error::not_found("SKU (sync the shop's products first if it is new)"))?;
     let sales_warehouse =
         tiktok_warehouse::Entity::find_by_id((shop.id.clone(), w.warehouse_id.clone()))
-            .one(&state.db)
+            .one(db)
             .await?
             .is_some_and(|wh| wh.kind == "SALES_WAREHOUSE");
     if !sales_warehouse {
@@ -157,8 +161,8 @@ async fn check(state: &AppState, shop: &shop::Model, w: &StockWrite) -> Result<t
 }
 
 /// One atomic statement on the count.
-async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> Result<()> {
-    let now = state.clock.now();
+async fn change_count(store: Store<'_>, shop_id: &str, w: &StockWrite) -> Result<()> {
+    let now = store.clock.now();
     match w.change {
         Change::Set(n) => {
             erp_stock::Entity::insert(erp_stock::ActiveModel {
@@ -186,7 +190,7 @@ async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> Result
                 )
                 .to_owned(),
             )
-            .exec(&state.db)
+            .exec(store.db)
             .await?;
         }
         Change::Adjust(d) => {
@@ -209,11 +213,11 @@ async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> Result
                         .add(d)
                         .lte(MAX_QUANTITY),
                 )
-                .exec(&state.db)
+                .exec(store.db)
                 .await?;
             if moved.rows_affected == 0 {
                 return Err(
-                    match count(state, shop_id, &w.sku_id, &w.warehouse_id).await? {
+                    match count(store.db, shop_id, &w.sku_id, &w.warehouse_id).await? {
                         None => Error::conflict(
                             "stock_not_counted",
                             "this SKU has no count in this warehouse yet; set it first (PUT …/stock with on_hand)",
@@ -235,7 +239,7 @@ async fn change_count(state: &AppState, shop_id: &str, w: &StockWrite) -> Result
 }
 
 async fn count(
-    state: &AppState,
+    db: &DatabaseConnection,
     shop_id: &str,
     sku_id: &str,
     warehouse_id: &str,
@@ -245,7 +249,7 @@ async fn count(
         sku_id.to_owned(),
         warehouse_id.to_owned(),
     ))
-    .one(&state.db)
+    .one(db)
     .await
 }
 
@@ -292,7 +296,7 @@ impl SkuLocks {
 /// TikTok's update names every warehouse of the SKU: those the ERP counts get
 /// `on_hand − committed − buffer`; the others keep what TikTok has.
 pub async fn push(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     shop_id: &str,
     sku: &tiktok_sku::Model,
@@ -300,32 +304,33 @@ pub async fn push(
 ) -> Result<StockLevel> {
     let local = sku_lock(shop_id, &sku.id);
     let _held = local.lock().await;
-    let lease = lease::PushLease::acquire(state, shop_id, &sku.id).await?;
+    let lease =
+        lease::PushLease::acquire(access.store(), access.instance_id, shop_id, &sku.id).await?;
     let pushed = lease
         .hold_while(
-            state,
-            push_holding_lease(state, session, &lease, shop_id, sku, warehouse_id),
+            access.store(),
+            push_holding_lease(access, session, &lease, shop_id, sku, warehouse_id),
         )
         .await;
-    lease.release(state).await;
+    lease.release(access.db).await;
     pushed
 }
 
 async fn push_holding_lease(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     lease: &lease::PushLease,
     shop_id: &str,
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
 ) -> Result<StockLevel> {
-    let buffer = crate::inventory::settings(&state.db, shop_id).await?.1;
-    let mut before = search_sku(state, session, &sku.id).await?;
+    let buffer = crate::inventory::settings(access.db, shop_id).await?.1;
+    let mut before = search_sku(access, session, &sku.id).await?;
     for round in 0..PUSH_ROUNDS {
         if round > 0 {
-            lease.renew(state).await?;
+            lease.renew(access.store()).await?;
         }
-        let counts = counts_of(state, shop_id, &sku.id).await?;
+        let counts = counts_of(access.db, shop_id, &sku.id).await?;
         let target = counts
             .iter()
             .find(|c| c.warehouse_id == warehouse_id)
@@ -333,19 +338,19 @@ async fn push_holding_lease(
         let quantities = quantities(&before, &counts, warehouse_id, buffer);
         let body = crate::tiktok::inventory::update_body(&sku.id, &quantities);
         let answer =
-            crate::tiktok::inventory::update(&mut session.line(state), &sku.product_id, &body)
+            crate::tiktok::inventory::update(&mut session.line(access), &sku.product_id, &body)
                 .await
                 .map_err(Error::from);
-        let now = state.clock.now();
+        let now = access.clock.now();
         let answer = match answer {
             Ok(a) => a,
             Err(e) => {
-                note_push_error(state, shop_id, &sku.id, &e.message, now).await?;
+                note_push_error(access.db, shop_id, &sku.id, &e.message, now).await?;
                 return Err(e);
             }
         };
         if let Some(refusal) = crate::tiktok::inventory::refusal(&answer.data) {
-            note_push_error(state, shop_id, &sku.id, &refusal.message, now).await?;
+            note_push_error(access.db, shop_id, &sku.id, &refusal.message, now).await?;
             return Err(Error::new(
                 Kind::Refused,
                 "tiktok_refused",
@@ -357,8 +362,8 @@ async fn push_holding_lease(
                 "tiktok_request_id": answer.request_id,
             })));
         }
-        let after = search_sku(state, session, &sku.id).await?;
-        let txn = crate::sync::begin_write(&state.db).await?;
+        let after = search_sku(access, session, &sku.id).await?;
+        let txn = crate::sync::begin_write(access.db).await?;
         for c in &counts {
             if let Some((_, q)) = quantities.iter().find(|(w, _)| *w == c.warehouse_id) {
                 mark_pushed(&txn, c, *q, now).await?;
@@ -372,7 +377,7 @@ async fn push_holding_lease(
             before.in_warehouse(&c.warehouse_id).committed
                 != after.in_warehouse(&c.warehouse_id).committed
         });
-        let counts_after = counts_of(state, shop_id, &sku.id).await?;
+        let counts_after = counts_of(access.db, shop_id, &sku.id).await?;
         let count_moved = counts_after.len() != counts.len()
             || counts_after
                 .iter()
@@ -432,7 +437,7 @@ fn quantities(
 
 /// The ERP's counts of a SKU in every warehouse, by warehouse id.
 async fn counts_of(
-    state: &AppState,
+    db: &DatabaseConnection,
     shop_id: &str,
     sku_id: &str,
 ) -> Result<Vec<erp_stock::Model>, DbErr> {
@@ -440,7 +445,7 @@ async fn counts_of(
         .filter(erp_stock::Column::ShopId.eq(shop_id))
         .filter(erp_stock::Column::SkuId.eq(sku_id))
         .order_by_asc(erp_stock::Column::WarehouseId)
-        .all(&state.db)
+        .all(db)
         .await
 }
 
@@ -473,7 +478,7 @@ async fn mark_pushed(
 
 /// A failed push shows on every count of the SKU (one update carries them all).
 async fn note_push_error(
-    state: &AppState,
+    db: &DatabaseConnection,
     shop_id: &str,
     sku_id: &str,
     message: &str,
@@ -486,7 +491,7 @@ async fn note_push_error(
         )
         .filter(erp_stock::Column::ShopId.eq(shop_id))
         .filter(erp_stock::Column::SkuId.eq(sku_id))
-        .exec(&state.db)
+        .exec(db)
         .await?;
     Ok(())
 }

@@ -12,14 +12,14 @@ use sea_orm::{ActiveValue::Set, QueryOrder, QuerySelect};
 use entity::{erp_stock, inventory_drift, tiktok_product, tiktok_sku};
 
 use super::job::{JobCtx, JobError};
+use crate::deps::TikTokAccess;
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 use crate::stock;
 use crate::tiktok::inventory::{MAX_SEARCH_PRODUCTS, SkuBooks};
 
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
     let product_ids: Vec<String> = tiktok_product::Entity::find()
         .select_only()
@@ -28,23 +28,23 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         .filter(tiktok_product::Column::Status.ne("DELETED"))
         .order_by_asc(tiktok_product::Column::Id)
         .into_tuple()
-        .all(&state.db)
+        .all(access.db)
         .await?;
     ctx.progress.total = Some(product_ids.len() as u64);
-    let buffer = crate::inventory::settings(&state.db, &shop_id).await?.1;
+    let buffer = crate::inventory::settings(access.db, &shop_id).await?.1;
     // A resumed job starts again: reading the books is idempotent.
     ctx.progress.items = 0;
     ctx.progress.pages = 0;
     for chunk in product_ids.chunks(MAX_SEARCH_PRODUCTS) {
-        let books = stock::search_products(state, &mut ctx.session, chunk).await?;
-        let now = state.clock.now();
-        let txn = super::begin_write(&state.db).await?;
+        let books = stock::search_products(access, &mut ctx.session, chunk).await?;
+        let now = access.clock.now();
+        let txn = super::begin_write(access.db).await?;
         for b in &books {
             stock::save_books(&txn, &shop_id, b, "sync", now).await?;
         }
         txn.commit().await?;
         for b in &books {
-            correct_drift(state, &mut ctx.session, &shop_id, b, buffer).await?;
+            correct_drift(access, &mut ctx.session, &shop_id, b, buffer).await?;
         }
         ctx.progress.items += chunk.len() as u64;
         ctx.progress.pages += 1;
@@ -56,7 +56,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
 /// Compares TikTok's available with what the ERP's count says it should be, in each warehouse the
 /// ERP counts; pushes the SKU when they differ, and records the drift with the push's outcome.
 async fn correct_drift(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     session: &mut ShopSession,
     shop_id: &str,
     books: &SkuBooks,
@@ -65,7 +65,7 @@ async fn correct_drift(
     let counts = erp_stock::Entity::find()
         .filter(erp_stock::Column::ShopId.eq(shop_id))
         .filter(erp_stock::Column::SkuId.eq(&books.sku_id))
-        .all(&state.db)
+        .all(access.db)
         .await?;
     let drifts: Vec<(erp_stock::Model, i64, i64, i64)> = counts
         .into_iter()
@@ -83,19 +83,19 @@ async fn correct_drift(
     let Some((first, ..)) = drifts.first() else {
         return Ok(());
     };
-    let detected_at = state.clock.now();
+    let detected_at = access.clock.now();
     let sku = tiktok_sku::Entity::find_by_id((shop_id.to_owned(), books.sku_id.clone()))
-        .one(&state.db)
+        .one(access.db)
         .await?;
     // One push sets every warehouse of the SKU.
     let outcome = match sku {
-        Some(sku) => stock::push(state, session, shop_id, &sku, &first.warehouse_id)
+        Some(sku) => stock::push(access, session, shop_id, &sku, &first.warehouse_id)
             .await
             .map(|_| ())
             .map_err(|e| format!("{}: {}", e.code, e.message)),
         None => Err("the SKU is not synced yet; sync products".to_owned()),
     };
-    let corrected_at = state.clock.now();
+    let corrected_at = access.clock.now();
     for (count, expected, available, committed) in &drifts {
         tracing::warn!(
             sku = %books.sku_id,
@@ -106,7 +106,7 @@ async fn correct_drift(
             "inventory drift"
         );
         record(
-            state,
+            access.db,
             Drift {
                 count,
                 committed: *committed,
@@ -138,7 +138,7 @@ struct Drift<'a> {
     outcome: Result<DateTime<Utc>, String>,
 }
 
-async fn record(state: &AppState, d: Drift<'_>) -> Result<(), DbErr> {
+async fn record(db: &DatabaseConnection, d: Drift<'_>) -> Result<(), DbErr> {
     inventory_drift::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         shop_id: Set(d.count.shop_id.clone()),
@@ -153,7 +153,7 @@ async fn record(state: &AppState, d: Drift<'_>) -> Result<(), DbErr> {
         corrected_at: Set(d.outcome.as_ref().ok().copied()),
         error: Set(d.outcome.err()),
     }
-    .insert(&state.db)
+    .insert(db)
     .await?;
     Ok(())
 }

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use entity::sync_job;
 
 use super::Mode;
+use crate::deps::TikTokAccess;
 use crate::error::Error;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 
 pub const QUEUED: &str = "queued";
 pub const RUNNING: &str = "running";
@@ -21,12 +21,6 @@ pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 pub const CANCELLED: &str = "cancelled";
 
-/// How long a claim holds without renewal (`OCEAN_WORK_LEASE`, 30 s by default): the worker renews
-/// it every third of it while the job runs (and every saved page extends it), so a dead worker's job
-/// is taken over within this.
-pub fn lease(state: &AppState) -> Duration {
-    state.settings.work_lease_span()
-}
 /// A job's progress, stored as JSON on its row.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
@@ -108,7 +102,11 @@ impl From<crate::shops::session::CallError> for JobError {
 
 /// What a syncer works with: the shop's TikTok session, the job and its progress.
 pub struct JobCtx<'a> {
-    pub state: &'a AppState,
+    pub access: TikTokAccess<'a>,
+    /// How long a claim holds without renewal (`OCEAN_WORK_LEASE`, 30 s by default): the worker
+    /// renews it every third of it while the job runs, and every saved page extends it, so a dead
+    /// worker's job is taken over within this.
+    pub lease: Duration,
     pub job: sync_job::Model,
     pub mode: Mode,
     pub session: ShopSession,
@@ -122,8 +120,8 @@ impl JobCtx<'_> {
 
     /// Saves the progress and extends the lease; fails when another worker took the job over.
     pub async fn checkpoint(&mut self) -> Result<(), JobError> {
-        let now = self.state.clock.now();
-        let lease = lease(self.state);
+        let now = self.access.clock.now();
+        let lease = self.lease;
         let res = sync_job::Entity::update_many()
             .col_expr(
                 sync_job::Column::Progress,
@@ -134,7 +132,7 @@ impl JobCtx<'_> {
             .filter(sync_job::Column::Id.eq(&self.job.id))
             .filter(sync_job::Column::State.eq(RUNNING))
             .filter(sync_job::Column::LeaseOwner.eq(self.job.lease_owner.clone()))
-            .exec(&self.state.db)
+            .exec(self.access.db)
             .await?;
         if res.rows_affected == 1 {
             Ok(())

@@ -14,21 +14,18 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Condition, Expr, LockBehavior, LockType};
 use sea_orm::{ActiveValue::Set, DatabaseBackend, QueryOrder, QuerySelect, TransactionTrait};
-use tokio_util::sync::CancellationToken;
 
 use entity::{shop, sync_job};
 
-pub use super::job::{
-    CANCELLED, FAILED, JobCtx, JobError, Progress, QUEUED, RUNNING, SUCCEEDED, lease,
-};
+pub use super::job::{CANCELLED, FAILED, JobCtx, JobError, Progress, QUEUED, RUNNING, SUCCEEDED};
 use super::{Mode, Resource};
 // The API's side of the queue lives in `requests.rs`; its old paths stay.
 pub use super::requests::{
     enabled_resources, ensure_can_sync, get_for_shop, list_for_shop, request_sync, retry,
 };
+use crate::deps::{Store, Worker};
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
 
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -36,7 +33,7 @@ pub const MAX_ATTEMPTS: i32 = 5;
 pub const BACKOFF_BASE_SECS: i64 = 30;
 /// Sync workers per process.
 pub const WORKERS: usize = 2;
-const POLL: StdDuration = StdDuration::from_millis(500);
+pub const POLL: StdDuration = StdDuration::from_millis(500);
 
 pub(super) fn active() -> Condition {
     Condition::any()
@@ -176,30 +173,31 @@ async fn take(
 
 /// Claims the next runnable job for `owner`: a queued one whose back-off is over, or a running one
 /// whose lease ran out (its worker died).
-pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::Model>, DbErr> {
-    let now = state.clock.now();
+pub async fn claim_as(worker: Worker<'_>, owner: &str) -> Result<Option<sync_job::Model>, DbErr> {
+    let Store { db, clock } = worker.store();
+    let now = clock.now();
     let query = || {
         sync_job::Entity::find()
             .filter(claimable(now))
             .order_by_asc(sync_job::Column::RunAfter)
             .order_by_asc(sync_job::Column::CreatedAt)
     };
-    if state.db.get_database_backend() == DatabaseBackend::Postgres {
-        let txn = state.db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let txn = db.begin().await?;
         let candidate = query()
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .one(&txn)
             .await?;
         let taken = match candidate {
-            Some(c) => take(&txn, &c, owner, now, lease(state)).await?,
+            Some(c) => take(&txn, &c, owner, now, worker.lease_span()).await?,
             None => None,
         };
         txn.commit().await?;
         Ok(taken)
     } else {
         // SQLite has one writer; a conditional UPDATE decides races, and a loser tries the next.
-        for c in query().limit(4).all(&state.db).await? {
-            if let Some(job) = take(&state.db, &c, owner, now, lease(state)).await? {
+        for c in query().limit(4).all(db).await? {
+            if let Some(job) = take(db, &c, owner, now, worker.lease_span()).await? {
                 return Ok(Some(job));
             }
         }
@@ -211,32 +209,33 @@ pub async fn claim_as(state: &AppState, owner: &str) -> Result<Option<sync_job::
 /// job it asked for rather than the queue's next one. `None` when another worker holds it or its
 /// back-off is not over.
 pub async fn claim_job(
-    state: &AppState,
+    worker: Worker<'_>,
     job_id: &str,
     owner: &str,
 ) -> Result<Option<sync_job::Model>, DbErr> {
-    let now = state.clock.now();
+    let Store { db, clock } = worker.store();
+    let now = clock.now();
     let candidate = sync_job::Entity::find_by_id(job_id.to_owned())
         .filter(claimable(now))
-        .one(&state.db)
+        .one(db)
         .await?;
     match candidate {
         // One conditional UPDATE decides a race with a worker on either database.
-        Some(c) => take(&state.db, &c, owner, now, lease(state)).await,
+        Some(c) => take(db, &c, owner, now, worker.lease_span()).await,
         None => Ok(None),
     }
 }
 
 /// Finishes a job we own; a job we no longer own is left alone. `failed`: the run's work failed.
 async fn finish(
-    state: &AppState,
+    store: Store<'_>,
     job: &sync_job::Model,
     new_state: &str,
     error: Option<String>,
     run_after: Option<DateTime<Utc>>,
     failed: bool,
 ) -> Result<(), DbErr> {
-    let now = state.clock.now();
+    let now = store.clock.now();
     let mut update = sync_job::Entity::update_many()
         .col_expr(
             sync_job::Column::Failures,
@@ -262,7 +261,7 @@ async fn finish(
         .filter(sync_job::Column::Id.eq(&job.id))
         .filter(sync_job::Column::State.eq(RUNNING))
         .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
-        .exec(&state.db)
+        .exec(store.db)
         .await?;
     Ok(())
 }
@@ -272,14 +271,15 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(BACKOFF_BASE_SECS << (attempts.clamp(1, 16) - 1))
 }
 
-async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError> {
+async fn execute(worker: Worker<'_>, job: &sync_job::Model) -> Result<(), JobError> {
+    let access = worker.access;
     let resource = Resource::parse(&job.resource)
         .ok_or_else(|| JobError::Fatal(format!("unknown resource {:?}", job.resource)))?;
     let mode = Mode::parse(&job.mode)
         .ok_or_else(|| JobError::Fatal(format!("unknown mode {:?}", job.mode)))?;
     let shop = shop::Entity::find_by_id(job.shop_id.clone())
         .filter(shop::Column::DeletedAt.is_null())
-        .one(&state.db)
+        .one(access.db)
         .await?
         .ok_or_else(|| JobError::Cancelled("the shop was deleted".into()))?;
     if !Features::from_json(&shop.features).is_enabled(resource.feature()) {
@@ -288,9 +288,10 @@ async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError
             resource.feature().as_str()
         )));
     }
-    let session = ShopSession::open(state, shop).await?;
+    let session = ShopSession::open(access, shop).await?;
     let mut ctx = JobCtx {
-        state,
+        access,
+        lease: worker.lease_span(),
         progress: Progress::from_column(&job.progress),
         job: job.clone(),
         mode,
@@ -310,17 +311,19 @@ async fn execute(state: &AppState, job: &sync_job::Model) -> Result<(), JobError
 
 /// Runs a claimed job to its end and records the outcome.
 #[tracing::instrument(skip_all, fields(job = %job.id, shop = %job.shop_id, resource = %job.resource, attempt = job.attempts))]
-pub async fn process(state: &AppState, job: sync_job::Model) {
+pub async fn process(worker: Worker<'_>, job: sync_job::Model) {
+    let store = worker.store();
     // A dead worker's job is taken over when its lease runs out: the lease is renewed while this
     // worker lives. Only failures of the work count toward giving up, so a crash loop resumes the
     // job from its checkpoint each time instead of failing it.
-    let every = state.settings.work_lease / 3;
+    let every = worker.lease / 3;
     let outcome =
-        crate::heartbeat::renewing(execute(state, &job), every, || renew_lease(state, &job)).await;
+        crate::heartbeat::renewing(execute(worker, &job), every, || renew_lease(worker, &job))
+            .await;
     let recorded = match outcome {
         Ok(()) => {
             tracing::info!("sync job succeeded");
-            finish(state, &job, SUCCEEDED, None, None, false).await
+            finish(store, &job, SUCCEEDED, None, None, false).await
         }
         Err(JobError::LeaseLost) => {
             tracing::warn!("sync job lease lost; another worker has it");
@@ -328,20 +331,20 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
         }
         Err(JobError::Cancelled(why)) => {
             tracing::info!(reason = %why, "sync job cancelled");
-            finish(state, &job, CANCELLED, Some(why), None, false).await
+            finish(store, &job, CANCELLED, Some(why), None, false).await
         }
         Err(JobError::Fatal(why)) => {
             tracing::warn!(error = %why, "sync job failed");
-            finish(state, &job, FAILED, Some(why), None, true).await
+            finish(store, &job, FAILED, Some(why), None, true).await
         }
         Err(JobError::Retry(why)) if job.failures + 1 >= job.max_attempts => {
             tracing::warn!(error = %why, "sync job failed; no attempts left");
-            finish(state, &job, FAILED, Some(why), None, true).await
+            finish(store, &job, FAILED, Some(why), None, true).await
         }
         Err(JobError::Retry(why)) => {
-            let at = state.clock.now() + backoff(job.failures + 1);
+            let at = store.clock.now() + backoff(job.failures + 1);
             tracing::warn!(error = %why, retry_at = %at, "sync job failed; will retry");
-            finish(state, &job, QUEUED, Some(why), Some(at), true).await
+            finish(store, &job, QUEUED, Some(why), Some(at), true).await
         }
     };
     if let Err(e) = recorded {
@@ -351,15 +354,16 @@ pub async fn process(state: &AppState, job: sync_job::Model) {
 }
 
 /// Extends the lease of a job this worker runs.
-async fn renew_lease(state: &AppState, job: &sync_job::Model) {
-    let now = state.clock.now();
-    let lease = lease(state);
+async fn renew_lease(worker: Worker<'_>, job: &sync_job::Model) {
+    let Store { db, clock } = worker.store();
+    let now = clock.now();
+    let lease = worker.lease_span();
     let renewed = sync_job::Entity::update_many()
         .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
         .filter(sync_job::Column::Id.eq(&job.id))
         .filter(sync_job::Column::State.eq(RUNNING))
         .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
-        .exec(&state.db)
+        .exec(db)
         .await;
     if let Err(e) = renewed {
         tracing::warn!(job = %job.id, error = %e, "could not renew a sync job's lease");
@@ -367,8 +371,8 @@ async fn renew_lease(state: &AppState, job: &sync_job::Model) {
 }
 
 /// Hands a job back untouched (shutdown): queued again at once, the attempt not counted.
-pub async fn release(state: &AppState, job: &sync_job::Model) -> Result<(), DbErr> {
-    let now = state.clock.now();
+pub async fn release(store: Store<'_>, job: &sync_job::Model) -> Result<(), DbErr> {
+    let now = store.clock.now();
     sync_job::Entity::update_many()
         .col_expr(sync_job::Column::State, Expr::value(QUEUED))
         .col_expr(
@@ -385,16 +389,16 @@ pub async fn release(state: &AppState, job: &sync_job::Model) -> Result<(), DbEr
         .filter(sync_job::Column::Id.eq(&job.id))
         .filter(sync_job::Column::State.eq(RUNNING))
         .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
-        .exec(&state.db)
+        .exec(store.db)
         .await?;
     Ok(())
 }
 
 /// Claims and runs one job; `false` when none was runnable. Tests drive the queue with it.
-pub async fn run_once(state: &AppState) -> bool {
-    match claim_as(state, &state.instance_id).await {
+pub async fn run_once(worker: Worker<'_>) -> bool {
+    match claim_as(worker, worker.access.instance_id).await {
         Ok(Some(job)) => {
-            process(state, job).await;
+            process(worker, job).await;
             true
         }
         Ok(None) => false,
@@ -403,49 +407,6 @@ pub async fn run_once(state: &AppState) -> bool {
             false
         }
     }
-}
-
-/// The sync workers: each polls for a job, runs it, and on shutdown hands back what it holds. The
-/// handles end once the workers have handed back their jobs.
-pub fn spawn_workers(
-    state: std::sync::Arc<AppState>,
-    stop: CancellationToken,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles = Vec::with_capacity(WORKERS);
-    for _ in 0..WORKERS {
-        let state = state.clone();
-        let stop = stop.clone();
-        handles.push(tokio::spawn(async move {
-            while !stop.is_cancelled() {
-                let claimed = match claim_as(&state, &state.instance_id).await {
-                    Ok(job) => job,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming a sync job failed");
-                        None
-                    }
-                };
-                match claimed {
-                    Some(job) => {
-                        tokio::select! {
-                            _ = process(&state, job.clone()) => {}
-                            _ = stop.cancelled() => {
-                                if let Err(e) = release(&state, &job).await {
-                                    tracing::warn!(job = %job.id, error = %e, "releasing a sync job failed; its lease will expire");
-                                }
-                            }
-                        }
-                    }
-                    None => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(POLL) => {}
-                            _ = stop.cancelled() => {}
-                        }
-                    }
-                }
-            }
-        }));
-    }
-    handles
 }
 
 #[cfg(test)]

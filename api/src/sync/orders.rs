@@ -130,19 +130,19 @@ pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<
 /// newer one. The one way every caller (a webhook, the ERP's writes and reads) refreshes an order;
 /// answers TikTok's orders as sent.
 pub async fn refresh(
-    state: &crate::state::AppState,
+    access: crate::deps::TikTokAccess<'_>,
     session: &mut crate::shops::session::ShopSession,
     ids: &[String],
 ) -> crate::error::Result<Vec<Value>> {
     let mut orders = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_DETAIL_IDS) {
-        let answer = crate::tiktok::orders::detail(&mut session.line(state), chunk).await?;
-        let now = state.clock.now();
+        let answer = crate::tiktok::orders::detail(&mut session.line(access), chunk).await?;
+        let now = access.clock.now();
         for raw in answer.data.orders {
             let rows = convert(&session.shop.id, raw.clone(), now).map_err(|e| {
                 crate::error::Error::internal(e.context("reading an order TikTok sent"))
             })?;
-            let txn = super::begin_write(&state.db).await?;
+            let txn = super::begin_write(access.db).await?;
             save(&txn, rows, now).await?;
             txn.commit().await?;
             orders.push(raw);
@@ -315,10 +315,10 @@ fn chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
 /// an interrupted attempt of this job got to.
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
     let from = match ctx.mode {
-        Mode::Incremental => cursor::get(&state.db, &shop_id, Resource::Orders)
+        Mode::Incremental => cursor::get(access.db, &shop_id, Resource::Orders)
             .await?
             .map(|h| h - OVERLAP_SECS),
         Mode::Full => ctx.progress.resume_from,
@@ -339,10 +339,10 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         if let Some(t) = &page_token {
             query.push(("page_token".to_owned(), t.clone()));
         }
-        let page = crate::tiktok::orders::search(&mut ctx.session.line(state), query, &filter)
+        let page = crate::tiktok::orders::search(&mut ctx.session.line(access), query, &filter)
             .await?
             .data;
-        let now = state.clock.now();
+        let now = access.clock.now();
         let mut high: Option<i64> = None;
         let mut rows = Vec::with_capacity(page.orders.len());
         for raw in page.orders {
@@ -365,7 +365,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
             }
         }
         // The page in a few statements and one transaction with the high-water mark.
-        let txn = super::begin_write(&state.db).await?;
+        let txn = super::begin_write(access.db).await?;
         for (_, saved) in save_page(&txn, rows, now).await? {
             ctx.progress.count(saved);
         }

@@ -159,18 +159,18 @@ pub async fn set_stock(
 /// caller (the sync, a webhook, the ERP's writes) refreshes a product; `source` names it in the
 /// stock history. A TikTok failure is the outer error; an answer we cannot read, the inner one.
 pub async fn refresh(
-    state: &crate::state::AppState,
+    access: crate::deps::TikTokAccess<'_>,
     session: &mut crate::shops::session::ShopSession,
     product_id: &str,
     source: &str,
 ) -> crate::error::Result<anyhow::Result<()>> {
-    let answer = crate::tiktok::products::detail(&mut session.line(state), product_id).await?;
-    let now = state.clock.now();
+    let answer = crate::tiktok::products::detail(&mut session.line(access), product_id).await?;
+    let now = access.clock.now();
     let rows = match convert(&session.shop.id, answer.data, now) {
         Ok(rows) => rows,
         Err(e) => return Ok(Err(e)),
     };
-    let txn = super::begin_write(&state.db).await?;
+    let txn = super::begin_write(access.db).await?;
     save(&txn, rows, source, now).await?;
     txn.commit().await?;
     Ok(Ok(()))
@@ -269,7 +269,7 @@ async fn walk(
     from: Option<i64>,
     status: Option<&str>,
 ) -> Result<Option<i64>, JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
     let mut newest: Option<i64> = None;
     let mut upper: Option<i64> = None;
@@ -289,16 +289,16 @@ async fn walk(
                 query.push(("page_token".to_owned(), t.clone()));
             }
             let page =
-                crate::tiktok::products::search(&mut ctx.session.line(state), query, &filter)
+                crate::tiktok::products::search(&mut ctx.session.line(access), query, &filter)
                     .await?
                     .data;
             window_total = page.total_count.unwrap_or(0);
             if ctx.progress.total.is_none() && status.is_none() {
                 ctx.progress.total = page.total_count;
             }
-            let now = state.clock.now();
+            let now = access.clock.now();
             let mut failed_audits = Vec::new();
-            let txn = super::begin_write(&state.db).await?;
+            let txn = super::begin_write(access.db).await?;
             for raw in page.products {
                 served += 1;
                 if let Some(t) = raw.get("update_time").and_then(Value::as_i64) {
@@ -328,7 +328,7 @@ async fn walk(
             txn.commit().await?;
             // The search does not say why an audit failed; the product's own read does.
             for id in failed_audits {
-                if let Err(e) = refresh(state, &mut ctx.session, &id, "sync").await? {
+                if let Err(e) = refresh(access, &mut ctx.session, &id, "sync").await? {
                     tracing::warn!(product = %id, error = %e, "a product's detail TikTok sent cannot be read");
                 }
             }
@@ -359,10 +359,10 @@ async fn walk(
 }
 
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
     let from = match ctx.mode {
-        Mode::Incremental => cursor::get(&state.db, &shop_id, Resource::Products)
+        Mode::Incremental => cursor::get(access.db, &shop_id, Resource::Products)
             .await?
             .map(|h| h - OVERLAP_SECS),
         Mode::Full => None,
@@ -371,11 +371,11 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     let deleted = walk(ctx, from, Some("DELETED")).await?;
     if let Some(h) = newest.max(deleted) {
         cursor::advance(
-            &state.db,
+            access.db,
             &shop_id,
             Resource::Products,
             h,
-            state.clock.now(),
+            access.clock.now(),
         )
         .await?;
     }

@@ -7,25 +7,24 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use sea_orm::QueryOrder;
 use sea_orm::prelude::*;
-use tokio_util::sync::CancellationToken;
 
 use entity::{shop, sync_job};
 
 use super::jobs::enqueue;
 use super::{Mode, Resource};
+use crate::deps::Store;
 use crate::shops::{Features, ShopStatus};
-use crate::state::AppState;
 
-const TICK: StdDuration = StdDuration::from_secs(30);
+pub const TICK: StdDuration = StdDuration::from_secs(30);
 
 /// Queues the incremental jobs that are due; returns how many it queued.
-pub async fn schedule_due(state: &AppState) -> Result<usize, DbErr> {
-    let now = state.clock.now();
+pub async fn schedule_due(store: Store<'_>) -> Result<usize, DbErr> {
+    let now = store.clock.now();
     let shops = shop::Entity::find()
         .filter(shop::Column::DeletedAt.is_null())
         .filter(shop::Column::Status.eq(ShopStatus::Connected.as_str()))
         .filter(shop::Column::SyncIntervalMinutes.is_not_null())
-        .all(&state.db)
+        .all(store.db)
         .await?;
     let mut queued = 0;
     for shop in shops {
@@ -41,11 +40,11 @@ pub async fn schedule_due(state: &AppState) -> Result<usize, DbErr> {
                 .filter(sync_job::Column::ShopId.eq(&shop.id))
                 .filter(sync_job::Column::Resource.eq(resource.as_str()))
                 .order_by_desc(sync_job::Column::CreatedAt)
-                .one(&state.db)
+                .one(store.db)
                 .await?;
             let due = last.is_none_or(|j| j.created_at + Duration::minutes(minutes.into()) <= now);
             if due
-                && enqueue(&state.db, now, &shop, resource, Mode::Incremental)
+                && enqueue(store.db, now, &shop, resource, Mode::Incremental)
                     .await?
                     .1
             {
@@ -54,24 +53,4 @@ pub async fn schedule_due(state: &AppState) -> Result<usize, DbErr> {
         }
     }
     Ok(queued)
-}
-
-pub fn spawn_scheduler(state: std::sync::Arc<AppState>, stop: CancellationToken) {
-    tokio::spawn(async move {
-        // The first pass one tick after start, not at once: a restart does not rush every shop.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(e) = schedule_due(&state).await {
-                        tracing::warn!(error = %e, "sync scheduler pass failed");
-                    }
-                    if let Err(e) = crate::inventory::publish_low_stock(&state.db).await {
-                        tracing::warn!(error = %e, "low-stock metric pass failed");
-                    }
-                }
-                _ = stop.cancelled() => break,
-            }
-        }
-    });
 }

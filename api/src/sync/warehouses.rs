@@ -69,14 +69,14 @@ pub async fn save(db: &impl ConnectionTrait, row: tiktok_warehouse::Model) -> Re
 }
 
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
-    let data = crate::tiktok::logistics::warehouses(&mut ctx.session.line(state))
+    let data = crate::tiktok::logistics::warehouses(&mut ctx.session.line(access))
         .await?
         .data;
-    let now = state.clock.now();
+    let now = access.clock.now();
     ctx.progress.total = Some(data.warehouses.len() as u64);
-    let txn = super::begin_write(&state.db).await?;
+    let txn = super::begin_write(access.db).await?;
     for raw in data.warehouses {
         let id = raw
             .get("id")

@@ -17,9 +17,9 @@ use entity::{shop, tiktok_grant, webhook_event};
 
 use super::receive::STATE_RECEIVED;
 use super::{EventType, id_text};
+use crate::deps::{Store, TikTokAccess, Worker};
 use crate::shops::session::ShopSession;
 use crate::shops::{Features, ShopStatus};
-use crate::state::AppState;
 
 pub const STATE_PROCESSED: &str = "processed";
 pub const STATE_SKIPPED: &str = "skipped";
@@ -29,7 +29,7 @@ pub const STATE_UNHANDLED: &str = "unhandled";
 
 pub const MAX_ATTEMPTS: i32 = 8;
 /// The processor's pause between batches while deliveries are arriving.
-const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
+pub const INGEST_FIRST_PAUSE: StdDuration = StdDuration::from_millis(25);
 /// Events of a batch worked at once.
 const CONCURRENT_EVENTS: usize = 8;
 
@@ -52,24 +52,25 @@ fn backoff(attempts: i32) -> Duration {
 /// finished only if this claim still holds it. Processing is idempotent (a refetch of TikTok's
 /// current state, saved through upserts that never go back in time), so an event processed twice
 /// after a lost claim does no harm.
-pub async fn process_due(state: &AppState, limit: u64) -> Result<usize, DbErr> {
-    process_due_until(state, limit, &tokio_util::sync::CancellationToken::new()).await
+pub async fn process_due(worker: Worker<'_>, limit: u64) -> Result<usize, DbErr> {
+    process_due_until(worker, limit, &tokio_util::sync::CancellationToken::new()).await
 }
 
 /// [`process_due`] that stops between events once `stop` is cancelled (a graceful shutdown): what
 /// it finished is recorded, and the events it claimed but did not reach are handed back at once,
 /// so the next process takes them without waiting for the claim to run out.
 pub async fn process_due_until(
-    state: &AppState,
+    worker: Worker<'_>,
     limit: u64,
     stop: &tokio_util::sync::CancellationToken,
 ) -> Result<usize, DbErr> {
-    let now = state.clock.now();
+    let access = worker.access;
+    let now = access.clock.now();
     // A claimed event stays with its processor this long without renewal before another may take
     // it over (`OCEAN_WORK_LEASE`); renewed every third of it while the batch is worked.
-    let lease = state.settings.work_lease_span();
+    let lease = worker.lease_span();
     let token = uuid::Uuid::new_v4().to_string();
-    let backend = state.db.get_database_backend();
+    let backend = access.db.get_database_backend();
     let mut due = Query::select()
         .column(webhook_event::Column::Id)
         .from(webhook_event::Entity)
@@ -96,7 +97,7 @@ pub async fn process_due_until(
         // end. Without fresh statistics (autovacuum off or not yet run after a burst) PostgreSQL
         // guesses a handful of due rows and reads the whole backlog into a bitmap and sorts it
         // instead: 18 ms rather than 1.5 ms per claim with 50,000 waiting, growing with the backlog.
-        let txn = state.db.begin().await?;
+        let txn = access.db.begin().await?;
         txn.execute_unprepared("SET LOCAL enable_bitmapscan = off")
             .await?;
         let claimed = webhook_event::Model::find_by_statement(claim)
@@ -106,7 +107,7 @@ pub async fn process_due_until(
         claimed
     } else {
         webhook_event::Model::find_by_statement(claim)
-            .all(&state.db)
+            .all(access.db)
             .await?
     };
     // In the order they arrived (per order and product, the order TikTok sent them).
@@ -116,7 +117,7 @@ pub async fn process_due_until(
     // Several events are worked at once (the shop's rate limiter paces their TikTok calls), so
     // one slow call or back-off does not hold the others; each event's state is written as soon
     // as it is done. They start in arrival order; two events of one order both refetch TikTok's
-    // current state, saved newest-wins, so the order they finish in does not matter.
+    // current access, saved newest-wins, so the order they finish in does not matter.
     let shops = std::sync::Mutex::new(ShopCache::new());
     let work = async {
         let finished: Vec<Result<usize, DbErr>> = futures_util::stream::iter(claimed)
@@ -126,8 +127,8 @@ pub async fn process_due_until(
                     if stop.is_cancelled() {
                         return Ok(0);
                     }
-                    let outcome = dispatch(state, shops, &event).await;
-                    finish_event(state, token, &event, outcome).await?;
+                    let outcome = dispatch(access, shops, &event).await;
+                    finish_event(access.store(), token, &event, outcome).await?;
                     Ok(1)
                 }
             })
@@ -138,15 +139,15 @@ pub async fn process_due_until(
     };
     // The claim is renewed while the batch is worked, so it can be short: a dead processor's
     // events are taken over within the lease.
-    let done = crate::heartbeat::renewing(work, state.settings.work_lease / 3, || async {
+    let done = crate::heartbeat::renewing(work, worker.lease / 3, || async {
         let renewed = webhook_event::Entity::update_many()
             .col_expr(
                 webhook_event::Column::NextAttemptAt,
-                Expr::value(state.clock.now() + lease),
+                Expr::value(access.clock.now() + lease),
             )
             .filter(webhook_event::Column::ClaimToken.eq(&token))
             .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-            .exec(&state.db)
+            .exec(access.db)
             .await;
         if let Err(e) = renewed {
             tracing::warn!(error = %e, "could not renew a webhook batch's claim");
@@ -158,7 +159,7 @@ pub async fn process_due_until(
         webhook_event::Entity::update_many()
             .col_expr(
                 webhook_event::Column::NextAttemptAt,
-                Expr::value(state.clock.now()),
+                Expr::value(access.clock.now()),
             )
             .col_expr(
                 webhook_event::Column::ClaimToken,
@@ -166,7 +167,7 @@ pub async fn process_due_until(
             )
             .filter(webhook_event::Column::ClaimToken.eq(&token))
             .filter(webhook_event::Column::State.eq(STATE_RECEIVED))
-            .exec(&state.db)
+            .exec(access.db)
             .await?;
     }
     Ok(done)
@@ -175,7 +176,7 @@ pub async fn process_due_until(
 /// Records what became of one event, if this claim still holds it: processed or skipped, or a
 /// failure (retried after a back-off, out of this claim, or dead-lettered after the last attempt).
 async fn finish_event(
-    state: &AppState,
+    store: Store<'_>,
     token: &str,
     event: &webhook_event::Model,
     outcome: Result<Outcome, String>,
@@ -198,7 +199,7 @@ async fn finish_event(
                 .col_expr(webhook_event::Column::LastError, Expr::value(why))
                 .col_expr(
                     webhook_event::Column::ProcessedAt,
-                    Expr::value(Some(state.clock.now())),
+                    Expr::value(Some(store.clock.now())),
                 )
         }
         Err(error) => {
@@ -219,12 +220,12 @@ async fn finish_event(
                 tracing::warn!(event = %event.id, %error, "webhook event failed; retrying later");
                 update.col_expr(
                     webhook_event::Column::NextAttemptAt,
-                    Expr::value(state.clock.now() + backoff(event.attempts)),
+                    Expr::value(store.clock.now() + backoff(event.attempts)),
                 )
             }
         }
     };
-    update.exec(&state.db).await?;
+    update.exec(store.db).await?;
     Ok(())
 }
 
@@ -236,7 +237,7 @@ fn lock(shops: &std::sync::Mutex<ShopCache>) -> std::sync::MutexGuard<'_, ShopCa
 }
 
 async fn dispatch(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shops: &std::sync::Mutex<ShopCache>,
     event: &webhook_event::Model,
 ) -> Result<Outcome, String> {
@@ -251,7 +252,7 @@ async fn dispatch(
         Some(known) => known,
         None => {
             let found = shop::Entity::find_by_id(event.shop_id.clone())
-                .one(&state.db)
+                .one(access.db)
                 .await
                 .map_err(|e| e.to_string())?;
             lock(shops).insert(event.shop_id.clone(), found.clone());
@@ -290,10 +291,10 @@ async fn dispatch(
                     shop::Column::StatusReason,
                     Expr::value(Some(format!("TikTok: {reason}"))),
                 )
-                .col_expr(shop::Column::UpdatedAt, Expr::value(state.clock.now()))
+                .col_expr(shop::Column::UpdatedAt, Expr::value(access.clock.now()))
                 .filter(shop::Column::Id.eq(shop.id.clone()))
                 .filter(shop::Column::Status.eq(ShopStatus::Connected.as_str()))
-                .exec(&state.db)
+                .exec(access.db)
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::warn!(shop = %shop.id, "the seller deauthorized the app; the shop must be connected again");
@@ -315,19 +316,19 @@ async fn dispatch(
                     ))),
                 )
                 .filter(tiktok_grant::Column::Id.eq(grant_id))
-                .exec(&state.db)
+                .exec(access.db)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(Outcome::Processed)
         }
         EventType::OrderStatusChange
         | EventType::RecipientAddressUpdate
-        | EventType::PackageUpdate => refetch_orders(state, shop, &named_orders(kind, data)).await,
+        | EventType::PackageUpdate => refetch_orders(access, shop, &named_orders(kind, data)).await,
         EventType::ProductStatusChange
         | EventType::ProductInformationChange
         | EventType::ProductCreation
         | EventType::ProductAuditStatusChange => {
-            refetch_product(state, shop, id_text(&data["product_id"])).await
+            refetch_product(access, shop, id_text(&data["product_id"])).await
         }
         // The request itself, then its order (TikTok's current state of both, saved through the
         // upserts that never put an older state over a newer one).
@@ -338,9 +339,9 @@ async fn dispatch(
             } else {
                 Kind::Cancellation
             };
-            match refetch_named(state, &shop, which, data).await? {
+            match refetch_named(access, &shop, which, data).await? {
                 Refetched::Orders(ids) if ids.is_empty() => Ok(Outcome::Processed),
-                Refetched::Orders(ids) => refetch_orders(state, shop, &ids).await,
+                Refetched::Orders(ids) => refetch_orders(access, shop, &ids).await,
                 Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
             }
         }
@@ -367,7 +368,7 @@ fn named_orders(kind: EventType, data: &serde_json::Value) -> Vec<String> {
 /// Refetches the orders from TikTok and saves them: the answer is TikTok's current state, so a late
 /// or repeated event can never put an older state over a newer one.
 async fn refetch_orders(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: shop::Model,
     ids: &[String],
 ) -> Result<Outcome, String> {
@@ -377,10 +378,10 @@ async fn refetch_orders(
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
         return Ok(Outcome::Skipped("the shop is not connected".into()));
     }
-    let mut session = ShopSession::open(state, shop)
+    let mut session = ShopSession::open(access, shop)
         .await
         .map_err(|e| e.to_string())?;
-    crate::sync::orders::refresh(state, &mut session, ids)
+    crate::sync::orders::refresh(access, &mut session, ids)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
@@ -388,7 +389,7 @@ async fn refetch_orders(
 
 /// Refetches a product (with its SKUs and stock) and saves it, like [`refetch_orders`].
 async fn refetch_product(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: shop::Model,
     id: Option<String>,
 ) -> Result<Outcome, String> {
@@ -398,43 +399,14 @@ async fn refetch_product(
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
         return Ok(Outcome::Skipped("the shop is not connected".into()));
     }
-    let mut session = ShopSession::open(state, shop)
+    let mut session = ShopSession::open(access, shop)
         .await
         .map_err(|e| e.to_string())?;
-    crate::sync::products::refresh(state, &mut session, &id, "webhook")
+    crate::sync::products::refresh(access, &mut session, &id, "webhook")
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
-}
-
-/// The background processor: drains due events every second until cancelled.
-pub fn spawn_processor(
-    state: std::sync::Arc<AppState>,
-    stop: tokio_util::sync::CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(StdDuration::from_secs(1));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    // Drains what is due, but stops between batches when asked to: under a steady
-                    // flow of deliveries the due events never run out.
-                    while !stop.is_cancelled() {
-                        let Ok(n) = process_due_until(&state, 100, &stop).await else { break };
-                        if n == 0 { break; }
-                        // Deliveries first: TikTok gives each 3 s. While the receiver is storing,
-                        // the processor leaves the database (SQLite's one write lock) and the
-                        // cores to it between batches; a backlog goes at full speed once it is quiet.
-                        if state.webhook_writer.receiving() {
-                            tokio::time::sleep(INGEST_FIRST_PAUSE).await;
-                        }
-                    }
-                }
-                _ = stop.cancelled() => break,
-            }
-        }
-    })
 }
 
 /// Puts an event back in the queue (after a fix, or for a dead or unhandled one).

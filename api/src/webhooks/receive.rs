@@ -10,10 +10,12 @@ use sha2::{Digest, Sha256};
 use entity::webhook_event;
 
 use super::EventType;
-use super::signers::{self, Signers};
-use super::writer::{StoreError, Stored};
+use super::signers::{self, SignerCache, Signers};
+use super::writer::{EventWriter, StoreError, Stored};
+use crate::clock::Clock;
 use crate::error::{Error, Kind, Result};
-use crate::state::AppState;
+use crate::vault::Vault;
+use sea_orm::DatabaseConnection;
 
 pub const STATE_RECEIVED: &str = "received";
 
@@ -48,6 +50,17 @@ struct Delivery {
     timestamp: Option<i64>,
 }
 
+/// What receiving a delivery takes: the shops' apps to check its signature against (read through
+/// a short cache, opened with the vault) and the writer that stores it.
+#[derive(Clone, Copy)]
+pub struct Intake<'a> {
+    pub db: &'a DatabaseConnection,
+    pub clock: &'a dyn Clock,
+    pub vault: &'a Vault,
+    pub signers: &'a SignerCache,
+    pub writer: &'a EventWriter,
+}
+
 pub struct Received {
     pub duplicate: bool,
 }
@@ -74,40 +87,40 @@ fn not_stored(error: StoreError) -> Error {
 /// The app that signed `body` for this TikTok shop: from the cache, else (or when no cached app
 /// matches, in case the shop was added or re-keyed since) from a fresh read.
 async fn signer(
-    state: &AppState,
+    intake: Intake<'_>,
     tiktok_shop_id: &str,
     body: &[u8],
     signature: &str,
 ) -> Result<(String, String)> {
-    let now = state.clock.now();
+    let now = intake.clock.now();
     let found = |signers: &Signers| {
         signers
             .iter()
             .find(|s| s.signed(body, signature))
             .map(|s| (s.shop_id.clone(), s.tenant_id.clone()))
     };
-    if let Some(cached) = state.signers.get(tiktok_shop_id, now)
+    if let Some(cached) = intake.signers.get(tiktok_shop_id, now)
         && let Some(signer) = found(&cached)
     {
         return Ok(signer);
     }
-    if state.signers.known_missing(tiktok_shop_id, now) {
+    if intake.signers.known_missing(tiktok_shop_id, now) {
         return Err(unauthorized(SIGNATURE_REFUSED));
     }
-    let fresh: Signers = signers::load(&state.db, &state.vault, tiktok_shop_id)
+    let fresh: Signers = signers::load(intake.db, intake.vault, tiktok_shop_id)
         .await
         .map_err(Error::internal)?
         .into();
     if fresh.is_empty() {
-        state.signers.put_missing(tiktok_shop_id, now);
+        intake.signers.put_missing(tiktok_shop_id, now);
         return Err(unauthorized(SIGNATURE_REFUSED));
     }
-    state.signers.put(tiktok_shop_id, fresh.clone(), now);
+    intake.signers.put(tiktok_shop_id, fresh.clone(), now);
     found(&fresh).ok_or_else(|| unauthorized(SIGNATURE_REFUSED))
 }
 
 /// Verifies and stores one delivery; returns once it is committed.
-pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> Result<Received> {
+pub async fn receive(intake: Intake<'_>, signature: Option<&str>, body: &[u8]) -> Result<Received> {
     let signature = signature.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
         unauthorized("the Authorization header with TikTok's signature is missing")
     })?;
@@ -118,7 +131,7 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
         )
     })?;
     let (shop_id, tenant_id) =
-        signer(state, &addressed.shop_id.into_string(), body, signature).await?;
+        signer(intake, &addressed.shop_id.into_string(), body, signature).await?;
 
     let delivery: Delivery = serde_json::from_slice(body).map_err(|e| {
         Error::bad_request(
@@ -131,7 +144,7 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
         _ => format!("sha256:{}", hex::encode(Sha256::digest(body))),
     };
     let event_name = EventType::from_code(delivery.event_type).map_or("UNKNOWN", EventType::name);
-    let now = state.clock.now();
+    let now = intake.clock.now();
     let event = webhook_event::Model {
         // Time-ordered, so each insert lands at the end of the primary key's index (a random id
         // would touch a random page of it, which a large table no longer keeps in cache).
@@ -152,11 +165,7 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
         claim_token: None,
     };
     let shop = event.shop_id.clone();
-    let stored = state
-        .webhook_writer
-        .store(event)
-        .await
-        .map_err(not_stored)?;
+    let stored = intake.writer.store(event).await.map_err(not_stored)?;
     let duplicate = stored == Stored::Duplicate;
     metrics::counter!("webhooks_received_total", "type" => event_name, "duplicate" => if duplicate { "true" } else { "false" })
         .increment(1);

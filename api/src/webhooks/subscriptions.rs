@@ -9,7 +9,9 @@ use super::EventType;
 use crate::error::Result;
 use crate::shops::Features;
 use crate::shops::session::ShopSession;
-use crate::state::AppState;
+use url::Url;
+
+use crate::deps::TikTokAccess;
 
 /// One of TikTok's subscriptions for the shop.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -20,10 +22,10 @@ pub struct Subscription {
 }
 
 /// Where TikTok should deliver: `OCEAN_PUBLIC_URL` + `/api/webhooks/tiktok`.
-pub fn our_address(state: &AppState) -> String {
+pub fn our_address(public_url: &Url) -> String {
     format!(
         "{}/api/webhooks/tiktok",
-        state.settings.public_url.as_str().trim_end_matches('/')
+        public_url.as_str().trim_end_matches('/')
     )
 }
 
@@ -35,8 +37,11 @@ pub fn wanted(features: &Features) -> Vec<EventType> {
         .collect()
 }
 
-pub async fn list(state: &AppState, session: &mut ShopSession) -> Result<Vec<Subscription>> {
-    let listed = crate::tiktok::events::webhooks(&mut session.line(state)).await?;
+pub async fn list(
+    access: TikTokAccess<'_>,
+    session: &mut ShopSession,
+) -> Result<Vec<Subscription>> {
+    let listed = crate::tiktok::events::webhooks(&mut session.line(access)).await?;
     Ok(listed
         .data
         .webhooks
@@ -48,42 +53,37 @@ pub async fn list(state: &AppState, session: &mut ShopSession) -> Result<Vec<Sub
         .collect())
 }
 
-/// Registers our webhooks for newly connected shops without holding up the seller's browser; a
-/// failure is logged, and `POST …/webhooks/register` retries it.
-pub fn register_in_background(state: std::sync::Arc<AppState>, shop_ids: Vec<String>) {
+/// Subscribes our address for every wanted event of one of our shops (a newly connected one),
+/// when it is still there.
+pub async fn register_shop(
+    access: TikTokAccess<'_>,
+    public_url: &Url,
+    shop_id: &str,
+) -> Result<()> {
     use sea_orm::EntityTrait;
-    tokio::spawn(async move {
-        for id in shop_ids {
-            let shop = match entity::shop::Entity::find_by_id(id.clone())
-                .one(&state.db)
-                .await
-            {
-                Ok(Some(shop)) => shop,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(shop = %id, error = %e, "webhook registration: shop not readable");
-                    continue;
-                }
-            };
-            let outcome = match ShopSession::open(&state, shop).await {
-                Ok(mut session) => register(&state, &mut session).await.map(|_| ()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = outcome {
-                tracing::warn!(shop = %id, error = %e, "webhook registration failed; retry with POST …/webhooks/register");
-            }
-        }
-    });
+    let Some(shop) = entity::shop::Entity::find_by_id(shop_id.to_owned())
+        .one(access.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut session = ShopSession::open(access, shop).await?;
+    register(access, public_url, &mut session).await?;
+    Ok(())
 }
 
 /// Subscribes our address for every wanted event; returns TikTok's list afterwards.
 #[tracing::instrument(skip_all, fields(shop = %session.shop.id))]
-pub async fn register(state: &AppState, session: &mut ShopSession) -> Result<Vec<Subscription>> {
-    let address = our_address(state);
+pub async fn register(
+    access: TikTokAccess<'_>,
+    public_url: &Url,
+    session: &mut ShopSession,
+) -> Result<Vec<Subscription>> {
+    let address = our_address(public_url);
     for event in wanted(&Features::from_json(&session.shop.features)) {
-        crate::tiktok::events::set_webhook(&mut session.line(state), event.name(), &address)
+        crate::tiktok::events::set_webhook(&mut session.line(access), event.name(), &address)
             .await?;
     }
     tracing::info!(%address, "webhooks registered");
-    list(state, session).await
+    list(access, session).await
 }

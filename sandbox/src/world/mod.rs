@@ -14,6 +14,7 @@
 //! changes; the record types live by family in `shops`, `catalog`, `orders` (each with the `World`
 //! methods that keep its indexes), `after_sales` and `promotions`, all re-exported here.
 
+pub mod events;
 pub mod generate;
 pub mod json;
 pub mod ops;
@@ -44,7 +45,7 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::state::SandboxEvent;
+use crate::world::events::SandboxEvent;
 
 /// A TikTok id (orders, products, SKUs, shops, …). Rendered as a decimal string.
 pub type Id = u64;

@@ -214,7 +214,7 @@ impl World {
         };
         self.insert_order(order);
         self.outbox
-            .push(crate::state::SandboxEvent::OrderStatusChange {
+            .push(crate::world::events::SandboxEvent::OrderStatusChange {
                 shop_id,
                 order_id: id,
                 order_status: OrderStatus::Unpaid,
@@ -284,12 +284,13 @@ impl World {
                 l.package_id = Some(pkg_id);
             }
         });
-        self.outbox.push(crate::state::SandboxEvent::PackageUpdate {
-            shop_id,
-            package_id: pkg_id,
-            order_ids: vec![order_id],
-            update_time: now,
-        });
+        self.outbox
+            .push(crate::world::events::SandboxEvent::PackageUpdate {
+                shop_id,
+                package_id: pkg_id,
+                order_ids: vec![order_id],
+                update_time: now,
+            });
         Some(pkg_id)
     }
 
@@ -372,12 +373,13 @@ impl World {
             p.shipped_time = Some(now);
             p.update_time = now;
         }
-        self.outbox.push(crate::state::SandboxEvent::PackageUpdate {
-            shop_id,
-            package_id,
-            order_ids: pkg.order_ids.clone(),
-            update_time: now,
-        });
+        self.outbox
+            .push(crate::world::events::SandboxEvent::PackageUpdate {
+                shop_id,
+                package_id,
+                order_ids: pkg.order_ids.clone(),
+                update_time: now,
+            });
         for oid in pkg.order_ids {
             let all_shipped = self.orders.get(&oid).is_some_and(|o| {
                 o.package_ids.iter().all(|p| {
@@ -515,8 +517,8 @@ impl World {
                 update_time: now,
             },
         );
-        self.outbox
-            .push(crate::state::SandboxEvent::CancellationStatusChange {
+        self.outbox.push(
+            crate::world::events::SandboxEvent::CancellationStatusChange {
                 shop_id: o.shop_id,
                 order_id,
                 cancellations_role: role.to_string(),
@@ -524,7 +526,8 @@ impl World {
                 cancel_id: cid,
                 create_time: now,
                 update_time: now,
-            });
+            },
+        );
         Ok(cid)
     }
 
@@ -605,7 +608,7 @@ impl World {
         let seed = self.rng.random();
         self.update_order(order_id, now, |o| o.buyer_seed = seed);
         self.outbox
-            .push(crate::state::SandboxEvent::RecipientAddressUpdate {
+            .push(crate::world::events::SandboxEvent::RecipientAddressUpdate {
                 shop_id,
                 order_id,
                 update_time: now,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{Id, ON_HOLD_SECONDS, World};
-use crate::state::SandboxEvent;
+use crate::world::events::SandboxEvent;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderStatus {

@@ -17,9 +17,9 @@ pub use convert::{Line, Record, Refund, convert, lines_of};
 
 use super::job::{JobCtx, JobError};
 use super::{Mode, OVERLAP_SECS, Resource, cursor};
+use crate::deps::{Store, TikTokAccess};
 use crate::shops::session::ShopSession;
 use crate::shops::{Feature, Features, ShopStatus};
-use crate::state::AppState;
 use crate::tiktok::wire::id_text;
 
 pub use crate::tiktok::returns::{
@@ -188,13 +188,13 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
 /// read is logged and skipped. Returns (saved, of them new or newer than stored, skipped, the page's
 /// newest `update_time`).
 async fn save_page(
-    state: &AppState,
+    store: Store<'_>,
     kind: Kind,
     shop_id: &str,
     records: Vec<Value>,
 ) -> Result<(u64, u64, u64, Option<i64>), DbErr> {
-    let now = state.clock.now();
-    let txn = super::begin_write(&state.db).await?;
+    let now = store.clock.now();
+    let txn = super::begin_write(store.db).await?;
     let (mut saved, mut changed, mut skipped, mut high) = (0, 0, 0, None::<i64>);
     for raw in records {
         let update_time = raw.get("update_time").and_then(Value::as_i64);
@@ -261,10 +261,10 @@ fn search_query(page_size: u32, page_token: Option<&str>) -> Vec<(String, String
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
 /// an interrupted attempt of this job got to.
 pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
-    let state = ctx.state;
+    let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
     let from = match ctx.mode {
-        Mode::Incremental => cursor::get(&state.db, &shop_id, kind.resource())
+        Mode::Incremental => cursor::get(access.db, &shop_id, kind.resource())
             .await?
             .map(|h| h - OVERLAP_SECS),
         Mode::Full => ctx.progress.resume_from,
@@ -279,7 +279,7 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
     let mut page_token: Option<String> = None;
     loop {
         let mut page = crate::tiktok::returns::search(
-            &mut ctx.session.line(state),
+            &mut ctx.session.line(access),
             kind.path(),
             search_query(PAGE_SIZE, page_token.as_deref()),
             &filter,
@@ -287,7 +287,8 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
         .await?
         .data;
         let records = page.records(kind.list_key());
-        let (saved, changed, skipped, high) = save_page(state, kind, &shop_id, records).await?;
+        let (saved, changed, skipped, high) =
+            save_page(access.store(), kind, &shop_id, records).await?;
         ctx.progress.items += saved;
         ctx.progress.changed += changed;
         ctx.progress.skipped += skipped;
@@ -317,10 +318,10 @@ pub enum Refetched {
 }
 
 /// For CANCELLATION_STATUS_CHANGE and RETURN_STATUS_CHANGE: refetches the named cancellation or return
-/// (TikTok's current state) and saves it through the same guarded upsert as sync, so a late or
+/// (TikTok's current access) and saves it through the same guarded upsert as sync, so a late or
 /// repeated event never undoes a newer state. Answers the orders to refetch with it.
 pub async fn refetch_named(
-    state: &AppState,
+    access: TikTokAccess<'_>,
     shop: &shop::Model,
     kind: Kind,
     data: &Value,
@@ -335,11 +336,11 @@ pub async fn refetch_named(
     if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
         return Ok(Refetched::Nothing("the shop is not connected".into()));
     }
-    let mut session = ShopSession::open(state, shop.clone())
+    let mut session = ShopSession::open(access, shop.clone())
         .await
         .map_err(|e| e.to_string())?;
     let mut page = crate::tiktok::returns::search(
-        &mut session.line(state),
+        &mut session.line(access),
         kind.path(),
         search_query(REFETCH_PAGE_SIZE, None),
         &kind.ids_filter(id.clone()),
@@ -353,8 +354,8 @@ pub async fn refetch_named(
         // Not visible yet (or gone): worth a retry later; the next sync catches it meanwhile.
         return Err(format!("TikTok does not list {} {id}", kind.noun()));
     };
-    let record = convert(kind, &shop.id, raw, state.clock.now()).map_err(|e| e.to_string())?;
-    save(&state.db, &record).await.map_err(|e| e.to_string())?;
+    let record = convert(kind, &shop.id, raw, access.clock.now()).map_err(|e| e.to_string())?;
+    save(access.db, &record).await.map_err(|e| e.to_string())?;
     if !Features::from_json(&shop.features).is_enabled(Feature::Orders) {
         return Ok(Refetched::Orders(Vec::new()));
     }
