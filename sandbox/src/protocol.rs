@@ -63,6 +63,10 @@ pub mod codes {
     pub const PRODUCT_STATUS_NOT_ALLOWED: i64 = 12052220;
     pub const WAREHOUSE_NOT_FOUND: i64 = 12052230;
     pub const STOCK_INVALID: i64 = 12052231;
+    /// An inventory update names a sales warehouse not assigned to the SKU (code assumed).
+    pub const WAREHOUSE_NOT_ASSIGNED: i64 = 12052232;
+    /// An inventory update leaves out a warehouse assigned to the SKU (code assumed).
+    pub const WAREHOUSE_MISSING: i64 = 12052233;
     pub const ORDER_NOT_FOUND: i64 = 21011001;
     pub const PACKAGE_NOT_FOUND: i64 = 21011002;
     pub const ORDER_STATUS_NOT_ALLOWED: i64 = 21011003;

@@ -466,6 +466,66 @@ async fn inventory_update_and_edits_set_available_only() {
     sb.stop().await;
 }
 
+/// An inventory update names every warehouse assigned to the SKU and no other: one that names a
+/// warehouse the SKU is not in, or leaves out one it is in, is refused for that SKU, its faults listed
+/// per warehouse, and changes nothing; the envelope's code stays 0 (a partial failure).
+#[tokio::test]
+async fn an_inventory_update_names_every_assigned_warehouse_and_no_other() {
+    let sb = start(small()).await.unwrap();
+    let s = shop(&sb).await;
+    let state = sb.state();
+    let (wh0, wh1) = (s.warehouses[0], s.warehouses[1]);
+    let (pid, sku) = product(&sb, &s, 10).await;
+    let update = |inventory: Value| {
+        let body = json!({"skus": [{"id": sku.to_string(), "inventory": inventory}]});
+        let (c, cipher, path) = (
+            &s.c,
+            s.cipher.clone(),
+            format!("/product/202309/products/{pid}/inventory/update"),
+        );
+        async move { c.call("POST", &path, Some(&cipher), &[], Some(&body)).await }
+    };
+
+    // Another sales warehouse of the shop, not assigned to the SKU, beside the assigned one.
+    let a = update(json!([
+        {"warehouse_id": wh0.to_string(), "quantity": 4},
+        {"warehouse_id": wh1.to_string(), "quantity": 9}
+    ]))
+    .await;
+    assert_eq!(a.code(), 0, "{}", a.body);
+    let error = &a.data()["errors"][0];
+    assert_eq!(error["code"], 12052232, "{}", a.body);
+    assert_eq!(error["detail"]["sku_id"], sku.to_string());
+    assert_eq!(
+        error["detail"]["extra_errors"][0]["warehouse_id"],
+        wh1.to_string()
+    );
+    assert_eq!(state.stock_of(sku), vec![(wh0, 10, 0)], "nothing applied");
+
+    // Only the unassigned warehouse: the assigned one is missing too.
+    let a = update(json!([{"warehouse_id": wh1.to_string(), "quantity": 9}])).await;
+    let faults: Vec<i64> = a.data()["errors"][0]["detail"]["extra_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(faults, [12052232, 12052233], "{}", a.body);
+    assert_eq!(state.stock_of(sku), vec![(wh0, 10, 0)], "nothing applied");
+
+    // Exactly the assigned warehouses: applied.
+    let a = update(json!([{"warehouse_id": wh0.to_string(), "quantity": 4}])).await;
+    assert!(
+        a.data()
+            .get("errors")
+            .is_none_or(|e| e.as_array().unwrap().is_empty()),
+        "{}",
+        a.body
+    );
+    assert_eq!(state.stock_of(sku), vec![(wh0, 4, 0)]);
+    sb.stop().await;
+}
+
 /// For every SKU: committed (per warehouse, from the record of held lines, and in total, from the
 /// orders themselves) is what the books say; nothing is negative.
 fn assert_consistent_books(state: &SandboxState) {

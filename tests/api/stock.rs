@@ -472,6 +472,117 @@ async fn a_refusal_by_tiktok_keeps_the_count_and_is_audited_as_failed() {
     );
 }
 
+/// TikTok's update names every warehouse assigned to the SKU and no other. A count for a sales
+/// warehouse the SKU is not in is refused before anything changes when TikTok's books (as synced)
+/// show it; when they were never read, the count is kept and the push refuses, naming the fix;
+/// TikTok is never sent the unassigned warehouse.
+#[tokio::test]
+async fn a_count_in_a_warehouse_tiktok_has_not_assigned_to_the_sku_is_refused() {
+    let (env, _) = stock_env().await;
+    let operator = env.app.token("acme", Role::Operator);
+    let shop = sandbox_shop(&env).await;
+    // An active SKU and a sales warehouse of the shop it is not in.
+    let (t, other) = env.sandbox.state().with_world(|w| {
+        let sales: Vec<_> = w.shops[&shop]
+            .warehouse_ids
+            .iter()
+            .copied()
+            .filter(|x| w.warehouses[x].kind == tiktok_sandbox::world::WarehouseType::Sales)
+            .collect();
+        w.products
+            .values()
+            .filter(|p| p.shop_id == shop && p.status.as_str() == "ACTIVATE")
+            .flat_map(|p| p.skus.iter().map(move |s| (p, s)))
+            .find_map(|(p, s)| {
+                let other = sales
+                    .iter()
+                    .find(|wh| !s.inventory.iter().any(|i| i.warehouse_id == **wh))?;
+                Some((
+                    Target {
+                        product_id: p.id.to_string(),
+                        sku_id: s.id.to_string(),
+                        warehouse_id: s.inventory[0].warehouse_id.to_string(),
+                    },
+                    other.to_string(),
+                ))
+            })
+            .expect("a SKU that is not in every sales warehouse")
+    });
+    let pushes = || {
+        env.count_requests(&format!(
+            "/product/202309/products/{}/inventory/update",
+            t.product_id
+        ))
+    };
+    let before = tiktok_stock(&env, &t).await;
+    let (status, answer) = env
+        .app
+        .put(
+            &stock_path(&env, &t),
+            &operator,
+            json!({"warehouse_id": other, "on_hand": 12}),
+        )
+        .await;
+    assert_error(status, &answer, 409, "warehouse_not_assigned");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&other) && message.contains(&t.product_id),
+        "{message}"
+    );
+    assert_eq!(pushes(), 0, "TikTok was not called");
+    assert_eq!(
+        audit(&env).await,
+        Vec::<Value>::new(),
+        "nothing was written"
+    );
+
+    // TikTok's books of the SKU were never read here: the count is kept, the push refuses it.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::sku_stock::Entity::delete_many()
+        .filter(entity::sku_stock::Column::SkuId.eq(&t.sku_id))
+        .exec(&env.app.state.db)
+        .await
+        .unwrap();
+    let (status, answer) = env
+        .app
+        .put(
+            &stock_path(&env, &t),
+            &operator,
+            json!({"warehouse_id": other, "on_hand": 12}),
+        )
+        .await;
+    assert_error(status, &answer, 409, "warehouse_not_assigned");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("the count is saved here"), "{message}");
+    assert_eq!(pushes(), 0, "the unassigned warehouse was never sent");
+    assert_eq!(tiktok_stock(&env, &t).await, before);
+
+    // The assigned warehouse pushes as ever, and the count in the other one is left out.
+    let (status, level) = env
+        .app
+        .put(
+            &stock_path(&env, &t),
+            &operator,
+            json!({"warehouse_id": t.warehouse_id, "on_hand": 40}),
+        )
+        .await;
+    assert_eq!(status, 200, "{level}");
+    assert_eq!(pushes(), 1);
+    assert_eq!(
+        tiktok_stock(&env, &t).await,
+        level["pushed"].as_i64().unwrap()
+    );
+    let sent = env
+        .sandbox
+        .state()
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path.ends_with("/inventory/update"))
+        .unwrap();
+    assert!(!sent.body.contains(&other), "{}", sent.body);
+}
+
 #[tokio::test]
 async fn a_batch_reports_each_item() {
     let (env, t) = stock_env().await;

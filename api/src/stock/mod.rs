@@ -23,7 +23,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, QueryOrder};
 use serde_json::json;
 
-use entity::{erp_stock, shop, tiktok_sku, tiktok_warehouse};
+use entity::{erp_stock, shop, sku_stock, tiktok_sku, tiktok_warehouse};
 
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
@@ -157,7 +157,32 @@ async fn check(
             ),
         ));
     }
+    // TikTok's update names every warehouse assigned to the SKU and no other: a count in another
+    // warehouse could never reach buyers. Known from TikTok's books as last synced; a SKU whose books
+    // were never read is checked by the push against a fresh read.
+    let assigned: Vec<String> = sku_stock::Entity::find()
+        .filter(sku_stock::Column::ShopId.eq(&shop.id))
+        .filter(sku_stock::Column::SkuId.eq(&w.sku_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.warehouse_id)
+        .collect();
+    if !assigned.is_empty() && !assigned.contains(&w.warehouse_id) {
+        return Err(not_assigned(&sku, &w.warehouse_id));
+    }
     Ok(sku)
+}
+
+/// The count names a warehouse TikTok has not assigned to the SKU.
+fn not_assigned(sku: &tiktok_sku::Model, warehouse_id: &str) -> Error {
+    Error::conflict(
+        "warehouse_not_assigned",
+        format!(
+            "TikTok has not assigned SKU {} to warehouse {warehouse_id}, so its stock there cannot be sold: add the warehouse to the SKU's inventory (PUT …/products/{} or Seller Center), sync the shop's products, then set the count",
+            sku.id, sku.product_id
+        ),
+    )
 }
 
 /// One atomic statement on the count.
@@ -326,6 +351,18 @@ async fn push_holding_lease(
 ) -> Result<StockLevel> {
     let buffer = crate::inventory::settings(access.db, shop_id).await?.1;
     let mut before = search_sku(access, session, &sku.id).await?;
+    if !before.assigned_to(warehouse_id) {
+        let refused = not_assigned(sku, warehouse_id);
+        note_push_error(
+            access.db,
+            shop_id,
+            &sku.id,
+            &refused.message,
+            access.clock.now(),
+        )
+        .await?;
+        return Err(refused);
+    }
     for round in 0..PUSH_ROUNDS {
         if round > 0 {
             lease.renew(access.store()).await?;
@@ -335,7 +372,7 @@ async fn push_holding_lease(
             .iter()
             .find(|c| c.warehouse_id == warehouse_id)
             .ok_or_else(|| Error::internal(anyhow::anyhow!("the stock count vanished")))?;
-        let quantities = quantities(&before, &counts, warehouse_id, buffer);
+        let quantities = quantities(&before, &counts, buffer);
         let body = crate::tiktok::inventory::update_body(&sku.id, &quantities);
         let answer =
             crate::tiktok::inventory::update(&mut session.line(access), &sku.product_id, &body)
@@ -406,24 +443,18 @@ async fn push_holding_lease(
     ))
 }
 
-/// What one update sends: each warehouse TikTok lists for the SKU (and the one being pushed),
-/// with `on_hand − committed − buffer` where the ERP counts it and TikTok's own figure elsewhere.
+/// What one update sends: each warehouse TikTok lists for the SKU (every one assigned to it, as
+/// TikTok requires, and no other), with `on_hand − committed − buffer` where the ERP counts it and
+/// TikTok's own figure elsewhere.
 fn quantities(
     books: &crate::tiktok::inventory::SkuBooks,
     counts: &[erp_stock::Model],
-    warehouse_id: &str,
     buffer: i64,
 ) -> Vec<(String, i64)> {
-    let mut warehouses: Vec<&str> = books
+    books
         .warehouses
         .iter()
         .map(|(w, _, _)| w.as_str())
-        .collect();
-    if !books.assigned_to(warehouse_id) {
-        warehouses.push(warehouse_id);
-    }
-    warehouses
-        .into_iter()
         .map(|w| {
             let tiktok = books.in_warehouse(w);
             let quantity = match counts.iter().find(|c| c.warehouse_id == w) {
@@ -532,22 +563,19 @@ mod tests {
         };
         // w1 counted by the ERP: 20 on the shelf, 3 committed, buffer 2. w2 not counted: kept.
         assert_eq!(
-            quantities(&books, &[count("w1", 20)], "w1", 2),
+            quantities(&books, &[count("w1", 20)], 2),
             [("w1".to_owned(), 15), ("w2".to_owned(), 4)]
         );
         // Both counted; committed above the shelf never pushes below 0.
         assert_eq!(
-            quantities(&books, &[count("w1", 2), count("w2", 7)], "w2", 0),
+            quantities(&books, &[count("w1", 2), count("w2", 7)], 0),
             [("w1".to_owned(), 0), ("w2".to_owned(), 6)]
         );
-        // A warehouse TikTok does not list for the SKU yet is added.
+        // A count in a warehouse TikTok has not assigned to the SKU is never sent: TikTok's update
+        // names the assigned warehouses and no other.
         assert_eq!(
-            quantities(&books, &[count("w3", 5)], "w3", 0),
-            [
-                ("w1".to_owned(), 9),
-                ("w2".to_owned(), 4),
-                ("w3".to_owned(), 5)
-            ]
+            quantities(&books, &[count("w1", 5), count("w3", 5)], 0),
+            [("w1".to_owned(), 2), ("w2".to_owned(), 4)]
         );
     }
 

@@ -69,6 +69,9 @@ async fn correct_drift(
         .await?;
     let drifts: Vec<(erp_stock::Model, i64, i64, i64)> = counts
         .into_iter()
+        // A count in a warehouse TikTok has not assigned to the SKU is not TikTok's to correct
+        // (the ERP's write of it was refused, or the warehouse was unassigned since).
+        .filter(|c| books.assigned_to(&c.warehouse_id))
         .filter_map(|c| {
             let tiktok = books.in_warehouse(&c.warehouse_id);
             let expected = stock::sellable(c.on_hand, tiktok.committed, buffer);

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{MAX_QUANTITY, editable, id_list, not_found};
 use crate::protocol::{ApiError, ApiResult, Ctx, codes, json_id};
 use crate::state::SandboxEvent;
-use crate::world::{Id, Product, Sku, Stock, WarehouseType, parse_amount};
+use crate::world::{Id, Product, Sku, WarehouseType, parse_amount};
 
 /// `POST /product/202309/products/{id}/prices/update`: all SKUs checked, then all changed.
 pub(super) fn prices(ctx: &mut Ctx) -> ApiResult {
@@ -79,8 +79,9 @@ pub(super) fn prices(ctx: &mut Ctx) -> ApiResult {
     })
 }
 
-/// `POST /product/202309/products/{id}/inventory/update`: every entry names its warehouse; bad entries
-/// are reported per item in `data.errors`, good ones applied. `quantity` sets the available units; the
+/// `POST /product/202309/products/{id}/inventory/update`: each SKU names every warehouse assigned to
+/// it and no other (each entry naming its warehouse); a SKU with a bad entry is reported in
+/// `data.errors` (its faults per warehouse in `detail.extra_errors`), the good SKUs applied. `quantity` sets the available units; the
 /// committed ones (held by orders) are not touched.
 pub(super) fn inventory(ctx: &mut Ctx) -> ApiResult {
     let shop = ctx.shop_id()?;
@@ -126,33 +127,61 @@ pub(super) fn inventory(ctx: &mut Ctx) -> ApiResult {
         let mut errors = Vec::new();
         let mut apply = Vec::new();
         for (sid, entries) in parsed {
-            if !p.skus.iter().any(|s| s.id == sid) {
+            let Some(sku) = p.skus.iter().find(|s| s.id == sid) else {
                 errors.push(json!({"code": codes::SKU_NOT_FOUND, "message": format!("SKU {sid} is not in product {id}."), "detail": {"sku_id": sid.to_string()}}));
                 continue;
-            }
-            for (wid, q) in entries {
+            };
+            // Every warehouse assigned to the SKU, and no other (tiktok-api-areas.md); a SKU with any
+            // bad entry is refused whole, its faults listed per warehouse.
+            let assigned: Vec<Id> = sku.inventory.iter().map(|x| x.warehouse_id).collect();
+            let mut extra = Vec::new();
+            for &(wid, q) in &entries {
                 if !sales.contains(&wid) {
-                    errors.push(json!({"code": codes::WAREHOUSE_NOT_FOUND, "message": format!("Warehouse {wid} is not a sales warehouse of this shop."), "detail": {"sku_id": sid.to_string(), "warehouse_id": wid.to_string()}}));
+                    extra.push((wid, codes::WAREHOUSE_NOT_FOUND, format!("Warehouse {wid} is not a sales warehouse of this shop.")));
+                } else if !assigned.contains(&wid) {
+                    extra.push((wid, codes::WAREHOUSE_NOT_ASSIGNED, format!("Warehouse {wid} is not assigned to SKU {sid}; edit the product to add it.")));
                 } else if !(0..=MAX_QUANTITY).contains(&q) {
-                    errors.push(json!({"code": codes::STOCK_INVALID, "message": format!("quantity must be between 0 and {MAX_QUANTITY}; stock is never negative."), "detail": {"sku_id": sid.to_string(), "warehouse_id": wid.to_string()}}));
-                } else {
-                    apply.push((sid, wid, q));
+                    extra.push((wid, codes::STOCK_INVALID, format!("quantity must be between 0 and {MAX_QUANTITY}; stock is never negative.")));
                 }
+            }
+            for &wid in &assigned {
+                if !entries.iter().any(|(w, _)| *w == wid) {
+                    extra.push((wid, codes::WAREHOUSE_MISSING, format!("Warehouse {wid} is assigned to SKU {sid}; name every assigned warehouse.")));
+                }
+            }
+            match extra.first() {
+                None => apply.extend(entries.into_iter().map(|(wid, q)| (sid, wid, q))),
+                Some((_, code, message)) => errors.push(json!({
+                    "code": code,
+                    "message": message,
+                    "detail": {
+                        "sku_id": sid.to_string(),
+                        "extra_errors": extra.iter().map(|(wid, code, message)| json!({
+                            "warehouse_id": wid.to_string(),
+                            "code": code,
+                            "message": message,
+                        })).collect::<Vec<_>>(),
+                    },
+                })),
             }
         }
         if !apply.is_empty() {
             w.update_product(id, now, |p| {
                 for (sid, wid, q) in apply {
                     if let Some(s) = p.skus.iter_mut().find(|s| s.id == sid) {
-                        match s.inventory.iter_mut().find(|x| x.warehouse_id == wid) {
-                            Some(slot) => slot.quantity = q,
-                            None => s.inventory.push(Stock::available(wid, q)),
+                        if let Some(slot) = s.inventory.iter_mut().find(|x| x.warehouse_id == wid) {
+                            slot.quantity = q;
                         }
                     }
                 }
             });
         }
-        Ok(json!({"errors": errors}))
+        // An empty list is left out, as TikTok leaves out empty lists.
+        Ok(if errors.is_empty() {
+            json!({})
+        } else {
+            json!({"errors": errors})
+        })
     })
 }
 
