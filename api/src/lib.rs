@@ -1,5 +1,6 @@
 //! The Ocean ERP × TikTok Shop service as a library: `main` and the black-box tests build it from here.
 
+pub mod aftersales;
 pub mod app;
 pub mod audit;
 pub mod auth;

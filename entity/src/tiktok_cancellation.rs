@@ -28,6 +28,10 @@ pub struct Model {
     pub create_time: DateTimeUtc,
     pub update_time: DateTimeUtc,
     pub synced_at: DateTimeUtc,
+    /// The decision TikTok awaits from the seller (its `seller_next_action_response`), if any.
+    pub next_action: Option<String>,
+    /// By when; past it, TikTok decides for the seller.
+    pub decide_by: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,13 @@ pub struct Model {
     pub create_time: DateTimeUtc,
     pub update_time: DateTimeUtc,
     pub synced_at: DateTimeUtc,
+    /// The decision TikTok awaits from the seller (its `seller_next_action_response`), if any.
+    pub next_action: Option<String>,
+    /// By when; past it, TikTok decides for the seller.
+    pub decide_by: Option<DateTimeUtc>,
+    /// The shipment back, once the buyer sent it.
+    pub return_tracking_number: Option<String>,
+    pub return_provider_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

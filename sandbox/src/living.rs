@@ -24,7 +24,8 @@ use crate::routes::returns::{open_cancellation, open_return, set_return_status};
 use crate::state::SandboxState;
 use crate::world::ops::NewOrder;
 use crate::world::{
-    CancelStatus, Id, OrderStatus, ProductStatus, ReturnStatus, ReturnType, ShippingType, World,
+    CancelStatus, DECISION_WINDOW, Id, OrderStatus, ProductStatus, ReturnStatus, ReturnType,
+    ShippingType, World,
 };
 
 const MINUTE: i64 = 60;
@@ -242,8 +243,6 @@ const RETURN_REASON: u64 = 15;
 
 const UNPAID_CANCEL_AFTER: i64 = 2 * HOUR;
 const COMPLETE_AFTER: i64 = 7 * DAY;
-const RETURN_AUTO_APPROVE_AFTER: i64 = 2 * DAY;
-const RECEIVE_AUTO_APPROVE_AFTER: i64 = 3 * DAY;
 const REFUND_COMPLETES_AFTER: i64 = HOUR;
 
 const RETURN_REASONS: [&str; 4] = [
@@ -617,7 +616,7 @@ fn advance_order(
                 let reason = RETURN_REASONS[(living.fate(id, RETURN_REASON) * 4.0) as usize % 4];
                 if let Some(rid) = open_return(w, id, kind, reason, now) {
                     report.returns_opened += 1;
-                    living.schedule_return(rid, now + RETURN_AUTO_APPROVE_AFTER);
+                    living.schedule_return(rid, now + DECISION_WINDOW + 1);
                 }
                 return Some(delivered + COMPLETE_AFTER);
             }
@@ -637,31 +636,24 @@ fn advance_order(
     }
 }
 
-/// Moves a buyer's return along when the buyer acts or the seller has not answered in time.
+/// Moves a buyer's return along when the buyer acts or the refund is paid. A request awaiting the
+/// seller waits for the seller, or for its deadline, when the world decides it (SYSTEM).
 fn advance_return(living: &mut Living, w: &mut World, id: Id, now: i64) -> Option<i64> {
     let r = w.returns.get(&id)?;
+    if let Some(deadline) = r.decision_deadline() {
+        return Some(deadline + 1);
+    }
     let adopted = living.adopted_at.get(&id).copied().unwrap_or(i64::MIN);
     let since = r.update_time.max(adopted);
     let (next, wait) = match r.status {
-        // TikTok approves on the seller's behalf when the seller does not answer.
-        ReturnStatus::RequestPending => (
-            match r.return_type {
-                ReturnType::Refund => ReturnStatus::RequestSuccess,
-                ReturnType::ReturnAndRefund | ReturnType::Replacement => {
-                    ReturnStatus::AwaitingBuyerShip
-                }
-            },
-            RETURN_AUTO_APPROVE_AFTER,
-        ),
         ReturnStatus::AwaitingBuyerShip => (
             ReturnStatus::BuyerShippedItem,
             living.span(id, BUYER_SHIPS_AFTER, 4 * HOUR, 2 * DAY),
         ),
-        ReturnStatus::BuyerShippedItem => {
-            (ReturnStatus::RequestSuccess, RECEIVE_AUTO_APPROVE_AFTER)
-        }
         ReturnStatus::RequestSuccess => (ReturnStatus::RequestComplete, REFUND_COMPLETES_AFTER),
-        ReturnStatus::RequestReject
+        ReturnStatus::RequestPending
+        | ReturnStatus::BuyerShippedItem
+        | ReturnStatus::RequestReject
         | ReturnStatus::RejectReceivePackage
         | ReturnStatus::RequestCancel
         | ReturnStatus::RequestComplete => return None,

@@ -479,10 +479,18 @@ async fn cancellations_search_approve_and_reject() {
     c.post(&reject(ids[1]), &[], json!({}))
         .await
         .refused(INVALID);
+    // A reason that is not one of the request's current reasons is refused; nothing changes.
     c.post(
         &reject(ids[1]),
         &[],
         json!({"reject_reason": "seller_reject_cancel_already_shipped"}),
+    )
+    .await
+    .refused(INVALID);
+    c.post(
+        &reject(ids[1]),
+        &[],
+        json!({"reject_reason": "seller_reject_apply_product_has_been_packed"}),
     )
     .await
     .ok();

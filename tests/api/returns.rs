@@ -34,7 +34,7 @@ async fn set_area(env: &SandboxEnv, area: &str, on: bool) {
 }
 
 /// A connected shop with the returns area on, driven by hand.
-async fn returns_env(orders: usize) -> SandboxEnv {
+pub(crate) async fn returns_env(orders: usize) -> SandboxEnv {
     let env = connected_with(|c| {
         c.orders = orders;
         c.products = 10;
@@ -46,7 +46,7 @@ async fn returns_env(orders: usize) -> SandboxEnv {
 }
 
 /// Places `count` orders in the sandbox and walks them to `status`; answers their ids.
-async fn place_orders(env: &SandboxEnv, count: usize, status: &str) -> Vec<u64> {
+pub(crate) async fn place_orders(env: &SandboxEnv, count: usize, status: &str) -> Vec<u64> {
     let shop = sandbox_shop(env).await;
     let placed = env
         .control(
@@ -75,7 +75,7 @@ fn open_returns(env: &SandboxEnv, orders: &[u64]) -> Vec<u64> {
 }
 
 /// A buyer asks to cancel each order (pending the seller's answer); answers the cancel ids.
-fn open_cancellations(env: &SandboxEnv, orders: &[u64]) -> Vec<u64> {
+pub(crate) fn open_cancellations(env: &SandboxEnv, orders: &[u64]) -> Vec<u64> {
     let state = env.sandbox.state();
     let now = state.now();
     state.with_world(|w| {

@@ -2,6 +2,7 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod aftersales;
 pub mod batch;
 pub mod categories;
 pub mod connection;
@@ -102,6 +103,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(returns::get_return)
         .service(returns::list_cancellations)
         .service(returns::get_cancellation)
+        .service(aftersales::approve_return)
+        .service(aftersales::reject_return)
+        .service(aftersales::return_reject_reasons)
+        .service(aftersales::return_history)
+        .service(aftersales::approve_cancellation)
+        .service(aftersales::reject_cancellation)
+        .service(aftersales::cancellation_reject_reasons)
         .service(webhooks::list_events)
         .service(webhooks::replay_event)
         .service(webhooks::list_subscriptions)

@@ -180,6 +180,7 @@ impl From<tiktok_order::Model> for OrderBriefOut {
     "status": "AWAITING_BUYER_SHIP", "role": "BUYER", "reason": "wrong_size", "reason_text": "Wrong size",
     "refund": {"currency": "USD", "refund_total": "19.99", "refund_subtotal": "19.99", "refund_shipping_fee": "0.00", "refund_tax": "0.00"},
     "line_items": [{"id": "403531850450294011101", "order_line_item_id": "577086512123755123", "sku_id": "1729382476852921560", "seller_sku": "TEE-BLU-M", "product_name": "Ocean tee", "sku_name": "Blue, M", "currency": "USD", "refund_total": "19.99"}],
+    "awaiting_decision": null, "return_shipment": null,
     "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T09:30:00Z", "synced_at": "2026-11-24T09:30:05Z"
 }))]
 pub struct ReturnOut {
@@ -198,9 +199,36 @@ pub struct ReturnOut {
     pub refund: Option<RefundOut>,
     /// The units returned.
     pub line_items: Vec<AfterSaleLineOut>,
+    /// The decision TikTok awaits from the seller, and by when; null when it awaits none.
+    pub awaiting_decision: Option<AwaitingOut>,
+    /// The item's way back, once the buyer shipped it; null before (and for a refund only).
+    pub return_shipment: Option<ReturnShipmentOut>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     pub synced_at: DateTime<Utc>,
+}
+
+/// The decision TikTok awaits from the seller on a request.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"action": "SELLER_RESPOND_REFUND", "decide_by": "2026-11-26T08:00:00Z"}))]
+pub struct AwaitingOut {
+    /// TikTok's pending seller action: SELLER_RESPOND_REFUND, SELLER_RESPOND_RETURN,
+    /// SELLER_RESPOND_REPLACEMENT, SELLER_RESPOND_RECEIVE_PACKAGE, SELLER_RESPOND_BUYER_CANCEL.
+    pub action: String,
+    /// The deadline: past it, TikTok decides for the seller.
+    pub decide_by: Option<DateTime<Utc>>,
+}
+
+fn awaiting(action: Option<String>, decide_by: Option<DateTime<Utc>>) -> Option<AwaitingOut> {
+    action.map(|action| AwaitingOut { action, decide_by })
+}
+
+/// A return's shipment back to the seller.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"tracking_number": "RT4035318504", "provider_name": "USPS"}))]
+pub struct ReturnShipmentOut {
+    pub tracking_number: String,
+    pub provider_name: Option<String>,
 }
 
 impl From<tiktok_return::Model> for ReturnOut {
@@ -217,6 +245,13 @@ impl From<tiktok_return::Model> for ReturnOut {
                 .into_iter()
                 .map(AfterSaleLineOut::from)
                 .collect(),
+            awaiting_decision: awaiting(r.next_action, r.decide_by),
+            return_shipment: r
+                .return_tracking_number
+                .map(|tracking_number| ReturnShipmentOut {
+                    tracking_number,
+                    provider_name: r.return_provider_name,
+                }),
             id: r.id,
             order_id: r.order_id,
             return_type: r.return_type,
@@ -238,6 +273,7 @@ impl From<tiktok_return::Model> for ReturnOut {
     "status": "CANCELLATION_REQUEST_PENDING", "role": "BUYER", "reason": "changed_mind", "reason_text": "Changed mind",
     "refund": {"currency": "USD", "refund_total": "26.59", "refund_subtotal": "21.59", "refund_shipping_fee": "5.00", "refund_tax": "0.00"},
     "line_items": [{"id": "403531850450294022201", "order_line_item_id": "577086512123755123", "sku_id": "1729382476852921560", "seller_sku": "TEE-BLU-M", "product_name": "Ocean tee", "sku_name": "Blue, M", "currency": "USD", "refund_total": "19.99"}],
+    "awaiting_decision": {"action": "SELLER_RESPOND_BUYER_CANCEL", "decide_by": "2026-11-26T08:00:00Z"},
     "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T08:00:00Z", "synced_at": "2026-11-24T08:00:05Z"
 }))]
 pub struct CancellationOut {
@@ -255,6 +291,8 @@ pub struct CancellationOut {
     pub refund: Option<RefundOut>,
     /// The units cancelled.
     pub line_items: Vec<AfterSaleLineOut>,
+    /// The decision TikTok awaits from the seller, and by when; null when it awaits none.
+    pub awaiting_decision: Option<AwaitingOut>,
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     pub synced_at: DateTime<Utc>,
@@ -274,6 +312,7 @@ impl From<tiktok_cancellation::Model> for CancellationOut {
                 .into_iter()
                 .map(AfterSaleLineOut::from)
                 .collect(),
+            awaiting_decision: awaiting(c.next_action, c.decide_by),
             id: c.id,
             order_id: c.order_id,
             cancel_type: c.cancel_type,
@@ -294,7 +333,8 @@ impl From<tiktok_cancellation::Model> for CancellationOut {
     "return": {"id": "4035318504502940111", "order_id": "576461413038785752", "return_type": "REFUND",
         "status": "RETURN_OR_REFUND_REQUEST_PENDING", "role": "BUYER", "reason": "damaged", "reason_text": "Damaged",
         "refund": {"currency": "USD", "refund_total": "19.99", "refund_subtotal": "19.99", "refund_shipping_fee": "0.00", "refund_tax": "0.00"},
-        "line_items": [], "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T08:00:00Z", "synced_at": "2026-11-24T08:00:05Z"},
+        "line_items": [], "awaiting_decision": {"action": "SELLER_RESPOND_REFUND", "decide_by": "2026-11-26T08:00:00Z"}, "return_shipment": null,
+        "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T08:00:00Z", "synced_at": "2026-11-24T08:00:05Z"},
     "order": {"id": "576461413038785752", "status": "DELIVERED", "update_time": "2026-11-23T10:00:00Z", "total_amount": "26.59", "currency": "USD"}
 }))]
 pub struct ReturnDetailOut {
@@ -309,7 +349,8 @@ pub struct ReturnDetailOut {
     "cancellation": {"id": "4035318504502940222", "order_id": "576461413038785752", "cancel_type": "CANCEL",
         "status": "CANCELLATION_REQUEST_COMPLETE", "role": "BUYER", "reason": "changed_mind", "reason_text": "Changed mind",
         "refund": {"currency": "USD", "refund_total": "26.59", "refund_subtotal": "21.59", "refund_shipping_fee": "5.00", "refund_tax": "0.00"},
-        "line_items": [], "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T08:10:00Z", "synced_at": "2026-11-24T08:10:05Z"},
+        "line_items": [], "awaiting_decision": null,
+        "create_time": "2026-11-24T08:00:00Z", "update_time": "2026-11-24T08:10:00Z", "synced_at": "2026-11-24T08:10:05Z"},
     "order": {"id": "576461413038785752", "status": "CANCELLED", "update_time": "2026-11-24T08:10:00Z", "total_amount": "26.59", "currency": "USD"}
 }))]
 pub struct CancellationDetailOut {

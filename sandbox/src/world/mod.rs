@@ -26,7 +26,11 @@ mod orders;
 mod promotions;
 mod shops;
 
-pub use after_sales::{CancelStatus, Cancellation, ReturnOrder, ReturnStatus, ReturnType};
+pub use after_sales::{
+    By, CancelStatus, Cancellation, DECISION_WINDOW, RejectReason, ReturnOrder, ReturnRecord,
+    ReturnStatus, ReturnType, SellerAction, move_return, open_cancellation, open_return,
+    reject_reasons, return_action, set_cancel_status, set_return_status,
+};
 pub use catalog::{
     Attribute, AttributeKind, Brand, Category, CategoryRules, Product, ProductStatus,
     SalesAttribute, Sku,
@@ -389,7 +393,8 @@ impl World {
     }
 
     /// Time-driven transitions up to `now`: ON_HOLD orders whose hour is over become AWAITING_SHIPMENT;
-    /// products whose audit is over become ACTIVATE.
+    /// products whose audit is over become ACTIVATE; after-sales requests whose seller deadline passed
+    /// are decided by SYSTEM.
     pub fn tick(&mut self, now: i64) {
         while let Some(&(due, id)) = self.hold_timers.iter().next() {
             if due > now {
@@ -427,6 +432,7 @@ impl World {
                 update_time: now,
             });
         }
+        self.decide_overdue(now);
     }
 }
 

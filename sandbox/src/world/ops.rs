@@ -515,6 +515,7 @@ impl World {
                 },
                 create_time: now,
                 update_time: now,
+                lapsed: false,
             },
         );
         self.outbox.push(

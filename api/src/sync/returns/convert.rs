@@ -26,6 +26,10 @@ struct WireReturn {
     refund_amount: Option<WireRefund>,
     #[serde(default)]
     return_line_items: Vec<WireLine>,
+    #[serde(default)]
+    return_tracking_number: Option<String>,
+    #[serde(default)]
+    return_provider_name: Option<String>,
     create_time: i64,
     update_time: i64,
 }
@@ -108,6 +112,20 @@ pub struct Line {
     pub refund_total: Option<String>,
 }
 
+/// What TikTok awaits from the seller, and by when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub action: String,
+    pub decide_by: Option<DateTime<Utc>>,
+}
+
+/// A return's shipment back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipment {
+    pub tracking_number: String,
+    pub provider_name: Option<String>,
+}
+
 /// A return or a cancellation as our row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -126,6 +144,9 @@ pub struct Record {
     pub create_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
     pub synced_at: DateTime<Utc>,
+    pub pending: Option<Pending>,
+    /// Returns only: the item's way back, once the buyer shipped it.
+    pub shipment: Option<Shipment>,
 }
 
 fn refund(field: &str, r: Option<WireRefund>) -> anyhow::Result<Option<Refund>> {
@@ -174,9 +195,24 @@ pub fn convert(
         create_time: i64,
         update_time: i64,
     }
+    let pending = crate::tiktok::returns::next_actions(&raw)
+        .into_iter()
+        .next()
+        .map(|a| -> anyhow::Result<Pending> {
+            Ok(Pending {
+                action: a.action,
+                decide_by: a.deadline.map(unix_time).transpose()?,
+            })
+        })
+        .transpose()?;
+    let mut shipment = None;
     let c = match kind {
         Kind::Return => {
             let r: WireReturn = serde_json::from_value(raw)?;
+            shipment = non_empty(r.return_tracking_number).map(|tracking_number| Shipment {
+                tracking_number,
+                provider_name: non_empty(r.return_provider_name),
+            });
             Common {
                 id: r.return_id,
                 order_id: r.order_id,
@@ -239,6 +275,8 @@ pub fn convert(
         create_time: unix_time(c.create_time)?,
         update_time: unix_time(c.update_time)?,
         synced_at: now,
+        pending,
+        shipment,
         id,
     })
 }

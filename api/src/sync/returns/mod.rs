@@ -123,6 +123,13 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
                 create_time: Set(r.create_time),
                 update_time: Set(r.update_time),
                 synced_at: Set(r.synced_at),
+                next_action: Set(r.pending.as_ref().map(|p| p.action.clone())),
+                decide_by: Set(r.pending.as_ref().and_then(|p| p.decide_by)),
+                return_tracking_number: Set(r.shipment.as_ref().map(|s| s.tracking_number.clone())),
+                return_provider_name: Set(r
+                    .shipment
+                    .as_ref()
+                    .and_then(|s| s.provider_name.clone())),
             };
             Entity::insert(am)
                 .on_conflict(
@@ -159,6 +166,8 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
                 create_time: Set(r.create_time),
                 update_time: Set(r.update_time),
                 synced_at: Set(r.synced_at),
+                next_action: Set(r.pending.as_ref().map(|p| p.action.clone())),
+                decide_by: Set(r.pending.as_ref().and_then(|p| p.decide_by)),
             };
             Entity::insert(am)
                 .on_conflict(
@@ -317,6 +326,34 @@ pub enum Refetched {
     Nothing(String),
 }
 
+/// Brings one return or cancellation up to date: TikTok's current record, saved through the same
+/// guarded upsert as sync. Answers it, and TikTok's record as read (its pending seller action); `None`
+/// when TikTok does not list it.
+pub async fn refresh(
+    access: TikTokAccess<'_>,
+    session: &mut ShopSession,
+    kind: Kind,
+    id: &str,
+) -> crate::error::Result<Option<(Record, Value)>> {
+    let mut page = crate::tiktok::returns::search(
+        &mut session.line(access),
+        kind.path(),
+        search_query(REFETCH_PAGE_SIZE, None),
+        &kind.ids_filter(id.to_owned()),
+    )
+    .await?
+    .data;
+    let mut records = page.records(kind.list_key());
+    records.retain(|r| id_text(&r[kind.id_key()]).as_deref() == Some(id));
+    let Some(raw) = records.pop() else {
+        return Ok(None);
+    };
+    let record = convert(kind, &session.shop.id, raw.clone(), access.clock.now())
+        .map_err(crate::error::Error::internal)?;
+    save(access.db, &record).await?;
+    Ok(Some((record, raw)))
+}
+
 /// For CANCELLATION_STATUS_CHANGE and RETURN_STATUS_CHANGE: refetches the named cancellation or return
 /// (TikTok's current access) and saves it through the same guarded upsert as sync, so a late or
 /// repeated event never undoes a newer state. Answers the orders to refetch with it.
@@ -339,23 +376,13 @@ pub async fn refetch_named(
     let mut session = ShopSession::open(access, shop.clone())
         .await
         .map_err(|e| e.to_string())?;
-    let mut page = crate::tiktok::returns::search(
-        &mut session.line(access),
-        kind.path(),
-        search_query(REFETCH_PAGE_SIZE, None),
-        &kind.ids_filter(id.clone()),
-    )
-    .await
-    .map_err(|e| e.to_string())?
-    .data;
-    let mut records = page.records(kind.list_key());
-    records.retain(|r| id_text(&r[kind.id_key()]).as_deref() == Some(id.as_str()));
-    let Some(raw) = records.pop() else {
+    let Some((record, _)) = refresh(access, &mut session, kind, &id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         // Not visible yet (or gone): worth a retry later; the next sync catches it meanwhile.
         return Err(format!("TikTok does not list {} {id}", kind.noun()));
     };
-    let record = convert(kind, &shop.id, raw, access.clock.now()).map_err(|e| e.to_string())?;
-    save(access.db, &record).await.map_err(|e| e.to_string())?;
     if !Features::from_json(&shop.features).is_enabled(Feature::Orders) {
         return Ok(Refetched::Orders(Vec::new()));
     }

@@ -260,6 +260,7 @@ pub(super) async fn patch_order(
                     refund_total: o.payment.total_amount,
                     create_time: now,
                     update_time: now,
+                    lapsed: false,
                 },
             );
             w.update_order(id, now, |_| ());

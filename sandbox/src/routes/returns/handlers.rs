@@ -1,16 +1,51 @@
-//! The seller's endpoints: return and cancellation search (202309 and 202602), approve and reject.
+//! The seller's searches: returns and cancellations (202309 and 202602).
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::STATUS_NOT_ALLOWED;
 use super::paging::{Order, paginate, parse_ids, sort_field, sort_order, window};
 use super::render::{cancellation_json, return_json};
-use super::transitions::{
-    CANCEL_STATUSES, parse_return_status, parse_return_type, set_cancel_status, set_return_status,
-};
-use crate::protocol::{ApiError, ApiResult, Ctx, codes};
-use crate::world::{CancelStatus, Id, ReturnStatus, ReturnType, World};
+use crate::protocol::{ApiError, ApiResult, Ctx};
+use crate::world::{CancelStatus, ReturnStatus, ReturnType};
+
+const RETURN_STATUSES: [ReturnStatus; 8] = [
+    ReturnStatus::RequestPending,
+    ReturnStatus::RequestReject,
+    ReturnStatus::AwaitingBuyerShip,
+    ReturnStatus::BuyerShippedItem,
+    ReturnStatus::RejectReceivePackage,
+    ReturnStatus::RequestSuccess,
+    ReturnStatus::RequestCancel,
+    ReturnStatus::RequestComplete,
+];
+
+fn parse_return_status(s: &str) -> Option<ReturnStatus> {
+    // TikTok spells the rejection both ways in different places.
+    let s = if s == "RETURN_OR_REFUND_REQUEST_REJECT" {
+        "REFUND_OR_RETURN_REQUEST_REJECT"
+    } else {
+        s
+    };
+    RETURN_STATUSES.into_iter().find(|r| r.as_str() == s)
+}
+
+fn parse_return_type(s: &str) -> Option<ReturnType> {
+    [
+        ReturnType::Refund,
+        ReturnType::ReturnAndRefund,
+        ReturnType::Replacement,
+    ]
+    .into_iter()
+    .find(|t| t.as_str() == s)
+}
+
+const CANCEL_STATUSES: [CancelStatus; 5] = [
+    CancelStatus::RequestPending,
+    CancelStatus::RequestSuccess,
+    CancelStatus::RequestCancel,
+    CancelStatus::RequestComplete,
+    CancelStatus::RequestReject,
+];
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -90,130 +125,6 @@ pub(super) fn search_returns(ctx: &mut Ctx) -> ApiResult {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Decision {
-    decision: Option<String>,
-    reject_reason: Option<String>,
-    #[allow(dead_code)]
-    comment: Option<String>,
-    #[allow(dead_code)]
-    buyer_keep_item: Option<bool>,
-}
-
-fn not_allowed(what: &str, status: &str) -> ApiError {
-    ApiError::business(
-        STATUS_NOT_ALLOWED,
-        format!("The return cannot be {what} in its current status {status}."),
-    )
-}
-
-pub(super) fn approve_return(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let id = ctx.path_id("return_id")?;
-    let body: Decision = ctx.json()?;
-    let decision = body
-        .decision
-        .ok_or_else(|| ApiError::invalid("decision is required."))?;
-    let now = ctx.now;
-    ctx.with_world(|w| {
-        let r = w
-            .returns
-            .get(&id)
-            .filter(|r| r.shop_id == shop)
-            .ok_or_else(|| {
-                ApiError::business(codes::RETURN_NOT_FOUND, "The return does not exist.")
-            })?;
-        let (status, kind) = (r.status, r.return_type);
-        let next = match (decision.as_str(), status, kind) {
-            ("APPROVE_REFUND", ReturnStatus::RequestPending, ReturnType::Refund) => {
-                ReturnStatus::RequestSuccess
-            }
-            ("APPROVE_RETURN", ReturnStatus::RequestPending, ReturnType::ReturnAndRefund)
-            | ("APPROVE_REPLACEMENT", ReturnStatus::RequestPending, ReturnType::Replacement) => {
-                ReturnStatus::AwaitingBuyerShip
-            }
-            ("APPROVE_RECEIVED_PACKAGE", ReturnStatus::BuyerShippedItem, _) => {
-                ReturnStatus::RequestSuccess
-            }
-            (
-                "APPROVE_REFUND"
-                | "APPROVE_RETURN"
-                | "APPROVE_REPLACEMENT"
-                | "APPROVE_RECEIVED_PACKAGE",
-                _,
-                _,
-            ) => {
-                return Err(not_allowed(
-                    &format!("approved with {decision} ({})", kind.as_str()),
-                    status.as_str(),
-                ));
-            }
-            ("ISSUE_REPLACEMENT_REFUND" | "OFFER_PARTIAL_REFUND", _, _) => {
-                return Err(ApiError::invalid(format!(
-                    "decision {decision} is not supported by the sandbox."
-                )));
-            }
-            _ => return Err(ApiError::invalid(format!("Invalid decision {decision:?}."))),
-        };
-        set_return_status(w, id, next, now);
-        Ok(json!({}))
-    })
-}
-
-pub(super) fn reject_return(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let id = ctx.path_id("return_id")?;
-    let body: Decision = ctx.json()?;
-    let decision = body
-        .decision
-        .ok_or_else(|| ApiError::invalid("decision is required."))?;
-    if body
-        .reject_reason
-        .as_deref()
-        .is_none_or(|r| r.trim().is_empty())
-    {
-        return Err(ApiError::invalid("reject_reason is required."));
-    }
-    let now = ctx.now;
-    ctx.with_world(|w| {
-        let r = w
-            .returns
-            .get(&id)
-            .filter(|r| r.shop_id == shop)
-            .ok_or_else(|| {
-                ApiError::business(codes::RETURN_NOT_FOUND, "The return does not exist.")
-            })?;
-        let (status, kind) = (r.status, r.return_type);
-        let next = match (decision.as_str(), status, kind) {
-            ("REJECT_REFUND", ReturnStatus::RequestPending, ReturnType::Refund)
-            | ("REJECT_RETURN", ReturnStatus::RequestPending, ReturnType::ReturnAndRefund)
-            | ("REJECT_REPLACEMENT", ReturnStatus::RequestPending, ReturnType::Replacement) => {
-                ReturnStatus::RequestReject
-            }
-            ("REJECT_RECEIVED_PACKAGE", ReturnStatus::BuyerShippedItem, _) => {
-                ReturnStatus::RejectReceivePackage
-            }
-            (
-                "REJECT_REFUND"
-                | "REJECT_RETURN"
-                | "REJECT_REPLACEMENT"
-                | "REJECT_RECEIVED_PACKAGE",
-                _,
-                _,
-            ) => {
-                return Err(not_allowed(
-                    &format!("rejected with {decision} ({})", kind.as_str()),
-                    status.as_str(),
-                ));
-            }
-            _ => return Err(ApiError::invalid(format!("Invalid decision {decision:?}."))),
-        };
-        set_return_status(w, id, next, now);
-        Ok(json!({}))
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
 struct CancelSearch {
     cancel_ids: Vec<String>,
     order_ids: Vec<String>,
@@ -284,73 +195,20 @@ pub(super) fn search_cancellations(ctx: &mut Ctx) -> ApiResult {
     Ok(json!({"cancellations": items, "next_page_token": next, "total_count": total}))
 }
 
-fn find_pending_cancellation(w: &World, shop: Id, id: Id, what: &str) -> Result<(), ApiError> {
-    let c = w
-        .cancellations
-        .get(&id)
-        .filter(|c| c.shop_id == shop)
-        .ok_or_else(|| {
-            ApiError::business(
-                codes::CANCELLATION_NOT_FOUND,
-                "The cancellation does not exist.",
-            )
-        })?;
-    if c.status != CancelStatus::RequestPending {
-        return Err(ApiError::business(
-            STATUS_NOT_ALLOWED,
-            format!(
-                "The cancellation cannot be {what} in its current status {}.",
-                c.status.as_str()
-            ),
-        ));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_reject_spellings_parse() {
+        assert_eq!(
+            parse_return_status("RETURN_OR_REFUND_REQUEST_REJECT"),
+            Some(ReturnStatus::RequestReject)
+        );
+        assert_eq!(
+            parse_return_status("REFUND_OR_RETURN_REQUEST_REJECT"),
+            Some(ReturnStatus::RequestReject)
+        );
+        assert_eq!(parse_return_status("NOPE"), None);
     }
-    Ok(())
-}
-
-pub(super) fn approve_cancellation(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let id = ctx.path_id("cancel_id")?;
-    let now = ctx.now;
-    ctx.with_world(|w| {
-        find_pending_cancellation(w, shop, id, "approved")?;
-        let order_id = w.cancellations.get(&id).map(|c| c.order_id).unwrap_or(0);
-        if w.orders
-            .get(&order_id)
-            .is_some_and(|o| o.status.is_shipped())
-        {
-            return Err(ApiError::business(
-                codes::CANCEL_NOT_ALLOWED,
-                "The order has already shipped and can no longer be cancelled.",
-            ));
-        }
-        set_cancel_status(w, id, CancelStatus::RequestComplete, now);
-        Ok(json!({}))
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CancelReject {
-    reject_reason: Option<String>,
-    #[allow(dead_code)]
-    comment: Option<String>,
-}
-
-pub(super) fn reject_cancellation(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let id = ctx.path_id("cancel_id")?;
-    let body: CancelReject = ctx.json()?;
-    if body
-        .reject_reason
-        .as_deref()
-        .is_none_or(|r| r.trim().is_empty())
-    {
-        return Err(ApiError::invalid("reject_reason is required."));
-    }
-    let now = ctx.now;
-    ctx.with_world(|w| {
-        find_pending_cancellation(w, shop, id, "rejected")?;
-        set_cancel_status(w, id, CancelStatus::RequestReject, now);
-        Ok(json!({}))
-    })
 }

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::world::{
-    CancelStatus, Cancellation, Id, ReturnOrder, ReturnStatus, ReturnType, World, format_amount,
+    Cancellation, Id, ReturnOrder, ReturnStatus, ReturnType, SellerAction, World, format_amount,
 };
 
 fn money(w: &World, shop: Id, minor: i64) -> (String, &'static str) {
@@ -64,56 +64,62 @@ fn line_items_json(
         .collect()
 }
 
-fn return_next_actions(r: &ReturnOrder) -> Vec<Value> {
-    let action = match r.status {
-        ReturnStatus::RequestPending => match r.return_type {
-            ReturnType::Refund => Some("SELLER_RESPOND_REFUND"),
-            ReturnType::ReturnAndRefund => Some("SELLER_RESPOND_RETURN"),
-            ReturnType::Replacement => Some("SELLER_RESPOND_REPLACEMENT"),
-        },
-        ReturnStatus::BuyerShippedItem => Some("SELLER_RESPOND_RECEIVE_PACKAGE"),
-        ReturnStatus::RequestReject
-        | ReturnStatus::AwaitingBuyerShip
-        | ReturnStatus::RejectReceivePackage
-        | ReturnStatus::RequestSuccess
-        | ReturnStatus::RequestCancel
-        | ReturnStatus::RequestComplete => None,
-    };
-    action
-        .map(|a| vec![json!({"action": a, "deadline": r.update_time + 2 * 86_400})])
-        .unwrap_or_default()
+/// The seller's pending action with its deadline (left out when none is pending).
+fn next_actions(action: Option<SellerAction>, deadline: Option<i64>) -> Option<Vec<Value>> {
+    Some(vec![
+        json!({"action": action?.as_str(), "deadline": deadline?}),
+    ])
+}
+
+/// The carrier a return travels with: the first of the shop region's providers (TikTok names one
+/// whenever there is a tracking number).
+fn return_provider(w: &World, shop: Id) -> Option<(String, String)> {
+    let region = w.region_of(shop);
+    w.shipping_providers
+        .values()
+        .find(|p| p.region == region)
+        .map(|p| (p.id.to_string(), p.name.clone()))
 }
 
 pub fn return_json(w: &World, r: &ReturnOrder) -> Value {
     let order = w.orders.get(&r.order_id);
+    // No item travels back on a refund only: its shipping fields are left out.
+    let goes_back = r.return_type != ReturnType::Refund;
+    let tracking = match r.status {
+        ReturnStatus::BuyerShippedItem
+        | ReturnStatus::RejectReceivePackage
+        | ReturnStatus::RequestSuccess
+        | ReturnStatus::RequestComplete
+            if goes_back =>
+        {
+            Some(format!("RT{}", r.id % 10_000_000_000))
+        }
+        _ => None,
+    };
+    let provider = tracking
+        .as_ref()
+        .and_then(|_| return_provider(w, r.shop_id));
     json!({
         "return_id": r.id.to_string(),
         "order_id": r.order_id.to_string(),
         "return_type": r.return_type.as_str(),
         "return_status": r.status.as_str(),
-        "arbitration_status": "",
         "role": r.role,
         "return_reason": r.reason.to_lowercase().replace(' ', "_"),
         "return_reason_text": r.reason,
-        "shipment_type": if r.return_type == ReturnType::Refund { "" } else { "PLATFORM" },
-        "handover_method": if r.return_type == ReturnType::Refund { "" } else { "DROP_OFF" },
-        "return_tracking_number": match r.status {
-            ReturnStatus::BuyerShippedItem
-            | ReturnStatus::RejectReceivePackage
-            | ReturnStatus::RequestSuccess
-            | ReturnStatus::RequestComplete if r.return_type != ReturnType::Refund => {
-                format!("RT{}", r.id % 10_000_000_000)
-            }
-            _ => String::new(),
-        },
+        "shipment_type": goes_back.then_some("PLATFORM"),
+        "handover_method": goes_back.then_some("DROP_OFF"),
+        "return_tracking_number": tracking,
+        "return_provider_id": provider.as_ref().map(|p| &p.0),
+        "return_provider_name": provider.as_ref().map(|p| &p.1),
         "can_buyer_keep_item": false,
         "buyer_user_id": order.map(|o| o.user_id.to_string()).unwrap_or_default(),
         "create_time": r.create_time,
         "update_time": r.update_time,
-        "seller_next_action_response": return_next_actions(r),
+        "seller_next_action_response": next_actions(r.pending_action(), r.decision_deadline()),
         "return_line_items": line_items_json(w, r.shop_id, r.order_id, &r.line_item_ids, r.id, "return_line_item_id"),
         "refund_amount": refund_amount(w, r.shop_id, r.refund_total, 0),
-        "return_method": if r.return_type == ReturnType::Refund { "" } else { "PLATFORM_SHIPPED" },
+        "return_method": goes_back.then_some("PLATFORM_SHIPPED"),
         "is_combined_return": false,
     })
 }
@@ -125,11 +131,6 @@ pub fn cancellation_json(w: &World, c: &Cancellation) -> Value {
         .map(|o| o.payment.shipping_fee)
         .unwrap_or(0)
         .min(c.refund_total);
-    let next = if c.status == CancelStatus::RequestPending {
-        vec![json!({"action": "SELLER_RESPOND_CANCEL", "deadline": c.create_time + 2 * 86_400})]
-    } else {
-        Vec::new()
-    };
     json!({
         "cancel_id": c.id.to_string(),
         "order_id": c.order_id.to_string(),
@@ -140,7 +141,7 @@ pub fn cancellation_json(w: &World, c: &Cancellation) -> Value {
         "cancel_reason_text": c.reason,
         "create_time": c.create_time,
         "update_time": c.update_time,
-        "seller_next_action_response": next,
+        "seller_next_action_response": next_actions(c.pending_action(), c.decision_deadline()),
         "refund_amount": refund_amount(w, c.shop_id, c.refund_total, shipping),
         "cancel_line_items": line_items_json(w, c.shop_id, c.order_id, &c.line_item_ids, c.id, "cancel_line_item_id"),
     })

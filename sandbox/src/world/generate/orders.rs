@@ -10,6 +10,7 @@ use super::catalog::generate_products;
 use super::promotions::generate_promotions;
 use super::{DAY, pick};
 use crate::SandboxConfig;
+use crate::world::after_sales::generated_history;
 use crate::world::*;
 
 const CANCEL_REASONS: &[&str] = &[
@@ -30,6 +31,11 @@ const BUYER_MESSAGES: &[&str] = &[
     "Leave at the front door.",
     "Can you ship before Friday?",
 ];
+
+/// How long ago a generated request awaiting the seller last changed: 1–21 h, by id.
+fn recent(id: Id) -> i64 {
+    3_600 + (id % (20 * 3_600)) as i64
+}
 
 /// A snapshot of a sellable SKU for order lines.
 #[derive(Clone)]
@@ -363,11 +369,14 @@ pub(super) fn generate_shop(
                     refund_total: order.payment.total_amount,
                     create_time: cancel_time.unwrap_or(update_time),
                     update_time,
+                    lapsed: false,
                 },
             );
         } else if status == OrderStatus::AwaitingShipment && rng.random_bool(0.05) {
-            // A buyer asked to cancel; the seller has not answered yet.
+            // A buyer asked to cancel; the seller has not answered yet, so it was asked within the
+            // 2-day deadline (spread by id, not the rng, to keep the world's draws as they were).
             let cid = w.ids.next(IdKind::Cancellation, rng);
+            let asked = update_time.max(now - recent(cid)).min(now);
             w.cancellations.insert(
                 cid,
                 Cancellation {
@@ -379,8 +388,9 @@ pub(super) fn generate_shop(
                     reason: pick(rng, CANCEL_REASONS).to_string(),
                     line_item_ids: order.line_items.iter().map(|l| l.id).collect(),
                     refund_total: order.payment.total_amount,
-                    create_time: update_time,
-                    update_time,
+                    create_time: asked,
+                    update_time: asked,
+                    lapsed: false,
                 },
             );
         } else if matches!(status, OrderStatus::Delivered | OrderStatus::Completed)
@@ -401,26 +411,41 @@ pub(super) fn generate_shop(
             let line = &order.line_items[0];
             let created = delivery_time.unwrap_or(update_time) + rng.random_range(3600..2 * DAY);
             let created = created.min(now);
-            w.returns.insert(
-                rid,
-                ReturnOrder {
-                    id: rid,
-                    shop_id,
-                    order_id: id,
-                    role: "BUYER".into(),
-                    return_type: if rng.random_bool(0.3) {
-                        ReturnType::Refund
-                    } else {
-                        ReturnType::ReturnAndRefund
-                    },
-                    status: rstatus,
-                    reason: pick(rng, RETURN_REASONS).to_string(),
-                    line_item_ids: vec![line.id],
-                    refund_total: line.sale_price,
-                    create_time: created,
-                    update_time: created,
+            // One awaiting the seller changed within its 2-day deadline.
+            let updated = if matches!(
+                rstatus,
+                ReturnStatus::RequestPending | ReturnStatus::BuyerShippedItem
+            ) {
+                created.max(now - recent(rid)).min(now)
+            } else {
+                created
+            };
+            let created = if rstatus == ReturnStatus::RequestPending {
+                updated
+            } else {
+                created
+            };
+            let mut r = ReturnOrder {
+                id: rid,
+                shop_id,
+                order_id: id,
+                role: "BUYER".into(),
+                return_type: if rng.random_bool(0.3) {
+                    ReturnType::Refund
+                } else {
+                    ReturnType::ReturnAndRefund
                 },
-            );
+                status: rstatus,
+                reason: pick(rng, RETURN_REASONS).to_string(),
+                line_item_ids: vec![line.id],
+                refund_total: line.sale_price,
+                create_time: created,
+                update_time: updated,
+                records: Vec::new(),
+                lapsed_from: None,
+            };
+            r.records = generated_history(&r);
+            w.returns.insert(rid, r);
         }
         w.insert_order(order);
         // Its units not shipped and not cancelled are committed in the books (available as generated).
