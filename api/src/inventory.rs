@@ -70,16 +70,76 @@ pub fn check_threshold(field: &str, value: i64) -> Result<i64> {
 
 /// The shop's threshold (the default until one is set).
 pub async fn shop_threshold(db: &impl ConnectionTrait, shop_id: &str) -> Result<i64, DbErr> {
-    Ok(settings(db, shop_id).await?.0)
+    Ok(settings(db, shop_id).await?.low_stock_threshold)
 }
 
-/// The shop's inventory settings as (low-stock threshold, safety buffer).
-pub async fn settings(db: &impl ConnectionTrait, shop_id: &str) -> Result<(i64, i64), DbErr> {
+/// What becomes of a returned item's units when TikTok confirms the package received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Restock {
+    /// They go back on the ERP's count of the order's warehouse (and TikTok is told).
+    #[default]
+    OnReceipt,
+    /// The ERP counts them itself.
+    Never,
+}
+
+impl Restock {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restock::OnReceipt => "on_receipt",
+            Restock::Never => "never",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self> {
+        match raw {
+            "on_receipt" => Ok(Restock::OnReceipt),
+            "never" => Ok(Restock::Never),
+            _ => Err(Error::invalid_field(field, "use on_receipt or never")),
+        }
+    }
+
+    fn from_column(raw: &str) -> Self {
+        Self::parse("restock_returns", raw).unwrap_or_default()
+    }
+}
+
+/// A shop's inventory settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub low_stock_threshold: i64,
+    /// Units held back from what TikTok is told, per SKU and warehouse.
+    pub safety_buffer: i64,
+    pub restock_returns: Restock,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            low_stock_threshold: DEFAULT_LOW_STOCK_THRESHOLD,
+            safety_buffer: 0,
+            restock_returns: Restock::default(),
+        }
+    }
+}
+
+/// The settings to change; `None` keeps one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsEdit {
+    pub low_stock_threshold: Option<i64>,
+    pub safety_buffer: Option<i64>,
+    pub restock_returns: Option<Restock>,
+}
+
+/// The shop's inventory settings (the defaults until an admin sets them).
+pub async fn settings(db: &impl ConnectionTrait, shop_id: &str) -> Result<Settings, DbErr> {
     Ok(inventory_setting::Entity::find_by_id(shop_id.to_owned())
         .one(db)
         .await?
-        .map_or((DEFAULT_LOW_STOCK_THRESHOLD, 0), |s| {
-            (s.low_stock_threshold, s.safety_buffer)
+        .map_or_else(Settings::default, |s| Settings {
+            low_stock_threshold: s.low_stock_threshold,
+            safety_buffer: s.safety_buffer,
+            restock_returns: Restock::from_column(&s.restock_returns),
         }))
 }
 
@@ -87,26 +147,36 @@ pub async fn settings(db: &impl ConnectionTrait, shop_id: &str) -> Result<(i64, 
 pub async fn set_settings(
     db: &DatabaseConnection,
     shop_id: &str,
-    threshold: Option<i64>,
-    buffer: Option<i64>,
+    edit: SettingsEdit,
     now: DateTime<Utc>,
-) -> Result<(i64, i64)> {
-    if threshold.is_none() && buffer.is_none() {
+) -> Result<Settings> {
+    if edit.low_stock_threshold.is_none()
+        && edit.safety_buffer.is_none()
+        && edit.restock_returns.is_none()
+    {
         return Err(Error::bad_request(
             "invalid_body",
-            "give low_stock_threshold, safety_buffer or both",
+            "give low_stock_threshold, safety_buffer, restock_returns or several",
         ));
     }
-    let (current_threshold, current_buffer) = settings(db, shop_id).await?;
-    let threshold = check_threshold(
-        "low_stock_threshold",
-        threshold.unwrap_or(current_threshold),
-    )?;
-    let buffer = check_threshold("safety_buffer", buffer.unwrap_or(current_buffer))?;
+    let current = settings(db, shop_id).await?;
+    let new = Settings {
+        low_stock_threshold: check_threshold(
+            "low_stock_threshold",
+            edit.low_stock_threshold
+                .unwrap_or(current.low_stock_threshold),
+        )?,
+        safety_buffer: check_threshold(
+            "safety_buffer",
+            edit.safety_buffer.unwrap_or(current.safety_buffer),
+        )?,
+        restock_returns: edit.restock_returns.unwrap_or(current.restock_returns),
+    };
     inventory_setting::Entity::insert(inventory_setting::ActiveModel {
         shop_id: Set(shop_id.to_owned()),
-        low_stock_threshold: Set(threshold),
-        safety_buffer: Set(buffer),
+        low_stock_threshold: Set(new.low_stock_threshold),
+        safety_buffer: Set(new.safety_buffer),
+        restock_returns: Set(new.restock_returns.as_str().to_owned()),
         updated_at: Set(now),
     })
     .on_conflict(
@@ -114,13 +184,14 @@ pub async fn set_settings(
             .update_columns([
                 inventory_setting::Column::LowStockThreshold,
                 inventory_setting::Column::SafetyBuffer,
+                inventory_setting::Column::RestockReturns,
                 inventory_setting::Column::UpdatedAt,
             ])
             .to_owned(),
     )
     .exec(db)
     .await?;
-    Ok((threshold, buffer))
+    Ok(new)
 }
 
 /// Sets (or, with `None`, removes) a SKU's own threshold; answers the SKU as the list shows it.

@@ -10,6 +10,9 @@ pub struct Model {
     pub shop_id: String,
     pub low_stock_threshold: i64,
     pub safety_buffer: i64,
+    /// `on_receipt` (returned units go back on the ERP's count when TikTok confirms the package
+    /// received) or `never`.
+    pub restock_returns: String,
     pub updated_at: DateTimeUtc,
 }
 

@@ -35,6 +35,8 @@ pub struct Model {
     /// The shipment back, once the buyer sent it.
     pub return_tracking_number: Option<String>,
     pub return_provider_name: Option<String>,
+    /// When its units went back on the ERP's shelf (once, on receipt).
+    pub restocked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! What a return or cancellation awaits from the seller and by when (TikTok's
-//! `seller_next_action_response`), and a return's shipment back (its tracking number and carrier).
+//! `seller_next_action_response`), a return's shipment back (its tracking number and carrier), when
+//! its units went back on the shelf (once), and whether a shop restocks returned units.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -15,6 +16,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(TiktokReturns::DecideBy),
             string_null(TiktokReturns::ReturnTrackingNumber),
             string_null(TiktokReturns::ReturnProviderName),
+            timestamp_with_time_zone_null(TiktokReturns::RestockedAt),
         ] {
             manager
                 .alter_table(
@@ -38,6 +40,14 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InventorySettings::Table)
+                    .add_column(string(InventorySettings::RestockReturns).default("on_receipt"))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
@@ -47,6 +57,7 @@ impl MigrationTrait for Migration {
             TiktokReturns::DecideBy,
             TiktokReturns::ReturnTrackingNumber,
             TiktokReturns::ReturnProviderName,
+            TiktokReturns::RestockedAt,
         ] {
             manager
                 .alter_table(
@@ -81,6 +92,7 @@ enum TiktokReturns {
     DecideBy,
     ReturnTrackingNumber,
     ReturnProviderName,
+    RestockedAt,
 }
 
 #[derive(DeriveIden)]
@@ -88,4 +100,10 @@ enum TiktokCancellations {
     Table,
     NextAction,
     DecideBy,
+}
+
+#[derive(DeriveIden)]
+enum InventorySettings {
+    Table,
+    RestockReturns,
 }

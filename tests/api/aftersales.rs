@@ -18,6 +18,7 @@ use crate::helpers::*;
 use crate::returns::{open_cancellations, place_orders, returns_env};
 use crate::sandbox_env::*;
 use crate::sync::operator;
+use crate::webhook_env::{deliver, event_body, settle, sign};
 
 fn path(env: &SandboxEnv, kind: &str, id: &str, action: &str) -> String {
     env.shop_path(&format!("/{kind}/{id}/{action}"))
@@ -500,4 +501,171 @@ async fn past_the_deadline_tiktok_has_decided_and_a_late_decision_sends_nothing(
     let row = local_return(&env, &id).await;
     assert_eq!(row.status, "RETURN_OR_REFUND_REQUEST_SUCCESS");
     assert_eq!(row.next_action, None);
+}
+
+/// The ERP's count of a SKU in a warehouse.
+async fn on_hand(env: &SandboxEnv, sku: &str, warehouse: &str) -> Option<i64> {
+    entity::erp_stock::Entity::find_by_id((
+        env.shop_id.clone(),
+        sku.to_owned(),
+        warehouse.to_owned(),
+    ))
+    .one(&env.app.state.db)
+    .await
+    .unwrap()
+    .map(|c| c.on_hand)
+}
+
+/// A return-and-refund of a delivered order, walked by the seller to the package received; answers
+/// (return id, its SKU, the order's warehouse, the units returned of that SKU) once the ERP counts
+/// 10 of that SKU there.
+async fn received_return(env: &SandboxEnv) -> (String, String, String, i64) {
+    let id = open_return(env, ReturnType::ReturnAndRefund).await;
+    let (sku, warehouse, units) = env.sandbox.state().with_world(|w| {
+        let r = &w.returns[&id.parse().unwrap()];
+        let order = &w.orders[&r.order_id];
+        let line = order
+            .line_items
+            .iter()
+            .find(|l| r.line_item_ids.contains(&l.id))
+            .unwrap();
+        let units = order
+            .line_items
+            .iter()
+            .filter(|l| r.line_item_ids.contains(&l.id) && l.sku_id == line.sku_id)
+            .count() as i64;
+        (
+            line.sku_id.to_string(),
+            order.warehouse_id.to_string(),
+            units,
+        )
+    });
+    crate::sync::sync(
+        env,
+        json!({"resources": ["orders", "products", "warehouses"], "mode": "full"}),
+    )
+    .await;
+    crate::sync::drain(env).await;
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path(&format!("/inventory/{sku}/stock")),
+            &operator(env),
+            json!({"warehouse_id": warehouse, "on_hand": 10}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let approve = path(env, "returns", &id, "approve");
+    let (status, body) = env.app.post(&approve, &operator(env), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        on_hand(env, &sku, &warehouse).await,
+        Some(10),
+        "approving the return moves nothing"
+    );
+    let now = env.sandbox.state().now();
+    env.sandbox.state().with_world(|w| {
+        sb_returns::set_return_status(w, id.parse().unwrap(), ReturnStatus::BuyerShippedItem, now)
+    });
+    (id, sku, warehouse, units)
+}
+
+#[tokio::test]
+async fn a_received_return_puts_its_units_back_once_and_tiktok_is_told() {
+    let env = returns_env(0).await;
+    let (id, sku, warehouse, units) = received_return(&env).await;
+    let (status, body) = env
+        .app
+        .post(
+            &path(&env, "returns", &id, "approve"),
+            &operator(&env),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["decision"], "APPROVE_RECEIVED_PACKAGE");
+    assert_eq!(
+        on_hand(&env, &sku, &warehouse).await,
+        Some(10 + units),
+        "back on the shelf"
+    );
+    // TikTok was told, and the stock history names the return.
+    let (status, history) = env
+        .app
+        .get(
+            &env.shop_path(&format!("/inventory/{sku}/history")),
+            &operator(&env),
+        )
+        .await;
+    assert_eq!(status, 200, "{history}");
+    assert!(
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["source"] == "return"),
+        "{history}"
+    );
+    // The sync and a webhook report it again: restocked once.
+    crate::sync::advance_both(&env, chrono::Duration::minutes(1)).await;
+    crate::sync::sync(&env, json!({"resources": ["returns"], "mode": "full"})).await;
+    crate::sync::drain(&env).await;
+    let shop = env.tiktok_shop_id().await;
+    let data = json!({"return_id": id, "return_status": "RETURN_OR_REFUND_REQUEST_SUCCESS"});
+    let body = event_body(&shop, 12, "7400000000000000012", data);
+    let (status, _) = deliver(&env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
+    assert_eq!(status, 200);
+    settle(&env).await;
+    assert_eq!(
+        on_hand(&env, &sku, &warehouse).await,
+        Some(10 + units),
+        "once"
+    );
+}
+
+#[tokio::test]
+async fn a_shop_that_restocks_never_leaves_the_count_alone() {
+    let env = returns_env(0).await;
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/inventory-settings"),
+            &env.app.admin(),
+            json!({"restock_returns": "never"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["restock_returns"], "never");
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/inventory-settings"),
+            &env.app.admin(),
+            json!({"restock_returns": "sometimes"}),
+        )
+        .await;
+    assert_error(status, &body, 400, "invalid_field");
+    let (id, sku, warehouse, _) = received_return(&env).await;
+    let (status, body) = env
+        .app
+        .post(
+            &path(&env, "returns", &id, "approve"),
+            &operator(&env),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(on_hand(&env, &sku, &warehouse).await, Some(10));
+}
+
+/// TikTok accepted the package for the seller (its deadline passed): the sync that reports it
+/// restocks, as the ERP's own decision would.
+#[tokio::test]
+async fn a_package_tiktok_accepted_at_its_deadline_is_restocked_by_the_sync() {
+    let env = returns_env(0).await;
+    let (_, sku, warehouse, units) = received_return(&env).await;
+    crate::sync::advance_both(&env, chrono::Duration::days(3)).await;
+    crate::sync::sync(&env, json!({"resources": ["returns"]})).await;
+    crate::sync::drain(&env).await;
+    assert_eq!(on_hand(&env, &sku, &warehouse).await, Some(10 + units));
 }

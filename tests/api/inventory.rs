@@ -237,7 +237,7 @@ async fn inventory_lists_every_sku_with_its_stock_and_flags_the_low_ones() {
         .await;
     assert_eq!(
         settings,
-        json!({"low_stock_threshold": 0, "safety_buffer": 0})
+        json!({"low_stock_threshold": 0, "safety_buffer": 0, "restock_returns": "on_receipt"})
     );
 
     // Filters.
@@ -294,7 +294,7 @@ async fn inventory_changes_are_checked_and_refused_cleanly() {
     let (_, now) = env.app.get(&settings, &viewer).await;
     assert_eq!(
         now,
-        json!({"low_stock_threshold": 5, "safety_buffer": 0}),
+        json!({"low_stock_threshold": 5, "safety_buffer": 0, "restock_returns": "on_receipt"}),
         "nothing changed"
     );
     // JSON Schema's `integer` includes a float with no fraction: `7.0` is 7.

@@ -105,18 +105,40 @@ impl From<InventoryItem> for InventoryItemOut {
 
 /// The shop's inventory settings.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2}))]
+#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2, "restock_returns": "on_receipt"}))]
 pub struct InventorySettings {
     /// Units: a SKU with this many or fewer across its warehouses is low (default 5).
     pub low_stock_threshold: i64,
     /// Units held back from what TikTok is told it can sell, per SKU and warehouse (default 0).
     pub safety_buffer: i64,
+    /// `on_receipt` (the default): when TikTok confirms a returned package received, its units go
+    /// back on the ERP's count of the order's warehouse and TikTok is told; `never`: the ERP counts
+    /// them itself.
+    #[schema(schema_with = restock_schema)]
+    pub restock_returns: &'static str,
+}
+
+fn restock_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["on_receipt", "never"]))
+        .build()
+}
+
+impl From<inventory::Settings> for InventorySettings {
+    fn from(s: inventory::Settings) -> Self {
+        Self {
+            low_stock_threshold: s.low_stock_threshold,
+            safety_buffer: s.safety_buffer,
+            restock_returns: s.restock_returns.as_str(),
+        }
+    }
 }
 
 /// Settings to change; those left out keep their value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2}))]
+#[schema(example = json!({"low_stock_threshold": 5, "safety_buffer": 2, "restock_returns": "never"}))]
 pub struct InventorySettingsIn {
     /// 0 to 1,000,000 units.
     #[schema(minimum = 0, maximum = 1_000_000)]
@@ -124,6 +146,9 @@ pub struct InventorySettingsIn {
     /// 0 to 1,000,000 units.
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub safety_buffer: Option<i64>,
+    /// `on_receipt` or `never`.
+    #[schema(schema_with = restock_schema, nullable = false)]
+    pub restock_returns: Option<String>,
 }
 
 /// A SKU's own threshold; `null` removes it, so the shop's applies again.
@@ -212,11 +237,8 @@ pub async fn get_inventory_settings(
     scope: ShopScope<Viewer, AnyArea>,
 ) -> Result<web::Json<InventorySettings>> {
     let ShopScope { shop, .. } = scope;
-    let (low_stock_threshold, safety_buffer) = inventory::settings(&state.db, &shop.id).await?;
-    Ok(web::Json(InventorySettings {
-        low_stock_threshold,
-        safety_buffer,
-    }))
+    let settings = inventory::settings(&state.db, &shop.id).await?;
+    Ok(web::Json(settings.into()))
 }
 
 /// Set the shop's low-stock threshold (SKUs with their own keep theirs) and safety buffer.
@@ -240,18 +262,18 @@ pub async fn put_inventory_settings(
     body: ApiJson<InventorySettingsIn>,
 ) -> Result<web::Json<InventorySettings>> {
     let ShopScope { shop, .. } = scope;
-    let (low_stock_threshold, safety_buffer) = inventory::set_settings(
-        &state.db,
-        &shop.id,
-        body.0.low_stock_threshold,
-        body.0.safety_buffer,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(web::Json(InventorySettings {
-        low_stock_threshold,
-        safety_buffer,
-    }))
+    let edit = inventory::SettingsEdit {
+        low_stock_threshold: body.0.low_stock_threshold,
+        safety_buffer: body.0.safety_buffer,
+        restock_returns: body
+            .0
+            .restock_returns
+            .as_deref()
+            .map(|r| inventory::Restock::parse("restock_returns", r))
+            .transpose()?,
+    };
+    let settings = inventory::set_settings(&state.db, &shop.id, edit, state.clock.now()).await?;
+    Ok(web::Json(settings.into()))
 }
 
 /// Set or remove a SKU's own low-stock threshold.

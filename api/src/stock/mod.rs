@@ -327,6 +327,18 @@ pub async fn push(
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
 ) -> Result<StockLevel> {
+    push_from(access, session, shop_id, sku, warehouse_id, "erp").await
+}
+
+/// [`push`] for a change that came from `source` (`erp`, `return`), as the stock history names it.
+pub async fn push_from(
+    access: TikTokAccess<'_>,
+    session: &mut ShopSession,
+    shop_id: &str,
+    sku: &tiktok_sku::Model,
+    warehouse_id: &str,
+    source: &'static str,
+) -> Result<StockLevel> {
     let local = sku_lock(shop_id, &sku.id);
     let _held = local.lock().await;
     let lease =
@@ -334,7 +346,7 @@ pub async fn push(
     let pushed = lease
         .hold_while(
             access.store(),
-            push_holding_lease(access, session, &lease, shop_id, sku, warehouse_id),
+            push_holding_lease(access, session, &lease, shop_id, sku, warehouse_id, source),
         )
         .await;
     lease.release(access.db).await;
@@ -348,8 +360,11 @@ async fn push_holding_lease(
     shop_id: &str,
     sku: &tiktok_sku::Model,
     warehouse_id: &str,
+    source: &'static str,
 ) -> Result<StockLevel> {
-    let buffer = crate::inventory::settings(access.db, shop_id).await?.1;
+    let buffer = crate::inventory::settings(access.db, shop_id)
+        .await?
+        .safety_buffer;
     let mut before = search_sku(access, session, &sku.id).await?;
     if !before.assigned_to(warehouse_id) {
         let refused = not_assigned(sku, warehouse_id);
@@ -406,7 +421,7 @@ async fn push_holding_lease(
                 mark_pushed(&txn, c, *q, now).await?;
             }
         }
-        save_books(&txn, shop_id, &after, "erp", now).await?;
+        save_books(&txn, shop_id, &after, source, now).await?;
         txn.commit().await?;
         // An order placed or cancelled between the read and the update changed committed (and
         // TikTok's available with it): what was pushed is off by that much, so push again.

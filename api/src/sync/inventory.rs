@@ -31,7 +31,9 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
         .all(access.db)
         .await?;
     ctx.progress.total = Some(product_ids.len() as u64);
-    let buffer = crate::inventory::settings(access.db, &shop_id).await?.1;
+    let buffer = crate::inventory::settings(access.db, &shop_id)
+        .await?
+        .safety_buffer;
     // A resumed job starts again: reading the books is idempotent.
     ctx.progress.items = 0;
     ctx.progress.pages = 0;

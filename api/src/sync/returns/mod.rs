@@ -5,6 +5,7 @@
 //! so a slow page or a late webhook refetch never puts an older state over a newer one.
 
 mod convert;
+pub mod restock;
 
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
@@ -130,13 +131,15 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
                     .shipment
                     .as_ref()
                     .and_then(|s| s.provider_name.clone())),
+                restocked_at: sea_orm::ActiveValue::NotSet,
             };
             Entity::insert(am)
                 .on_conflict(
                     OnConflict::columns([Column::ShopId, Column::Id])
-                        .update_columns(
-                            Column::iter().filter(|c| !matches!(c, Column::ShopId | Column::Id)),
-                        )
+                        // The restock mark is ours, not TikTok's: a newer record keeps it.
+                        .update_columns(Column::iter().filter(|c| {
+                            !matches!(c, Column::ShopId | Column::Id | Column::RestockedAt)
+                        }))
                         .action_and_where(
                             Expr::col((Entity, Column::UpdateTime))
                                 .lte(Expr::col((Alias::new("excluded"), Column::UpdateTime))),
@@ -193,18 +196,30 @@ pub async fn save(db: &impl ConnectionTrait, r: &Record) -> Result<bool, DbErr> 
     }
 }
 
+/// What saving a page did.
+struct PageSaved {
+    saved: u64,
+    /// Of them, new or newer than stored.
+    changed: u64,
+    skipped: u64,
+    /// The page's newest `update_time`.
+    high: Option<i64>,
+    /// The returns whose package TikTok confirmed received, for the restock.
+    received: Vec<Record>,
+}
+
 /// Saves one page's records in one transaction with the high-water mark; a record that cannot be
-/// read is logged and skipped. Returns (saved, of them new or newer than stored, skipped, the page's
-/// newest `update_time`).
+/// read is logged and skipped.
 async fn save_page(
     store: Store<'_>,
     kind: Kind,
     shop_id: &str,
     records: Vec<Value>,
-) -> Result<(u64, u64, u64, Option<i64>), DbErr> {
+) -> Result<PageSaved, DbErr> {
     let now = store.clock.now();
     let txn = super::begin_write(store.db).await?;
     let (mut saved, mut changed, mut skipped, mut high) = (0, 0, 0, None::<i64>);
+    let mut received = Vec::new();
     for raw in records {
         let update_time = raw.get("update_time").and_then(Value::as_i64);
         let id = raw
@@ -219,6 +234,9 @@ async fn save_page(
                 }
                 save(&txn, &record).await?;
                 saved += 1;
+                if restock::received(&record) {
+                    received.push(record);
+                }
             }
             Err(e) => {
                 tracing::warn!(kind = kind.noun(), id = %id, error = %e, "skipping a record TikTok sent that we cannot read");
@@ -234,7 +252,13 @@ async fn save_page(
         cursor::advance(&txn, shop_id, kind.resource(), h, now).await?;
     }
     txn.commit().await?;
-    Ok((saved, changed, skipped, high))
+    Ok(PageSaved {
+        saved,
+        changed,
+        skipped,
+        high,
+        received,
+    })
 }
 
 /// The stored row's `update_time`, if there is one.
@@ -296,13 +320,16 @@ pub async fn sync(ctx: &mut JobCtx<'_>, kind: Kind) -> Result<(), JobError> {
         .await?
         .data;
         let records = page.records(kind.list_key());
-        let (saved, changed, skipped, high) =
-            save_page(access.store(), kind, &shop_id, records).await?;
-        ctx.progress.items += saved;
-        ctx.progress.changed += changed;
-        ctx.progress.skipped += skipped;
-        if high.is_some() {
-            ctx.progress.resume_from = high;
+        let page_saved = save_page(access.store(), kind, &shop_id, records).await?;
+        for record in &page_saved.received {
+            // Boxed: the push it makes is a large future, and a job's future is polled deep.
+            Box::pin(restock::restock(access, &mut ctx.session, record)).await?;
+        }
+        ctx.progress.items += page_saved.saved;
+        ctx.progress.changed += page_saved.changed;
+        ctx.progress.skipped += page_saved.skipped;
+        if page_saved.high.is_some() {
+            ctx.progress.resume_from = page_saved.high;
         }
         ctx.progress.pages += 1;
         if let Some(left) = page.total_count {
@@ -351,6 +378,7 @@ pub async fn refresh(
     let record = convert(kind, &session.shop.id, raw.clone(), access.clock.now())
         .map_err(crate::error::Error::internal)?;
     save(access.db, &record).await?;
+    Box::pin(restock::restock(access, session, &record)).await?;
     Ok(Some((record, raw)))
 }
 
