@@ -1,5 +1,7 @@
 //! SeaORM entities, one file per table.
 
+pub mod aftersale_rule;
+pub mod aftersale_rule_run;
 pub mod audit_log;
 pub mod erp_stock;
 pub mod idempotency_key;

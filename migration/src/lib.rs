@@ -14,7 +14,7 @@ mod m20261124_000009_create_catalog;
 mod m20261124_000010_create_sku_mappings;
 mod m20261124_000011_add_webhook_claims;
 mod m20261207_000012_money_paths;
-mod m20261207_000013_aftersales_deadlines;
+mod m20261207_000013_aftersales;
 
 pub struct Migrator;
 
@@ -33,7 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_create_sku_mappings::Migration),
             Box::new(m20261124_000011_add_webhook_claims::Migration),
             Box::new(m20261207_000012_money_paths::Migration),
-            Box::new(m20261207_000013_aftersales_deadlines::Migration),
+            Box::new(m20261207_000013_aftersales::Migration),
         ]
     }
 }

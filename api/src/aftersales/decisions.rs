@@ -323,29 +323,34 @@ async fn settle(
 /// Whether a request in `status` is where the decision `sent` takes it: approved (on its way to a
 /// refund, a return or a replacement; a cancellation granted) or rejected.
 fn ended_as(sent: &str, status: &str) -> bool {
-    const APPROVED: [&str; 8] = [
-        "RETURN_OR_REFUND_REQUEST_SUCCESS",
-        "RETURN_OR_REFUND_REQUEST_COMPLETE",
-        "AWAITING_BUYER_SHIP",
-        "BUYER_SHIPPED_ITEM",
-        "REPLACEMENT_REQUEST_COMPLETE",
-        "REPLACEMENT_REQUEST_REFUND_SUCCESS",
-        "CANCELLATION_REQUEST_SUCCESS",
-        "CANCELLATION_REQUEST_COMPLETE",
-    ];
-    const REJECTED: [&str; 5] = [
-        "REFUND_OR_RETURN_REQUEST_REJECT",
-        "RETURN_OR_REFUND_REQUEST_REJECT",
-        "REJECT_RECEIVE_PACKAGE",
-        "REPLACEMENT_REQUEST_REJECT",
-        "CANCELLATION_REQUEST_REJECT",
-    ];
     if sent.starts_with("APPROVE") {
-        APPROVED.contains(&status)
+        APPROVED_STATUSES.contains(&status)
     } else {
-        REJECTED.contains(&status)
+        REJECTED_STATUSES.contains(&status)
     }
 }
+
+/// Where an approved request is (on its way to a refund, a return or a replacement; a
+/// cancellation granted).
+pub const APPROVED_STATUSES: [&str; 8] = [
+    "RETURN_OR_REFUND_REQUEST_SUCCESS",
+    "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    "AWAITING_BUYER_SHIP",
+    "BUYER_SHIPPED_ITEM",
+    "REPLACEMENT_REQUEST_COMPLETE",
+    "REPLACEMENT_REQUEST_REFUND_SUCCESS",
+    "CANCELLATION_REQUEST_SUCCESS",
+    "CANCELLATION_REQUEST_COMPLETE",
+];
+
+/// Where a rejected request is.
+pub const REJECTED_STATUSES: [&str; 5] = [
+    "REFUND_OR_RETURN_REQUEST_REJECT",
+    "RETURN_OR_REFUND_REQUEST_REJECT",
+    "REJECT_RECEIVE_PACKAGE",
+    "REPLACEMENT_REQUEST_REJECT",
+    "CANCELLATION_REQUEST_REJECT",
+];
 
 /// TikTok's business refusal of a decision (wrong status, deadline passed, a second decision) is a
 /// conflict that carries TikTok's code, message and request id; other failures stay as they are.

@@ -3,5 +3,6 @@
 //! to bring its request up to date.
 
 pub mod decisions;
+pub mod rules;
 
 pub use decisions::{Decided, Decision, decide, reject_reasons, return_history};

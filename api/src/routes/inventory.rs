@@ -111,18 +111,35 @@ pub struct InventorySettings {
     pub low_stock_threshold: i64,
     /// Units held back from what TikTok is told it can sell, per SKU and warehouse (default 0).
     pub safety_buffer: i64,
-    /// `on_receipt` (the default): when TikTok confirms a returned package received, its units go
-    /// back on the ERP's count of the order's warehouse and TikTok is told; `never`: the ERP counts
-    /// them itself.
-    #[schema(schema_with = restock_schema)]
-    pub restock_returns: &'static str,
+    pub restock_returns: RestockReturns,
 }
 
-fn restock_schema() -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["on_receipt", "never"]))
-        .build()
+/// `on_receipt` (the default): when TikTok confirms a returned package received, its units go back
+/// on the ERP's count of the order's warehouse and TikTok is told; `never`: the ERP counts them
+/// itself.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RestockReturns {
+    OnReceipt,
+    Never,
+}
+
+impl From<inventory::Restock> for RestockReturns {
+    fn from(r: inventory::Restock) -> Self {
+        match r {
+            inventory::Restock::OnReceipt => RestockReturns::OnReceipt,
+            inventory::Restock::Never => RestockReturns::Never,
+        }
+    }
+}
+
+impl From<RestockReturns> for inventory::Restock {
+    fn from(r: RestockReturns) -> Self {
+        match r {
+            RestockReturns::OnReceipt => inventory::Restock::OnReceipt,
+            RestockReturns::Never => inventory::Restock::Never,
+        }
+    }
 }
 
 impl From<inventory::Settings> for InventorySettings {
@@ -130,7 +147,7 @@ impl From<inventory::Settings> for InventorySettings {
         Self {
             low_stock_threshold: s.low_stock_threshold,
             safety_buffer: s.safety_buffer,
-            restock_returns: s.restock_returns.as_str(),
+            restock_returns: s.restock_returns.into(),
         }
     }
 }
@@ -146,9 +163,8 @@ pub struct InventorySettingsIn {
     /// 0 to 1,000,000 units.
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub safety_buffer: Option<i64>,
-    /// `on_receipt` or `never`.
-    #[schema(schema_with = restock_schema, nullable = false)]
-    pub restock_returns: Option<String>,
+    /// `on_receipt` or `never`; null keeps it.
+    pub restock_returns: Option<RestockReturns>,
 }
 
 /// A SKU's own threshold; `null` removes it, so the shop's applies again.
@@ -265,12 +281,7 @@ pub async fn put_inventory_settings(
     let edit = inventory::SettingsEdit {
         low_stock_threshold: body.0.low_stock_threshold,
         safety_buffer: body.0.safety_buffer,
-        restock_returns: body
-            .0
-            .restock_returns
-            .as_deref()
-            .map(|r| inventory::Restock::parse("restock_returns", r))
-            .transpose()?,
+        restock_returns: body.0.restock_returns.map(Into::into),
     };
     let settings = inventory::set_settings(&state.db, &shop.id, edit, state.clock.now()).await?;
     Ok(web::Json(settings.into()))

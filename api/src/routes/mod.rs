@@ -2,6 +2,7 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod aftersale_rules;
 pub mod aftersales;
 pub mod batch;
 pub mod categories;
@@ -103,6 +104,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(returns::get_return)
         .service(returns::list_cancellations)
         .service(returns::get_cancellation)
+        .service(aftersale_rules::simulate_rules)
+        .service(aftersale_rules::list_rules)
+        .service(aftersale_rules::create_rule)
+        .service(aftersale_rules::get_rule)
+        .service(aftersale_rules::replace_rule)
+        .service(aftersale_rules::delete_rule)
+        .service(aftersale_rules::list_rule_runs)
         .service(aftersales::approve_return)
         .service(aftersales::reject_return)
         .service(aftersales::return_reject_reasons)

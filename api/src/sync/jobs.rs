@@ -302,9 +302,20 @@ async fn execute(worker: Worker<'_>, job: &sync_job::Model) -> Result<(), JobErr
         Resource::Products => super::products::sync(&mut ctx).await,
         Resource::Warehouses => super::warehouses::sync(&mut ctx).await,
         Resource::Inventory => super::inventory::sync(&mut ctx).await,
-        Resource::Returns => super::returns::sync(&mut ctx, super::returns::Kind::Return).await,
-        Resource::Cancellations => {
-            super::returns::sync(&mut ctx, super::returns::Kind::Cancellation).await
+        Resource::Returns | Resource::Cancellations => {
+            let kind = if resource == Resource::Returns {
+                super::returns::Kind::Return
+            } else {
+                super::returns::Kind::Cancellation
+            };
+            super::returns::sync(&mut ctx, kind).await?;
+            // The shop's rules decide what now awaits the seller (boxed: a decision is a deep future).
+            Box::pin(crate::aftersales::rules::run_pending(
+                ctx.access,
+                &ctx.session.shop,
+            ))
+            .await?;
+            Ok(())
         }
     }
 }

@@ -339,11 +339,16 @@ async fn dispatch(
             } else {
                 Kind::Cancellation
             };
-            match refetch_named(access, &shop, which, data).await? {
+            let outcome = match refetch_named(access, &shop, which, data).await? {
                 Refetched::Orders(ids) if ids.is_empty() => Ok(Outcome::Processed),
-                Refetched::Orders(ids) => refetch_orders(access, shop, &ids).await,
-                Refetched::Nothing(why) => Ok(Outcome::Skipped(why)),
-            }
+                Refetched::Orders(ids) => refetch_orders(access, shop.clone(), &ids).await,
+                Refetched::Nothing(why) => return Ok(Outcome::Skipped(why)),
+            };
+            // The shop's rules decide a request that now awaits the seller (its order is in by now).
+            Box::pin(crate::aftersales::rules::run_pending(access, &shop))
+                .await
+                .map_err(|e| e.to_string())?;
+            outcome
         }
     }
 }
