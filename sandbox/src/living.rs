@@ -608,10 +608,11 @@ fn advance_order(
                 if now < at {
                     return Some(at);
                 }
-                let kind = if living.fate(id, RETURN_KIND) < 0.3 {
-                    ReturnType::Refund
-                } else {
-                    ReturnType::ReturnAndRefund
+                // Every kind a buyer can ask for: refund only, return and refund, replacement.
+                let kind = match living.fate(id, RETURN_KIND) {
+                    f if f < 0.3 => ReturnType::Refund,
+                    f if f < 0.85 => ReturnType::ReturnAndRefund,
+                    _ => ReturnType::Replacement,
                 };
                 let reason = RETURN_REASONS[(living.fate(id, RETURN_REASON) * 4.0) as usize % 4];
                 if let Some(rid) = open_return(w, id, kind, reason, now) {

@@ -52,6 +52,7 @@ pub(super) struct Ids {
     pub(super) job: String,
     pub(super) event: String,
     pub(super) erp_sku: String,
+    pub(super) rule: String,
 }
 
 impl Ids {
@@ -67,6 +68,7 @@ impl Ids {
             "job_id" => &self.job,
             "event_id" => &self.event,
             "erp_sku" => &self.erp_sku,
+            "rule_id" => &self.rule,
             _ => return None,
         })
     }

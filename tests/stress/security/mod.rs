@@ -207,6 +207,12 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         .await
         .unwrap()
         .expect("a webhook event");
+    let rule = entity::aftersale_rule::Entity::find()
+        .filter(entity::aftersale_rule::Column::ShopId.eq(&shop))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an after-sales rule");
     Ids {
         shop,
         order: order.id,
@@ -219,6 +225,7 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         job: job.id,
         event: event.id,
         erp_sku: ERP_SKU.to_owned(),
+        rule: rule.id,
     }
 }
 
@@ -286,6 +293,15 @@ async fn the_security_matrix_refuses_every_bad_caller_of_every_operation_and_cha
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // A rule that leaves replacements to a person: it never sends anything.
+    let (status, body) = app
+        .post(
+            &env.shop_path("/aftersale-rules"),
+            &admin,
+            json!({"name": "Replacements by hand", "priority": 1, "when": {"kinds": ["replacement"]}, "then": {"action": "manual"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let tiktok_shop = env.tiktok_shop_id().await;
     let order_id = {
         use entity::tiktok_order;

@@ -70,6 +70,22 @@ pub async fn run_pending(access: TikTokAccess<'_>, shop: &shop::Model) -> Result
             waiting.push((Kind::Cancellation, Request::of_cancellation(&c), pending));
         }
     }
+    // Those the rules ran on already, for the same pending decision, are not tried again.
+    let done: std::collections::HashSet<(String, String, String)> =
+        aftersale_rule_run::Entity::find()
+            .filter(aftersale_rule_run::Column::ShopId.eq(&shop.id))
+            .filter(
+                aftersale_rule_run::Column::RequestId
+                    .is_in(waiting.iter().map(|(_, r, _)| r.id.clone())),
+            )
+            .all(access.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.request_kind, r.request_id, r.pending_action))
+            .collect();
+    waiting.retain(|(kind, r, pending)| {
+        !done.contains(&(kind.noun().to_owned(), r.id.clone(), pending.clone()))
+    });
     let mut ran = 0;
     for (kind, request, pending) in waiting {
         if decide_one(access, shop, &rules, kind, request, &pending).await? {
