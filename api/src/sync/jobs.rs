@@ -297,19 +297,21 @@ async fn execute(worker: Worker<'_>, job: &sync_job::Model) -> Result<(), JobErr
         mode,
         session,
     };
+    // Each syncer's future is boxed: they are large, and a job's future is polled deep (a worker's
+    // loop, the lease's heartbeat), on a thread's stack when not spawned (the CLI, the tests).
     match resource {
-        Resource::Orders => super::orders::sync(&mut ctx).await,
-        Resource::Products => super::products::sync(&mut ctx).await,
-        Resource::Warehouses => super::warehouses::sync(&mut ctx).await,
-        Resource::Inventory => super::inventory::sync(&mut ctx).await,
+        Resource::Orders => Box::pin(super::orders::sync(&mut ctx)).await,
+        Resource::Products => Box::pin(super::products::sync(&mut ctx)).await,
+        Resource::Warehouses => Box::pin(super::warehouses::sync(&mut ctx)).await,
+        Resource::Inventory => Box::pin(super::inventory::sync(&mut ctx)).await,
         Resource::Returns | Resource::Cancellations => {
             let kind = if resource == Resource::Returns {
                 super::returns::Kind::Return
             } else {
                 super::returns::Kind::Cancellation
             };
-            super::returns::sync(&mut ctx, kind).await?;
-            // The shop's rules decide what now awaits the seller (boxed: a decision is a deep future).
+            Box::pin(super::returns::sync(&mut ctx, kind)).await?;
+            // The shop's rules decide what now awaits the seller.
             Box::pin(crate::aftersales::rules::run_pending(
                 ctx.access,
                 &ctx.session.shop,
