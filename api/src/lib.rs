@@ -17,6 +17,7 @@ pub mod heartbeat;
 pub mod ids;
 pub mod inventory;
 pub mod keys;
+pub mod logistics;
 pub mod openapi;
 pub mod pagination;
 pub mod retention;

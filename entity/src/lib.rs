@@ -7,6 +7,7 @@ pub mod erp_stock;
 pub mod idempotency_key;
 pub mod inventory_drift;
 pub mod inventory_setting;
+pub mod logistics_cache;
 pub mod oauth_state;
 pub mod order_status_history;
 pub mod quota_window;

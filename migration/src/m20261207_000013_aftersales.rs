@@ -1,7 +1,8 @@
 //! What a return or cancellation awaits from the seller and by when (TikTok's
 //! `seller_next_action_response`), a return's shipment back (its tracking number and carrier), when
 //! its units went back on the shelf (once), whether a shop restocks returned units, and the shop's
-//! automatic decision rules with what they made of each request.
+//! automatic decision rules with what they made of each request, and the shops' logistics setup as
+//! last read from TikTok.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -116,11 +117,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(LogisticsCache::Table)
+                    .col(string(LogisticsCache::ShopId))
+                    .col(string(LogisticsCache::Key))
+                    .col(text(LogisticsCache::Body))
+                    .col(timestamp_with_time_zone(LogisticsCache::FetchedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(LogisticsCache::ShopId)
+                            .col(LogisticsCache::Key),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            LogisticsCache::Table.into_iden(),
             AftersaleRuleRuns::Table.into_iden(),
             AftersaleRules::Table.into_iden(),
         ] {
@@ -211,4 +229,13 @@ enum AftersaleRuleRuns {
     Outcome,
     Detail,
     At,
+}
+
+#[derive(DeriveIden)]
+enum LogisticsCache {
+    Table,
+    ShopId,
+    Key,
+    Body,
+    FetchedAt,
 }

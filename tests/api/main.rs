@@ -18,6 +18,7 @@ mod errors;
 mod fulfillment;
 mod fulfillment_safety;
 mod inventory;
+mod logistics;
 mod openapi;
 mod operations;
 mod product_writes;

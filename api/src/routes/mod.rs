@@ -13,6 +13,7 @@ pub mod health;
 pub mod idempotency;
 pub mod inventory;
 pub mod json;
+pub mod logistics;
 pub mod order_actions;
 pub mod orders;
 pub mod product_batch;
@@ -104,6 +105,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(returns::get_return)
         .service(returns::list_cancellations)
         .service(returns::get_cancellation)
+        .service(logistics::shipping_providers)
+        .service(logistics::get_warehouse)
+        .service(logistics::cod_summary)
         .service(aftersale_rules::simulate_rules)
         .service(aftersale_rules::list_rules)
         .service(aftersale_rules::create_rule)

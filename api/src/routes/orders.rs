@@ -61,7 +61,7 @@ pub struct PaymentOut {
     "create_time": "2026-11-24T20:00:00Z", "update_time": "2026-11-24T21:00:00Z", "paid_time": "2026-11-24T20:01:00Z",
     "buyer_user_id": "7021436810468230477", "buyer_email": "buyer@example.com", "buyer_message": null,
     "shipping_type": "TIKTOK", "shipping_provider": null, "tracking_number": null, "warehouse_id": "7068517275539719942",
-    "is_cod": false, "cancel_reason": null,
+    "is_cod": false, "cod_amount_due": null, "cancel_reason": null,
     "payment": {"currency": "USD", "sub_total": "39.98", "shipping_fee": "5.00", "seller_discount": "2.00", "platform_discount": "0.00", "tax": "3.20", "total_amount": "46.18"},
     "recipient": {"name": "Jane Doe", "full_address": "1 Main St, Austin, TX 78701", "postal_code": "78701", "region_code": "US"},
     "units": 2, "synced_at": "2026-11-24T21:00:05Z"
@@ -82,6 +82,8 @@ pub struct OrderOut {
     pub tracking_number: Option<String>,
     pub warehouse_id: Option<String>,
     pub is_cod: bool,
+    /// What the buyer pays the carrier on delivery (the order's total) when it is a COD order.
+    pub cod_amount_due: Option<String>,
     pub cancel_reason: Option<String>,
     pub payment: PaymentOut,
     /// TikTok's recipient address (empty while TikTok hides it: UNPAID and ON_HOLD).
@@ -95,6 +97,7 @@ pub struct OrderOut {
 impl OrderOut {
     fn new(o: tiktok_order::Model, units: u64) -> Self {
         Self {
+            cod_amount_due: o.is_cod.then(|| o.total_amount.clone()),
             payment: PaymentOut {
                 currency: o.currency,
                 sub_total: o.sub_total,
@@ -212,7 +215,7 @@ impl From<order_status_history::Model> for StatusChangeOut {
         "create_time": "2026-11-24T20:00:00Z", "update_time": "2026-11-24T21:00:00Z", "paid_time": "2026-11-24T20:01:00Z",
         "buyer_user_id": "7021436810468230477", "buyer_email": "buyer@example.com", "buyer_message": null,
         "shipping_type": "TIKTOK", "shipping_provider": null, "tracking_number": null, "warehouse_id": "7068517275539719942",
-        "is_cod": false, "cancel_reason": null,
+        "is_cod": false, "cod_amount_due": null, "cancel_reason": null,
         "payment": {"currency": "USD", "sub_total": "19.99", "shipping_fee": "5.00", "seller_discount": "0.00", "platform_discount": "0.00", "tax": "1.60", "total_amount": "26.59"},
         "recipient": {}, "units": 1, "synced_at": "2026-11-24T21:00:05Z"},
     "lines": [{"id": "577086512123755123", "sku_id": "1729382476852921560", "product_id": "1729382476852855000", "product_name": "Ocean tee", "sku_name": "Blue, M", "seller_sku": "TEE-BLU-M", "sale_price": "19.99", "original_price": "19.99", "currency": "USD", "display_status": "AWAITING_SHIPMENT", "package_id": null, "package_status": null, "tracking_number": null}],

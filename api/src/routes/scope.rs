@@ -64,6 +64,7 @@ areas! {
     Orders => Some(Feature::Orders),
     Inventory => Some(Feature::Inventory),
     Returns => Some(Feature::Returns),
+    Logistics => Some(Feature::Logistics),
 }
 
 /// The caller and the shop of a `/shops/{id}/…` route, checked (see the module).

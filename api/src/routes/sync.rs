@@ -21,7 +21,8 @@ use crate::sync::{Mode, Resource};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"resources": ["orders", "products"], "mode": "incremental"}))]
 pub struct SyncIn {
-    /// orders, products, warehouses, returns, cancellations; left out: every resource whose area is
+    /// orders, products, warehouses, inventory, returns, cancellations, tracking; left out: every
+    /// resource whose area is
     /// enabled.
     pub resources: Option<Vec<Resource>>,
     /// incremental (default): what changed since the last sync; full: everything again.
@@ -186,7 +187,7 @@ impl SyncIn {
             Some(list) if list.is_empty() => {
                 return Err(Error::invalid_field(
                     "resources",
-                    "must name at least one of orders, products, warehouses, returns, cancellations (or be left out)",
+                    "must name at least one of orders, products, warehouses, inventory, returns, cancellations, tracking (or be left out)",
                 ));
             }
             Some(list) => list.clone(),

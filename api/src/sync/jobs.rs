@@ -304,6 +304,7 @@ async fn execute(worker: Worker<'_>, job: &sync_job::Model) -> Result<(), JobErr
         Resource::Products => Box::pin(super::products::sync(&mut ctx)).await,
         Resource::Warehouses => Box::pin(super::warehouses::sync(&mut ctx)).await,
         Resource::Inventory => Box::pin(super::inventory::sync(&mut ctx)).await,
+        Resource::Tracking => Box::pin(super::tracking::sync(&mut ctx)).await,
         Resource::Returns | Resource::Cancellations => {
             let kind = if resource == Resource::Returns {
                 super::returns::Kind::Return

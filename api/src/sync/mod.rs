@@ -12,6 +12,7 @@ pub mod products;
 pub mod requests;
 pub mod returns;
 pub mod scheduler;
+pub mod tracking;
 pub mod views;
 pub mod warehouses;
 
@@ -35,16 +36,19 @@ pub enum Resource {
     Inventory,
     Returns,
     Cancellations,
+    /// Orders on their way, read again (the logistics area).
+    Tracking,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Orders,
         Resource::Products,
         Resource::Warehouses,
         Resource::Inventory,
         Resource::Returns,
         Resource::Cancellations,
+        Resource::Tracking,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Resource {
             Resource::Inventory => "inventory",
             Resource::Returns => "returns",
             Resource::Cancellations => "cancellations",
+            Resource::Tracking => "tracking",
         }
     }
 
@@ -71,6 +76,7 @@ impl Resource {
             Resource::Warehouses | Resource::Inventory => Feature::Inventory,
             // A cancellation is an after-sales request like a return: one area for both.
             Resource::Returns | Resource::Cancellations => Feature::Returns,
+            Resource::Tracking => Feature::Logistics,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Logistics (`tiktok-api-areas.md`, logistics): warehouses and the carriers of a delivery option.
+//! Logistics (`tiktok-api-areas.md`, logistics): warehouses, a warehouse's delivery options and the
+//! carriers of a delivery option.
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -51,6 +52,45 @@ pub async fn shipping_providers<L: ShopLine>(
     line.call(
         Method::GET,
         &shipping_providers_path(delivery_option_id),
+        vec![],
+        None,
+    )
+    .await
+}
+
+/// A warehouse's delivery options (`GET`).
+pub fn delivery_options_path(warehouse_id: &str) -> String {
+    format!("/logistics/202309/warehouses/{warehouse_id}/delivery_options")
+}
+
+/// A warehouse's delivery options.
+#[derive(Debug, Deserialize)]
+pub struct DeliveryOptions {
+    #[serde(default)]
+    pub delivery_options: Vec<DeliveryOption>,
+}
+
+/// One delivery option; one without an id cannot be chosen and is skipped by the reader.
+#[derive(Debug, Deserialize)]
+pub struct DeliveryOption {
+    #[serde(default, deserialize_with = "de_opt_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// STANDARD, EXPRESS, ECONOMY, SEND_BY_SELLER, …
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+pub async fn delivery_options<L: ShopLine>(
+    line: &mut L,
+    warehouse_id: &str,
+) -> Result<ApiResponse<DeliveryOptions>, L::Error> {
+    line.call(
+        Method::GET,
+        &delivery_options_path(warehouse_id),
         vec![],
         None,
     )

@@ -69,6 +69,7 @@ impl Ids {
             "event_id" => &self.event,
             "erp_sku" => &self.erp_sku,
             "rule_id" => &self.rule,
+            "warehouse_id" => &self.warehouse,
             _ => return None,
         })
     }
