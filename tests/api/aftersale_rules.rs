@@ -353,3 +353,52 @@ async fn a_replay_reports_what_the_current_rules_would_have_decided() {
     let (status, body) = env.app.get(&rules_path(&env), &operator(&env)).await;
     assert_error(status, &body, 409, "feature_disabled");
 }
+
+/// With the returns area off, TikTok's events about returns are kept, not processed: no rule
+/// decides anything, and nothing is sent, until the area is on again.
+#[tokio::test]
+async fn with_the_returns_area_off_no_rule_decides() {
+    let env = returns_env(0).await;
+    add_rule(&env, approve_refunds(1, "100000.00")).await;
+    let (status, body) = env
+        .app
+        .put(
+            &env.shop_path("/features"),
+            &env.app.admin(),
+            json!({"features": {"returns": false}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = open_return(&env, ReturnType::Refund).await;
+    announce(&env, &id, 1).await;
+    assert_eq!(
+        sandbox_status(&env, &id),
+        "RETURN_OR_REFUND_REQUEST_PENDING"
+    );
+    assert_eq!(
+        env.count_requests(&format!("/return_refund/202309/returns/{id}/approve")),
+        0
+    );
+    let (status, body) = env
+        .app
+        .get(&env.shop_path("/aftersale-decisions"), &operator(&env))
+        .await;
+    assert_error(status, &body, 409, "feature_disabled");
+    let (status, body) = env
+        .app
+        .post(
+            &env.shop_path("/sync"),
+            &operator(&env),
+            json!({"resources": ["returns"]}),
+        )
+        .await;
+    assert_error(status, &body, 409, "feature_disabled");
+    let runs = {
+        use sea_orm::EntityTrait;
+        entity::aftersale_rule_run::Entity::find()
+            .all(&env.app.state.db)
+            .await
+            .unwrap()
+    };
+    assert!(runs.is_empty(), "{runs:?}");
+}

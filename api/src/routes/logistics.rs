@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ErrorEnvelope, Result};
+use crate::error::{Error, ErrorEnvelope, Result};
 use crate::ids::TikTokId;
 use crate::logistics::{self, Carrier, DeliveryOption};
 use crate::pagination::Page;
@@ -86,9 +86,11 @@ pub struct WarehouseDetailOut {
 #[into_params(parameter_in = Query)]
 pub struct CodQuery {
     /// Orders placed at or after (RFC 3339).
-    pub from: DateTime<Utc>,
+    #[param(required = true)]
+    pub from: Option<DateTime<Utc>>,
     /// Orders placed before (RFC 3339).
-    pub to: DateTime<Utc>,
+    #[param(required = true)]
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// COD orders of one status.
@@ -196,8 +198,12 @@ pub async fn cod_summary(
     scope: ShopScope<Viewer, Logistics>,
     query: web::Query<CodQuery>,
 ) -> Result<web::Json<CodSummaryOut>> {
-    let (currency, lines) =
-        logistics::cod_summary(&state.db, &scope.shop, query.from, query.to).await?;
+    // Checked after the shop (another tenant's shop is a 404 whatever the query).
+    let period = |field: &str, at: Option<DateTime<Utc>>| {
+        at.ok_or_else(|| Error::invalid_field(field, "give the period: `from` and `to` (RFC 3339)"))
+    };
+    let (from, to) = (period("from", query.from)?, period("to", query.to)?);
+    let (currency, lines) = logistics::cod_summary(&state.db, &scope.shop, from, to).await?;
     let total_count = lines.iter().map(|l| l.count).sum();
     let total_amount = lines
         .iter()
