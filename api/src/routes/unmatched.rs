@@ -36,10 +36,12 @@ pub fn route_methods(doc: &utoipa::openapi::OpenApi) -> RouteMethods {
         .collect()
 }
 
-/// The methods the API takes on `path`, over every route that matches it.
+/// The methods the API takes on `path`, over the routes that match it most closely: as OpenAPI
+/// matches paths, a concrete one (`…/aftersale-rules/simulate`) before a template that would also
+/// take it (`…/aftersale-rules/{rule_id}`).
 pub fn allowed(routes: &RouteMethods, path: &str) -> Vec<&'static str> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut methods: Vec<&'static str> = routes
+    let matching: Vec<&(Vec<String>, Vec<&'static str>)> = routes
         .iter()
         .filter(|(pattern, _)| {
             pattern.len() == segments.len()
@@ -48,6 +50,12 @@ pub fn allowed(routes: &RouteMethods, path: &str) -> Vec<&'static str> {
                     .zip(&segments)
                     .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
         })
+        .collect();
+    let literal = |pattern: &[String]| pattern.iter().filter(|p| !p.starts_with('{')).count();
+    let closest = matching.iter().map(|(p, _)| literal(p)).max().unwrap_or(0);
+    let mut methods: Vec<&'static str> = matching
+        .into_iter()
+        .filter(|(p, _)| literal(p) == closest)
         .flat_map(|(_, m)| m.iter().copied())
         .collect();
     methods.sort_unstable();
@@ -110,6 +118,17 @@ mod tests {
             ["DELETE", "GET", "PATCH"]
         );
         assert_eq!(allowed(&routes, "/api/webhooks/tiktok"), ["POST"]);
+        // A concrete path before the template that would also take it.
+        let rules =
+            "/api/integrations/tiktok/shops/0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a21/aftersale-rules";
+        assert_eq!(allowed(&routes, &format!("{rules}/simulate")), ["POST"]);
+        assert_eq!(
+            allowed(
+                &routes,
+                &format!("{rules}/0b9f6a5e-3c1d-4f8e-9a2b-7c6d5e4f3a22")
+            ),
+            ["DELETE", "GET", "PUT"]
+        );
         assert!(allowed(&routes, "/api/nothing/here").is_empty());
     }
 }
