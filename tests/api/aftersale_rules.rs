@@ -6,12 +6,12 @@
 
 use api::auth::Role;
 use serde_json::{Value, json};
-use tiktok_sandbox::routes::returns as sb_returns;
 use tiktok_sandbox::world::ReturnType;
 
+use crate::aftersales::{open_return, sandbox_return_status};
 use crate::fulfillment::audit;
 use crate::helpers::*;
-use crate::returns::{place_orders, returns_env};
+use crate::returns::returns_env;
 use crate::sandbox_env::*;
 use crate::sync::operator;
 use crate::webhook_env::{deliver, event_body, settle, sign};
@@ -26,17 +26,6 @@ async fn add_rule(env: &SandboxEnv, rule: Value) -> Value {
     body
 }
 
-/// A buyer's return of one delivered order; answers its id.
-async fn open_return(env: &SandboxEnv, kind: ReturnType) -> String {
-    let delivered = place_orders(env, 1, "DELIVERED").await;
-    let state = env.sandbox.state();
-    let now = state.now();
-    state
-        .with_world(|w| sb_returns::open_return(w, delivered[0], kind, "Damaged", now))
-        .expect("a return opened")
-        .to_string()
-}
-
 /// TikTok tells us of the return (RETURN_STATUS_CHANGE); the processor brings it and its order in.
 async fn announce(env: &SandboxEnv, return_id: &str, n: u32) {
     let shop = env.tiktok_shop_id().await;
@@ -49,12 +38,6 @@ async fn announce(env: &SandboxEnv, return_id: &str, n: u32) {
     let (status, _) = deliver(env, &body, Some(sign(APP_KEY, APP_SECRET_TT, &body))).await;
     assert_eq!(status, 200);
     settle(env).await;
-}
-
-fn sandbox_status(env: &SandboxEnv, id: &str) -> String {
-    env.sandbox
-        .state()
-        .with_world(|w| w.returns[&id.parse().unwrap()].status.as_str().to_owned())
 }
 
 async fn runs(env: &SandboxEnv) -> Vec<Value> {
@@ -186,7 +169,7 @@ async fn the_first_matching_rule_decides_a_request_that_arrives_by_webhook() {
     let id = open_return(&env, ReturnType::Refund).await;
     announce(&env, &id, 1).await;
     assert_eq!(
-        sandbox_status(&env, &id),
+        sandbox_return_status(&env, &id),
         "RETURN_OR_REFUND_REQUEST_SUCCESS",
         "decided before the deadline"
     );
@@ -228,7 +211,7 @@ async fn a_rule_in_dry_run_records_its_decision_and_sends_nothing() {
     );
     assert_eq!(runs[0]["action"], "approve");
     assert_eq!(
-        sandbox_status(&env, &id),
+        sandbox_return_status(&env, &id),
         "RETURN_OR_REFUND_REQUEST_PENDING"
     );
     assert_eq!(
@@ -267,11 +250,11 @@ async fn a_request_no_rule_can_decide_is_left_for_a_person_with_the_reason() {
         "{failed}"
     );
     assert_eq!(
-        sandbox_status(&env, &replacement),
+        sandbox_return_status(&env, &replacement),
         "RETURN_OR_REFUND_REQUEST_PENDING"
     );
     assert_eq!(
-        sandbox_status(&env, &refund),
+        sandbox_return_status(&env, &refund),
         "RETURN_OR_REFUND_REQUEST_PENDING"
     );
     assert_eq!(
@@ -286,7 +269,10 @@ async fn a_rejecting_rule_rejects_with_its_reason() {
     add_rule(&env, json!({"name": "Refunds need a look", "priority": 1, "when": {"kinds": ["refund_only"], "reasons": ["damaged"]}, "then": {"action": "reject", "reason": "seller_reject_apply_product_as_described"}})).await;
     let id = open_return(&env, ReturnType::Refund).await;
     announce(&env, &id, 1).await;
-    assert_eq!(sandbox_status(&env, &id), "REFUND_OR_RETURN_REQUEST_REJECT");
+    assert_eq!(
+        sandbox_return_status(&env, &id),
+        "REFUND_OR_RETURN_REQUEST_REJECT"
+    );
     let runs = runs(&env).await;
     assert_eq!(
         (runs[0]["outcome"].as_str(), runs[0]["action"].as_str()),
@@ -328,7 +314,7 @@ async fn a_replay_reports_what_the_current_rules_would_have_decided() {
     assert_eq!(replay["totals"]["left"]["count"], items.len() as u64 - 1);
     assert_eq!(replay["totals"]["currency"], "USD");
     assert_eq!(
-        sandbox_status(&env, &refund),
+        sandbox_return_status(&env, &refund),
         "RETURN_OR_REFUND_REQUEST_PENDING",
         "nothing sent"
     );
@@ -372,7 +358,7 @@ async fn with_the_returns_area_off_no_rule_decides() {
     let id = open_return(&env, ReturnType::Refund).await;
     announce(&env, &id, 1).await;
     assert_eq!(
-        sandbox_status(&env, &id),
+        sandbox_return_status(&env, &id),
         "RETURN_OR_REFUND_REQUEST_PENDING"
     );
     assert_eq!(

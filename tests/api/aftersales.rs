@@ -40,14 +40,14 @@ async fn local_cancellation(env: &SandboxEnv, id: &str) -> tiktok_cancellation::
         .expect("the cancellation is saved")
 }
 
-fn sandbox_return_status(env: &SandboxEnv, id: &str) -> String {
+pub(crate) fn sandbox_return_status(env: &SandboxEnv, id: &str) -> String {
     env.sandbox
         .state()
         .with_world(|w| w.returns[&id.parse().unwrap()].status.as_str().to_owned())
 }
 
 /// A buyer's return of one delivered order, of this type; answers its id.
-async fn open_return(env: &SandboxEnv, kind: ReturnType) -> String {
+pub(crate) async fn open_return(env: &SandboxEnv, kind: ReturnType) -> String {
     let delivered = place_orders(env, 1, "DELIVERED").await;
     let state = env.sandbox.state();
     let now = state.now();
