@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use entity::{logistics_cache, shop, tiktok_order, tiktok_warehouse};
 
+use crate::catalog::money::{format_minor, minor};
 use crate::deps::TikTokAccess;
 use crate::error::{Error, Result};
 use crate::shops::Region;
@@ -188,13 +189,22 @@ pub struct CodLine {
     pub amount: String,
 }
 
+/// What the shop's COD orders placed in a period are due, by status and in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodSummary {
+    pub currency: String,
+    pub statuses: Vec<CodLine>,
+    /// Every status (`ALL`).
+    pub total: CodLine,
+}
+
 /// What the shop's COD orders placed in `[from, to)` are due, by status, in its currency.
 pub async fn cod_summary(
     db: &DatabaseConnection,
     shop: &shop::Model,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<(String, Vec<CodLine>)> {
+) -> Result<CodSummary> {
     let region = Region::parse(&shop.region).map_err(|e| Error::internal(anyhow::anyhow!(e)))?;
     let info = region.info();
     if !info.cod_available {
@@ -220,10 +230,15 @@ pub async fn cod_summary(
     for o in &orders {
         let e = by_status.entry(o.status.clone()).or_default();
         e.0 += 1;
-        e.1 += crate::aftersales::rules::model::minor(&o.total_amount).unwrap_or(0);
+        e.1 += minor(&o.total_amount).unwrap_or(0);
     }
     let currency = info.currency.to_owned();
-    let lines = by_status
+    let total = CodLine {
+        status: "ALL".into(),
+        count: by_status.values().map(|(n, _)| n).sum(),
+        amount: format_minor(by_status.values().map(|(_, m)| m).sum(), &currency),
+    };
+    let statuses = by_status
         .into_iter()
         .map(|(status, (count, minor))| CodLine {
             status,
@@ -231,15 +246,9 @@ pub async fn cod_summary(
             amount: format_minor(minor, &currency),
         })
         .collect();
-    Ok((currency, lines))
-}
-
-/// Ten-thousandths as a decimal string with `currency`'s decimals.
-pub fn format_minor(minor: i64, currency: &str) -> String {
-    let (whole, fraction) = (minor / 10_000, minor % 10_000);
-    if crate::catalog::money::decimals(currency) == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{:02}", fraction / 100)
-    }
+    Ok(CodSummary {
+        currency,
+        statuses,
+        total,
+    })
 }

@@ -76,6 +76,33 @@ pub fn check_price(field: &str, price: &PriceIn, region: Region) -> Result<()> {
     Ok(())
 }
 
+/// A decimal string in ten-thousandths (for comparing amounts exactly).
+pub fn minor(amount: &str) -> Option<i64> {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 12
+        || !digits(whole)
+        || fraction.len() > 4
+        || !digits(fraction)
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<4}").parse().ok()?;
+    Some(whole * 10_000 + fraction)
+}
+
+/// Ten-thousandths as a decimal string with `currency`'s decimals (the sum of amounts [`minor`] read).
+pub fn format_minor(minor: i64, currency: &str) -> String {
+    let (whole, fraction) = (minor / 10_000, minor % 10_000);
+    if decimals(currency) == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{:02}", fraction / 100)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +152,18 @@ mod tests {
                 e.message
             );
         }
+    }
+
+    #[test]
+    fn amounts_compare_exactly() {
+        assert_eq!(format_minor(125_000, "USD"), "12.50");
+        assert_eq!(format_minor(1_500_000_000, "IDR"), "150000");
+        assert_eq!(minor("15"), Some(150_000));
+        assert_eq!(minor("15.5"), Some(155_000));
+        assert_eq!(minor("0.0001"), Some(1));
+        assert!(minor("15.00") < minor("15.01"));
+        assert_eq!(minor("-1"), None);
+        assert_eq!(minor("1e3"), None);
+        assert_eq!(minor(""), None);
     }
 }

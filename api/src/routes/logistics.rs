@@ -203,26 +203,15 @@ pub async fn cod_summary(
         at.ok_or_else(|| Error::invalid_field(field, "give the period: `from` and `to` (RFC 3339)"))
     };
     let (from, to) = (period("from", query.from)?, period("to", query.to)?);
-    let (currency, lines) = logistics::cod_summary(&state.db, &scope.shop, from, to).await?;
-    let total_count = lines.iter().map(|l| l.count).sum();
-    let total_amount = lines
-        .iter()
-        .filter_map(|l| crate::aftersales::rules::model::minor(&l.amount))
-        .sum();
+    let summary = logistics::cod_summary(&state.db, &scope.shop, from, to).await?;
+    let out = |l: logistics::CodLine| CodStatusOut {
+        status: l.status,
+        count: l.count,
+        amount: l.amount,
+    };
     Ok(web::Json(CodSummaryOut {
-        total: CodStatusOut {
-            status: "ALL".into(),
-            count: total_count,
-            amount: logistics::format_minor(total_amount, &currency),
-        },
-        statuses: lines
-            .into_iter()
-            .map(|l| CodStatusOut {
-                status: l.status,
-                count: l.count,
-                amount: l.amount,
-            })
-            .collect(),
-        currency,
+        total: out(summary.total),
+        statuses: summary.statuses.into_iter().map(out).collect(),
+        currency: summary.currency,
     }))
 }

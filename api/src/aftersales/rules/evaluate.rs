@@ -15,8 +15,9 @@ use entity::{
     tiktok_return, tiktok_sku,
 };
 
-use super::model::{Action, Definition, RequestKind, When, minor};
+use super::model::{Action, Definition, RequestKind, When};
 use crate::aftersales::decisions::APPROVED_STATUSES;
+use crate::catalog::money::minor;
 use crate::error::Result;
 
 /// A request as the rules see it.

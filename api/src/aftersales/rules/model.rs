@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::catalog::money::minor;
 use crate::error::{Error, Result};
 
 /// The kinds of request a rule can name.
@@ -224,23 +225,6 @@ impl RuleIn {
     }
 }
 
-/// A decimal string in ten-thousandths (for comparing amounts exactly).
-pub fn minor(amount: &str) -> Option<i64> {
-    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 12
-        || !digits(whole)
-        || fraction.len() > 4
-        || !digits(fraction)
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let fraction: i64 = format!("{fraction:0<4}").parse().ok()?;
-    Some(whole * 10_000 + fraction)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,16 +275,5 @@ mod tests {
             let r: RuleIn = serde_json::from_value(rule(when, then)).unwrap();
             assert_eq!(field(r, "USD"), bad);
         }
-    }
-
-    #[test]
-    fn amounts_compare_exactly() {
-        assert_eq!(minor("15"), Some(150_000));
-        assert_eq!(minor("15.5"), Some(155_000));
-        assert_eq!(minor("0.0001"), Some(1));
-        assert!(minor("15.00") < minor("15.01"));
-        assert_eq!(minor("-1"), None);
-        assert_eq!(minor("1e3"), None);
-        assert_eq!(minor(""), None);
     }
 }

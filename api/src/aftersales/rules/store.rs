@@ -9,7 +9,8 @@ use sea_orm::{PaginatorTrait, QueryOrder};
 use entity::{aftersale_rule, aftersale_rule_run, shop, tiktok_cancellation, tiktok_return};
 
 use super::evaluate::{Request, Verdict, facts, rules_of, verdict};
-use super::model::{Action, Definition, RuleIn, minor};
+use super::model::{Action, Definition, RuleIn};
+use crate::catalog::money::{format_minor, minor};
 use crate::error::{Error, Result};
 use crate::pagination::{Cursor, Direction, keyset_page};
 use crate::shops::Region;
@@ -243,12 +244,5 @@ pub async fn simulate(
 
 /// The sum of the refunds asked, as a decimal string with `currency`'s decimals.
 pub fn refund_sum<'a>(currency: &str, amounts: impl Iterator<Item = &'a str>) -> String {
-    let total: i64 = amounts.filter_map(minor).sum();
-    let places = crate::catalog::money::decimals(currency);
-    let (whole, fraction) = (total / 10_000, total % 10_000);
-    if places == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{:02}", fraction / 100)
-    }
+    format_minor(amounts.filter_map(minor).sum(), currency)
 }
