@@ -57,6 +57,13 @@ pub fn in_memory(url: &str) -> bool {
     url.contains(":memory:")
 }
 
+/// SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED): another connection held the lock
+/// past the busy timeout. Worth running again; it says nothing about the work.
+pub fn is_lock_contention(e: &sea_orm::DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
+}
+
 /// What every pool shares.
 fn options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -121,5 +128,45 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Database};
+
+    /// SQLite's own refusal (another connection holds the write lock, no time to wait) is told
+    /// apart from other database errors.
+    #[tokio::test]
+    async fn sqlite_lock_contention_is_recognised() {
+        let path = std::env::temp_dir().join(format!("ocean-lock-{}.db", std::process::id()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut holder = ConnectOptions::new(url.clone());
+        holder.max_connections(1);
+        let holder = Database::connect(holder).await.unwrap();
+        let mut waiter = ConnectOptions::new(url);
+        waiter
+            .max_connections(1)
+            .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
+        let waiter = Database::connect(waiter).await.unwrap();
+        holder
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+        let locked = waiter
+            .execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap_err();
+        assert!(is_lock_contention(&locked), "{locked}");
+        let other = waiter
+            .execute_unprepared("INSERT INTO missing VALUES (1)")
+            .await
+            .unwrap_err();
+        assert!(!is_lock_contention(&other), "{other}");
+        holder.execute_unprepared("ROLLBACK").await.unwrap();
+        drop((holder, waiter));
+        let _ = std::fs::remove_file(&path);
     }
 }

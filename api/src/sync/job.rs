@@ -72,11 +72,18 @@ pub enum JobError {
     Cancelled(String),
     /// Another worker owns the job now (our lease ran out); stop without touching it.
     LeaseLost,
+    /// The database kept the write lock from us past its busy timeout (SQLite, e.g. while a process
+    /// just started recovers a dead one's log): run again shortly, not a failure of the work.
+    Contended(String),
 }
 
 impl From<DbErr> for JobError {
     fn from(e: DbErr) -> Self {
-        JobError::Retry(format!("database: {e}"))
+        if crate::db::is_lock_contention(&e) {
+            JobError::Contended(format!("database: {e}"))
+        } else {
+            JobError::Retry(format!("database: {e}"))
+        }
     }
 }
 

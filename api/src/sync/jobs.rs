@@ -29,6 +29,9 @@ use crate::shops::session::ShopSession;
 
 /// Attempts before a job stays failed.
 pub const MAX_ATTEMPTS: i32 = 5;
+/// How soon a run the database's lock held off runs again.
+const CONTENDED_RETRY_SECS: i64 = 2;
+
 /// First back-off after a failure; doubled with each attempt.
 pub const BACKOFF_BASE_SECS: i64 = 30;
 /// Sync workers per process.
@@ -351,6 +354,12 @@ pub async fn process(worker: Worker<'_>, job: sync_job::Model) {
             tracing::warn!(error = %why, "sync job failed");
             finish(store, &job, FAILED, Some(why), None, true).await
         }
+        Err(JobError::Contended(why)) => {
+            // Run again soon from the checkpoint; the failures toward giving up are not counted.
+            let at = store.clock.now() + Duration::seconds(CONTENDED_RETRY_SECS);
+            tracing::warn!(error = %why, retry_at = %at, "sync job found the database locked; will run again");
+            finish(store, &job, QUEUED, Some(why), Some(at), false).await
+        }
         Err(JobError::Retry(why)) if job.failures + 1 >= job.max_attempts => {
             tracing::warn!(error = %why, "sync job failed; no attempts left");
             finish(store, &job, FAILED, Some(why), None, true).await
@@ -455,6 +464,10 @@ mod tests {
         let e = Error::conflict("reauthorization_required", "x");
         assert!(matches!(JobError::from(e), JobError::Fatal(_)));
         let e = Error::unavailable("x");
+        assert!(matches!(JobError::from(e), JobError::Retry(_)));
+        let e = DbErr::Custom("database is locked".into());
+        assert!(matches!(JobError::from(e), JobError::Contended(_)));
+        let e = DbErr::Custom("no such table: sync_jobs".into());
         assert!(matches!(JobError::from(e), JobError::Retry(_)));
     }
 }
