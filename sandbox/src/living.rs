@@ -430,8 +430,9 @@ fn rescan(living: &mut Living, w: &World, now: i64) {
     }
 }
 
-/// Places a new UNPAID order of 1–3 units from the shop's active, in-stock SKUs (the world's own
-/// `create_order` takes the stock and refuses when it is short; then one unit is tried).
+/// Places a new UNPAID order of 1–3 units from the shop's active, in-stock SKUs, half the time from
+/// those on sale in a running activity (the world's own `create_order` prices the deal, takes the
+/// stock and refuses when it is short; then one unit is tried).
 fn create_order(living: &mut Living, w: &mut World, shop_id: Id, now: i64) -> Option<Id> {
     let candidates: Vec<Id> = w
         .products_by_create
@@ -448,8 +449,15 @@ fn create_order(living: &mut Living, w: &mut World, shop_id: Id, now: i64) -> Op
         6..=8 => 2,
         _ => 3,
     };
+    // Half the orders go for a SKU on sale in a running activity, when there is one.
+    let deals = w.deal_skus(shop_id, now);
+    let pool = if !deals.is_empty() && living.rng.random_bool(0.5) {
+        &deals
+    } else {
+        &candidates
+    };
     let skus: Vec<Id> = (0..units)
-        .map(|_| candidates[living.rng.random_range(0..candidates.len())])
+        .map(|_| pool[living.rng.random_range(0..pool.len())])
         .collect();
     let region = w.region_of(shop_id);
     let spec = NewOrder {
@@ -462,6 +470,7 @@ fn create_order(living: &mut Living, w: &mut World, shop_id: Id, now: i64) -> Op
         }),
         buyer_message: None,
         paid: false,
+        user_id: None,
     };
     match w.create_order(shop_id, now, spec.clone()) {
         Ok(id) => Some(id),

@@ -171,13 +171,21 @@ async fn product_video_and_live_lists_page_and_sort() {
             "live_stream_sessions",
         ),
     ] {
-        let q = [
+        let lives = key == "live_stream_sessions";
+        // The LIVE list needs an account_type and sorts by its own field names.
+        let mut q = vec![
             ("start_date_ge", s.as_str()),
             ("end_date_lt", e.as_str()),
             ("page_size", "4"),
-            ("sort_field", "gmv"),
+            (
+                "sort_field",
+                if lives { "live_attributed_gmv" } else { "gmv" },
+            ),
             ("sort_order", "DESC"),
         ];
+        if lives {
+            q.push(("account_type", "OFFICIAL_ACCOUNTS"));
+        }
         let (items, total) = all_pages(&c, path, &q, key).await;
         assert!(!items.is_empty(), "{path}");
         assert_eq!(items.len() as u64, total, "{path}");
@@ -186,8 +194,8 @@ async fn product_video_and_live_lists_page_and_sort() {
         let gmv: Vec<f64> = items
             .iter()
             .map(|i| {
-                let g = if key == "live_stream_sessions" {
-                    &i["sales_performance"]["gmv"]
+                let g = if lives {
+                    &i["sales_performance"]["live_gmv"]
                 } else {
                     &i["gmv"]
                 };
@@ -206,6 +214,9 @@ async fn product_video_and_live_lists_page_and_sort() {
             ("sort_order", "SIDEWAYS"),
         ] {
             let mut q = vec![("start_date_ge", s.as_str()), ("end_date_lt", e.as_str())];
+            if lives {
+                q.push(("account_type", "OFFICIAL_ACCOUNTS"));
+            }
             q.push(bad);
             c.get(path, &q).await.refused(INVALID);
         }

@@ -27,6 +27,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/_sandbox/webhooks/subscriptions",
             web::get().to(all_subscriptions),
         )
+        .route(
+            "/_sandbox/webhooks/partner_center",
+            web::get().to(partner_center_list),
+        )
+        .route(
+            "/_sandbox/webhooks/partner_center",
+            web::put().to(partner_center_put),
+        )
+        .route(
+            "/_sandbox/webhooks/partner_center",
+            web::delete().to(partner_center_delete),
+        )
         .route("/_sandbox/webhooks/flush", web::post().to(flush))
         .route("/_sandbox/webhooks/settings", web::get().to(get_settings))
         .route("/_sandbox/webhooks/settings", web::post().to(set_settings));
@@ -134,7 +146,121 @@ async fn all_subscriptions(state: web::Data<SandboxState>) -> HttpResponse {
             }
         }
     }
+    for s in hub.subscriptions.app_wide() {
+        out.push(json!({
+            "app_key": s.app_key,
+            "shop_id": s.shop_id,
+            "event_type": s.event_type.name(),
+            "address": s.address,
+            "create_time": s.create_time,
+        }));
+    }
     HttpResponse::Ok().json(json!({ "subscriptions": out }))
+}
+
+fn app_wide_json(s: &subscriptions::Subscription) -> Value {
+    json!({
+        "app_key": s.app_key,
+        "event_type": s.event_type.name(),
+        "type": s.event_type.code(),
+        "address": s.address,
+        "create_time": s.create_time,
+    })
+}
+
+/// `GET /_sandbox/webhooks/partner_center`: the app-wide webhook settings.
+async fn partner_center_list(state: web::Data<SandboxState>) -> HttpResponse {
+    let list: Vec<Value> = webhooks::hub(&state)
+        .subscriptions
+        .app_wide()
+        .iter()
+        .map(app_wide_json)
+        .collect();
+    HttpResponse::Ok().json(json!({ "webhooks": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerCenterBody {
+    /// Default: the sandbox's configured app.
+    app_key: Option<String>,
+    /// A type code (39, 63, or any other) or its name.
+    event_type: Value,
+    address: Option<String>,
+}
+
+/// Reads a Partner Center body: (app key, event type, address).
+fn partner_center_body(
+    state: &SandboxState,
+    body: &[u8],
+) -> Result<(String, webhooks::EventType, Option<String>), HttpResponse> {
+    let bad = |m: String| HttpResponse::BadRequest().json(json!({ "error": m }));
+    let b: PartnerCenterBody = serde_json::from_slice(body)
+        .map_err(|e| bad(format!("expected {{app_key?, event_type, address}}: {e}")))?;
+    let app_key = b.app_key.unwrap_or_else(|| state.config().app_key.clone());
+    if state.app(&app_key).is_none() {
+        return Err(bad(format!("app_key: unknown app {app_key:?}")));
+    }
+    let raw = match &b.event_type {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(bad(format!(
+                "event_type: expected a name or a code, got {other}"
+            )));
+        }
+    };
+    let event_type = webhooks::EventType::from_any(&raw)
+        .ok_or_else(|| bad(format!("event_type: unknown type {raw:?}")))?;
+    let address = match b.address {
+        Some(a) => {
+            Some(subscriptions::parse_address(&a).map_err(|e| bad(format!("address: {e}")))?)
+        }
+        None => None,
+    };
+    Ok((app_key, event_type, address))
+}
+
+/// `PUT /_sandbox/webhooks/partner_center {app_key?, event_type, address}`: sets an app-wide webhook
+/// address for one type, as Partner Center does: every shop the app is authorized for. The only way
+/// to receive the types that have no topic name in `PUT /event/202309/webhooks` (39, 63).
+async fn partner_center_put(state: web::Data<SandboxState>, body: web::Bytes) -> HttpResponse {
+    let (app_key, event_type, address) = match partner_center_body(&state, &body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(address) = address else {
+        return HttpResponse::BadRequest().json(json!({ "error": "address is required" }));
+    };
+    let hub = webhooks::hub(&state);
+    hub.subscriptions.put(
+        &app_key,
+        subscriptions::APP_WIDE,
+        event_type,
+        address,
+        state.now(),
+    );
+    let set = hub
+        .subscriptions
+        .app_wide()
+        .into_iter()
+        .find(|s| s.app_key == app_key && s.event_type == event_type);
+    HttpResponse::Ok().json(set.as_ref().map(app_wide_json).unwrap_or(Value::Null))
+}
+
+/// `DELETE /_sandbox/webhooks/partner_center {app_key?, event_type}`.
+async fn partner_center_delete(state: web::Data<SandboxState>, body: web::Bytes) -> HttpResponse {
+    let (app_key, event_type, _) = match partner_center_body(&state, &body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match webhooks::hub(&state)
+        .subscriptions
+        .delete(&app_key, subscriptions::APP_WIDE, event_type)
+    {
+        Ok(_) => HttpResponse::Ok().json(json!({})),
+        Err(e) => HttpResponse::NotFound().json(json!({ "error": e.to_string() })),
+    }
 }
 
 /// `POST /_sandbox/webhooks/flush`: pushes queued events, held-back deliveries and every pending

@@ -18,10 +18,32 @@ pub enum EventType {
     ProductInformationChange,
     ProductCreation,
     ProductAuditStatusChange,
+    /// 39: no topic name in the subscription API (set in Partner Center).
+    PromotionActivityStatus,
+    /// 63: no topic name in the subscription API (set in Partner Center).
+    PromotionActivityChange,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 13] = [
+        EventType::OrderStatusChange,
+        EventType::RecipientAddressUpdate,
+        EventType::PackageUpdate,
+        EventType::ProductStatusChange,
+        EventType::SellerDeauthorization,
+        EventType::UpcomingAuthorizationExpiration,
+        EventType::CancellationStatusChange,
+        EventType::ReturnStatusChange,
+        EventType::ProductInformationChange,
+        EventType::ProductCreation,
+        EventType::ProductAuditStatusChange,
+        EventType::PromotionActivityStatus,
+        EventType::PromotionActivityChange,
+    ];
+
+    /// The types `PUT /event/202309/webhooks` takes by topic name (tiktok-api-areas.md §9); the
+    /// others are set in Partner Center (the control plane's `/_sandbox/webhooks/partner_center`).
+    pub const TOPICS: [EventType; 11] = [
         EventType::OrderStatusChange,
         EventType::RecipientAddressUpdate,
         EventType::PackageUpdate,
@@ -49,10 +71,13 @@ impl EventType {
             EventType::ProductInformationChange => 15,
             EventType::ProductCreation => 16,
             EventType::ProductAuditStatusChange => 37,
+            EventType::PromotionActivityStatus => 39,
+            EventType::PromotionActivityChange => 63,
         }
     }
 
-    /// The name used by the subscription endpoints (`event_type`).
+    /// The name used by the subscription endpoints (`event_type`); for the types without a topic
+    /// name, the sandbox's own name (delivery log, control plane).
     pub fn name(self) -> &'static str {
         match self {
             EventType::OrderStatusChange => "ORDER_STATUS_CHANGE",
@@ -66,11 +91,21 @@ impl EventType {
             EventType::ProductInformationChange => "PRODUCT_INFORMATION_CHANGE",
             EventType::ProductCreation => "PRODUCT_CREATION",
             EventType::ProductAuditStatusChange => "PRODUCT_AUDIT_STATUS_CHANGE",
+            EventType::PromotionActivityStatus => "PROMOTION_ACTIVITY_STATUS_CHANGE",
+            EventType::PromotionActivityChange => "PROMOTION_ACTIVITY_CHANGE",
         }
     }
 
+    /// A topic name the subscription API accepts.
     pub fn from_name(name: &str) -> Option<EventType> {
-        EventType::ALL.into_iter().find(|t| t.name() == name)
+        EventType::TOPICS.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Any type by its name or its code as a string (Partner Center settings).
+    pub fn from_any(name_or_code: &str) -> Option<EventType> {
+        EventType::ALL
+            .into_iter()
+            .find(|t| t.name() == name_or_code || t.code().to_string() == name_or_code)
     }
 
     pub fn from_code(code: u8) -> Option<EventType> {
@@ -120,10 +155,15 @@ mod tests {
 
     #[test]
     fn names_and_codes_round_trip() {
-        for t in EventType::ALL {
+        for t in EventType::TOPICS {
             assert_eq!(EventType::from_name(t.name()), Some(t));
-            assert_eq!(EventType::from_code(t.code()), Some(t));
         }
+        for t in EventType::ALL {
+            assert_eq!(EventType::from_code(t.code()), Some(t));
+            assert_eq!(EventType::from_any(t.name()), Some(t));
+            assert_eq!(EventType::from_any(&t.code().to_string()), Some(t));
+        }
+        assert_eq!(EventType::from_name("PROMOTION_ACTIVITY_CHANGE"), None);
         assert_eq!(EventType::from_name("REVERSE_ORDER_STATUS_CHANGE"), None);
         assert_eq!(EventType::from_code(2), None);
     }

@@ -57,6 +57,10 @@ pub fn parse_address(address: &str) -> Result<String, SubscriptionError> {
 
 type Key = (String, String, EventType);
 
+/// The shop of an app-wide subscription (Partner Center's webhook settings cover every shop the app
+/// is authorized for).
+pub const APP_WIDE: &str = "*";
+
 /// All subscriptions of the sandbox.
 #[derive(Debug, Default)]
 pub struct Subscriptions {
@@ -116,11 +120,28 @@ impl Subscriptions {
             .collect()
     }
 
-    /// Every subscription (of any app) that wants this event of this shop.
+    /// Every subscription (of any app) that wants this event of this shop: the shop's own and the
+    /// app-wide ones (Partner Center, shop `*`), once per app and address.
     pub fn targets(&self, shop_id: &str, event_type: EventType) -> Vec<Subscription> {
+        let mut out: Vec<Subscription> = Vec::new();
+        for s in self.lock().values() {
+            if (s.shop_id == shop_id || s.shop_id == APP_WIDE)
+                && s.event_type == event_type
+                && !out
+                    .iter()
+                    .any(|o| o.app_key == s.app_key && o.address == s.address)
+            {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+
+    /// The app-wide subscriptions set in Partner Center (shop `*`), of every app.
+    pub fn app_wide(&self) -> Vec<Subscription> {
         self.lock()
             .values()
-            .filter(|s| s.shop_id == shop_id && s.event_type == event_type)
+            .filter(|s| s.shop_id == APP_WIDE)
             .cloned()
             .collect()
     }

@@ -90,6 +90,64 @@ pub enum SandboxEvent {
         status: String,
         update_time: i64,
     },
+    /// type 39: an activity became ONGOING, EXPIRED or DEACTIVATED.
+    PromotionActivityStatus {
+        shop_id: Id,
+        activity_id: Id,
+        activity_type: String,
+        product_level: String,
+        status: String,
+        update_time: i64,
+    },
+    /// type 63: an activity was created, updated (its fields or products) or deactivated.
+    PromotionActivityChange {
+        shop_id: Id,
+        activity_id: Id,
+        /// "CREATE" / "UPDATE" / "DEACTIVATE".
+        change_type: String,
+        /// Products added or changed.
+        updated: ActivityProductIds,
+        /// Products and SKUs removed.
+        removed: ActivityProductIds,
+        update_time: i64,
+    },
+}
+
+/// The id lists of webhook 63's `product_update_list` / `product_remove_list` (empty lists are left
+/// out; `sku_ids` only in the remove list).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActivityProductIds {
+    pub product_ids: Vec<Id>,
+    pub sku_ids: Vec<Id>,
+    pub benefit_product_ids: Vec<Id>,
+    pub exclude_product_ids: Vec<Id>,
+}
+
+impl ActivityProductIds {
+    pub fn is_empty(&self) -> bool {
+        self.product_ids.is_empty()
+            && self.sku_ids.is_empty()
+            && self.benefit_product_ids.is_empty()
+            && self.exclude_product_ids.is_empty()
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (k, ids) in [
+            ("product_ids", &self.product_ids),
+            ("sku_ids", &self.sku_ids),
+            ("benefit_product_ids", &self.benefit_product_ids),
+            ("exclude_product_ids", &self.exclude_product_ids),
+        ] {
+            if !ids.is_empty() {
+                m.insert(
+                    k.into(),
+                    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().into(),
+                );
+            }
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 impl SandboxEvent {
@@ -107,6 +165,8 @@ impl SandboxEvent {
             SandboxEvent::ProductInformationChange { .. } => 15,
             SandboxEvent::ProductCreation { .. } => 16,
             SandboxEvent::ProductAuditStatusChange { .. } => 37,
+            SandboxEvent::PromotionActivityStatus { .. } => 39,
+            SandboxEvent::PromotionActivityChange { .. } => 63,
         }
     }
 
@@ -126,6 +186,8 @@ impl SandboxEvent {
             SandboxEvent::ProductInformationChange { .. } => "PRODUCT_INFORMATION_CHANGE",
             SandboxEvent::ProductCreation { .. } => "PRODUCT_CREATION",
             SandboxEvent::ProductAuditStatusChange { .. } => "PRODUCT_AUDIT_STATUS_CHANGE",
+            SandboxEvent::PromotionActivityStatus { .. } => "PROMOTION_ACTIVITY_STATUS_CHANGE",
+            SandboxEvent::PromotionActivityChange { .. } => "PROMOTION_ACTIVITY_CHANGE",
         }
     }
 
@@ -141,7 +203,9 @@ impl SandboxEvent {
             | SandboxEvent::ReturnStatusChange { shop_id, .. }
             | SandboxEvent::ProductInformationChange { shop_id, .. }
             | SandboxEvent::ProductCreation { shop_id, .. }
-            | SandboxEvent::ProductAuditStatusChange { shop_id, .. } => *shop_id,
+            | SandboxEvent::ProductAuditStatusChange { shop_id, .. }
+            | SandboxEvent::PromotionActivityStatus { shop_id, .. }
+            | SandboxEvent::PromotionActivityChange { shop_id, .. } => *shop_id,
         }
     }
 
@@ -159,7 +223,9 @@ impl SandboxEvent {
             | SandboxEvent::ReturnStatusChange { .. }
             | SandboxEvent::ProductInformationChange { .. }
             | SandboxEvent::ProductCreation { .. }
-            | SandboxEvent::ProductAuditStatusChange { .. } => None,
+            | SandboxEvent::ProductAuditStatusChange { .. }
+            | SandboxEvent::PromotionActivityStatus { .. }
+            | SandboxEvent::PromotionActivityChange { .. } => None,
         }
     }
 
@@ -270,6 +336,41 @@ impl SandboxEvent {
                 "status": status,
                 "update_time": update_time,
             }),
+            SandboxEvent::PromotionActivityStatus {
+                activity_id,
+                activity_type,
+                product_level,
+                status,
+                update_time,
+                ..
+            } => json!({
+                "activity_id": activity_id.to_string(),
+                "activity_type": activity_type,
+                "product_level": product_level,
+                "status": status,
+                "update_time": update_time,
+            }),
+            SandboxEvent::PromotionActivityChange {
+                activity_id,
+                change_type,
+                updated,
+                removed,
+                update_time,
+                ..
+            } => {
+                let mut v = json!({
+                    "activity_id": activity_id.to_string(),
+                    "change_type": change_type,
+                    "update_time": update_time,
+                });
+                if !updated.is_empty() {
+                    v["product_update_list"] = updated.to_json();
+                }
+                if !removed.is_empty() {
+                    v["product_remove_list"] = removed.to_json();
+                }
+                v
+            }
         }
     }
 }

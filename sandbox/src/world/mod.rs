@@ -12,7 +12,7 @@
 //!
 //! This module holds ids, regions and amounts, the id source and [`World`] with its time-driven
 //! changes; the record types live by family in `shops`, `catalog`, `orders` (each with the `World`
-//! methods that keep its indexes), `after_sales` and `promotions`, all re-exported here.
+//! methods that keep its indexes), `after_sales`, `promotions` and `lives`, all re-exported here.
 
 pub mod events;
 pub mod generate;
@@ -22,6 +22,7 @@ pub mod stock;
 
 mod after_sales;
 mod catalog;
+mod lives;
 mod orders;
 mod promotions;
 mod shops;
@@ -35,8 +36,12 @@ pub use catalog::{
     Attribute, AttributeKind, Brand, Category, CategoryRules, Product, ProductStatus,
     SalesAttribute, Sku,
 };
+pub use lives::{LiveSession, LiveWindow};
 pub use orders::{LineItem, Order, OrderStatus, Package, PackageStatus, Payment, ShippingType};
-pub use promotions::{Coupon, Promotion, PromotionProduct};
+pub use promotions::{
+    ActivityStatus, ActivityType, Conflict, Coupon, CouponDiscount, DealGroup, ProductLevel,
+    Promotion, PromotionIndex, PromotionProduct, PromotionSku, Redemption,
+};
 pub use shops::{
     DeliveryOption, PostalAddress, Seller, SellerType, ShippingProvider, Shop, Warehouse,
     WarehouseType,
@@ -221,6 +226,7 @@ pub enum IdKind {
     Return,
     Promotion,
     Coupon,
+    Live,
     Other,
 }
 
@@ -246,6 +252,7 @@ impl IdKind {
             IdKind::Return => 4_036_000_000_000_000_000,
             IdKind::Promotion => 7_290_000_000_000_000_000,
             IdKind::Coupon => 7_291_000_000_000_000_000,
+            IdKind::Live => 7_510_000_000_000_000_000,
             IdKind::Other => 7_300_000_000_000_000_000,
         }
     }
@@ -303,6 +310,12 @@ pub struct World {
     pub returns: BTreeMap<Id, ReturnOrder>,
     pub promotions: BTreeMap<Id, Promotion>,
     pub coupons: BTreeMap<Id, Coupon>,
+    /// Activity indexes: by product, running, and pending status changes (see `promotions`).
+    pub promotion_index: PromotionIndex,
+    /// LIVE sessions recorded through the control plane (see `lives`).
+    pub lives: BTreeMap<Id, LiveSession>,
+    /// (shop, start_time, live id) of the recorded LIVE sessions.
+    pub lives_by_start: BTreeSet<(Id, i64, Id)>,
     /// (shop, create_time, order id)
     pub orders_by_create: BTreeSet<(Id, i64, Id)>,
     /// (shop, update_time, order id)
@@ -353,6 +366,9 @@ impl World {
             returns: BTreeMap::new(),
             promotions: BTreeMap::new(),
             coupons: BTreeMap::new(),
+            promotion_index: PromotionIndex::default(),
+            lives: BTreeMap::new(),
+            lives_by_start: BTreeSet::new(),
             orders_by_create: BTreeSet::new(),
             orders_by_update: BTreeSet::new(),
             products_by_create: BTreeSet::new(),
@@ -394,7 +410,7 @@ impl World {
 
     /// Time-driven transitions up to `now`: ON_HOLD orders whose hour is over become AWAITING_SHIPMENT;
     /// products whose audit is over become ACTIVATE; after-sales requests whose seller deadline passed
-    /// are decided by SYSTEM.
+    /// are decided by SYSTEM; promotion activities start and expire.
     pub fn tick(&mut self, now: i64) {
         while let Some(&(due, id)) = self.hold_timers.iter().next() {
             if due > now {
@@ -433,6 +449,7 @@ impl World {
             });
         }
         self.decide_overdue(now);
+        self.settle_promotions(now);
     }
 }
 

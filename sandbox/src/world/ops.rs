@@ -46,6 +46,8 @@ pub struct NewOrder {
     pub buyer_message: Option<String>,
     /// Whether the buyer pays at once (the order goes to ON_HOLD) or stays UNPAID.
     pub paid: bool,
+    /// The buyer (`user_id`); `None` = a new buyer. Per-buyer deal limits count by it.
+    pub user_id: Option<Id>,
 }
 
 /// How a package is handed over.
@@ -63,8 +65,8 @@ pub enum Handover {
 
 impl World {
     /// Places an order in a shop: moves one unit per line item from available to committed (refused
-    /// when short: available is never negative), creates the order UNPAID (or ON_HOLD when `paid`),
-    /// emits ORDER_STATUS_CHANGE.
+    /// when short: available is never negative), prices each unit (a running promotion's deal, else
+    /// the SKU's price), creates the order UNPAID (or ON_HOLD when `paid`), emits ORDER_STATUS_CHANGE.
     pub fn create_order(&mut self, shop_id: Id, now: i64, spec: NewOrder) -> Result<Id, OpError> {
         let shop = self
             .shops
@@ -141,27 +143,30 @@ impl World {
             }
         }
         let id = self.new_id(IdKind::Order);
-        let line_items: Vec<LineItem> = lines
-            .into_iter()
-            .map(
-                |(product_id, sku_id, product_name, sku_name, seller_sku, price)| LineItem {
-                    id: self.new_id(IdKind::LineItem),
-                    product_id,
-                    sku_id,
-                    product_name,
-                    sku_name,
-                    seller_sku,
-                    sale_price: price,
-                    original_price: price,
-                    package_id: None,
-                    is_cancelled: false,
-                    cancel_user: None,
-                },
-            )
-            .collect();
+        let user_id = spec.user_id.unwrap_or_else(|| self.new_id(IdKind::User));
+        let mut line_items: Vec<LineItem> = Vec::with_capacity(lines.len());
+        for (product_id, sku_id, product_name, sku_name, seller_sku, price) in lines {
+            // A running activity's deal (it counts the unit against the activity's limits).
+            let sale_price = self.take_deal(product_id, sku_id, price, user_id, id, now);
+            line_items.push(LineItem {
+                id: self.new_id(IdKind::LineItem),
+                product_id,
+                sku_id,
+                product_name,
+                sku_name,
+                seller_sku,
+                sale_price,
+                original_price: price,
+                package_id: None,
+                is_cancelled: false,
+                cancel_user: None,
+            });
+        }
         for (l, unit) in line_items.iter().zip(held) {
             self.hold_line(l.id, unit);
         }
+        // The seller's discount is what the deals took off the list prices.
+        let original: i64 = line_items.iter().map(|l| l.original_price).sum();
         let sub_total: i64 = line_items.iter().map(|l| l.sale_price).sum();
         let shipping_fee = region.price_scale() * 3;
         let tax = if region == Region::Us {
@@ -187,7 +192,7 @@ impl World {
             collection_time: None,
             delivery_time: None,
             cancel_time: None,
-            user_id: self.new_id(IdKind::User),
+            user_id,
             buyer_seed: self.rng.random(),
             buyer_message: spec.buyer_message.clone().unwrap_or_default(),
             shipping_type: spec.shipping_type.unwrap_or(ShippingType::Tiktok),
@@ -202,11 +207,11 @@ impl World {
             payment: Payment {
                 sub_total,
                 shipping_fee,
-                seller_discount: 0,
+                seller_discount: original - sub_total,
                 platform_discount: 0,
                 tax,
                 total_amount: sub_total + shipping_fee + tax,
-                original_total_product_price: sub_total,
+                original_total_product_price: original,
                 original_shipping_fee: shipping_fee,
             },
             line_items,

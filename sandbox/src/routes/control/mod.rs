@@ -1,12 +1,14 @@
 //! The control plane under `/_sandbox/` (never a real path; no signature): what exists, fault rates,
-//! token expiry and revocation, the clock, creating and moving orders and products, the request log,
-//! reset, extra apps, and the shipping documents' PDFs.
+//! token expiry and revocation, the clock, creating and moving orders and products, recording LIVE
+//! sessions, the request log, reset, extra apps, and the shipping documents' PDFs.
 //!
 //! `configure` registers every path; the handlers live by concern: `settings` (faults, clock, request
 //! log, reset, apps, token expiry and revocation), `orders` (create, read, advance, patch), `products`
-//! (create, read, patch) and `documents` (label PDFs). The helpers they share are here.
+//! (create, read, patch), `lives` (LIVE sessions the host streamed) and `documents` (label PDFs). The
+//! helpers they share are here.
 
 mod documents;
+mod lives;
 mod orders;
 mod products;
 mod settings;
@@ -21,6 +23,7 @@ use crate::state::SandboxState;
 use crate::world::json::shop_json;
 use crate::world::{Id, parse_id};
 use documents::document;
+use lives::{list_lives, record_live};
 use orders::{advance_order, create_orders, get_order, patch_order};
 use products::{create_product, get_product, patch_product};
 use settings::{
@@ -52,6 +55,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/_sandbox/shops/{shop_id}/products",
             web::post().to(create_product),
         )
+        .route(
+            "/_sandbox/shops/{shop_id}/lives",
+            web::post().to(record_live),
+        )
+        .route("/_sandbox/shops/{shop_id}/lives", web::get().to(list_lives))
         .route("/_sandbox/orders/{order_id}", web::get().to(get_order))
         .route("/_sandbox/orders/{order_id}", web::patch().to(patch_order))
         .route(

@@ -24,6 +24,8 @@ struct OrdersIn {
     /// "TIKTOK" or "SELLER".
     shipping_type: Option<String>,
     buyer_message: Option<String>,
+    /// The buyer (a user id); default: a new buyer per order. Per-buyer deal limits count by it.
+    user_id: Option<String>,
 }
 
 fn op_err(e: OpError) -> HttpResponse {
@@ -113,6 +115,13 @@ pub(super) async fn create_orders(
             None => return bad(400, format!("Invalid sku id {s:?}.")),
         }
     }
+    let user_id = match spec.user_id.as_deref() {
+        None => None,
+        Some(u) => match parse_id(u) {
+            Some(id) => Some(id),
+            None => return bad(400, format!("Invalid user_id {u:?}.")),
+        },
+    };
     let now = state.now();
     let result = state.with_world(|w| {
         if !w.shops.contains_key(&shop) {
@@ -129,6 +138,7 @@ pub(super) async fn create_orders(
                     shipping_type,
                     buyer_message: spec.buyer_message.clone(),
                     paid: false,
+                    user_id,
                 },
             )?;
             walk_to(w, id, target, now)?;

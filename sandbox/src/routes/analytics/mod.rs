@@ -1,11 +1,15 @@
 //! Analytics: shop performance (202509, 202609), product and video performance lists (202509, 202605)
-//! and LIVE session performance (202509, 202609). Every figure is derived from the world's orders and
-//! products, deterministically: the same world and the same dates give the same answer. Traffic
-//! figures (views, impressions) that the world does not model are a fixed function of the seed and the
-//! ids, scaled by the sales they go with, so they are plausible and stable.
+//! here, and the LIVE paths in `lives` (session list 202509/202609, overview 202609, a session's
+//! products 202512). Every figure is derived from the world's orders and products, deterministically:
+//! the same world and the same dates give the same answer. Traffic figures (views, impressions) that
+//! the world does not model are a fixed function of the seed and the ids, scaled by the sales they go
+//! with, so they are plausible and stable.
 //!
-//! An order counts on the day it was created (UTC) once it is paid and not cancelled; each order is
-//! attributed to one channel (LIVE, VIDEO or PRODUCT_CARD) by a fixed function of its id.
+//! An order counts on the day it was created (UTC) once it is paid and not cancelled. Each order is
+//! attributed to one channel: LIVE when it was created during one of the shop's LIVE sessions
+//! (`world::lives`: recorded or synthetic), else VIDEO or PRODUCT_CARD by a fixed function of its id.
+
+mod lives;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,12 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ] {
         op(cfg, Method::GET, path, C, S, shop_performance);
     }
-    for path in [
-        "/analytics/202509/shop_lives/performance",
-        "/analytics/202609/shop_lives/performance",
-    ] {
-        op(cfg, Method::GET, path, C, S, lives_performance);
-    }
+    lives::configure(cfg);
     for path in [
         "/analytics/202509/shop_products/performance",
         "/analytics/202605/shop_products/performance",
@@ -52,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Channel {
+pub(super) enum Channel {
     Live,
     Video,
     ProductCard,
@@ -69,7 +68,7 @@ impl Channel {
 }
 
 /// A fixed draw in [0, 1) for (seed, id, salt).
-fn draw(seed: u64, id: u64, salt: u64) -> f64 {
+pub(super) fn draw(seed: u64, id: u64, salt: u64) -> f64 {
     let mut z =
         seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt.wrapping_mul(0xD6E8_FEB8_6659_FD93);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -78,27 +77,31 @@ fn draw(seed: u64, id: u64, salt: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn channel(seed: u64, order_id: Id) -> Channel {
-    match draw(seed, order_id, 1) {
-        d if d < 0.15 => Channel::Live,
-        d if d < 0.40 => Channel::Video,
+/// LIVE when the order was created during a LIVE session of its shop; else VIDEO for a fixed quarter
+/// of orders (by id), PRODUCT_CARD for the rest.
+pub(super) fn channel(w: &World, o: &Order) -> Channel {
+    if w.live_at(o.shop_id, o.create_time).is_some() {
+        return Channel::Live;
+    }
+    match draw(w.seed, o.id, 1) {
+        d if (0.15..0.40).contains(&d) => Channel::Video,
         _ => Channel::ProductCard,
     }
 }
 
-fn counts(o: &Order) -> bool {
+pub(super) fn counts(o: &Order) -> bool {
     o.paid_time.is_some() && !matches!(o.status, OrderStatus::Cancelled | OrderStatus::Unpaid)
 }
 
 /// Local or USD amounts: (minor units in the region's currency) → (amount string, currency).
 #[derive(Clone, Copy)]
-struct Money {
+pub(super) struct Money {
     region: Region,
     usd: bool,
 }
 
 impl Money {
-    fn fmt(self, minor: i64) -> Value {
+    pub(super) fn fmt(self, minor: i64) -> Value {
         if !self.usd || self.region.currency() == "USD" {
             return json!({"amount": format_amount(minor, self.region), "currency": self.region.currency()});
         }
@@ -120,13 +123,13 @@ impl Money {
 }
 
 /// The window and options every analytics call shares.
-struct Window {
-    start: NaiveDate,
-    end: NaiveDate,
-    start_ts: i64,
-    end_ts: i64,
-    money: Money,
-    latest: NaiveDate,
+pub(super) struct Window {
+    pub(super) start: NaiveDate,
+    pub(super) end: NaiveDate,
+    pub(super) start_ts: i64,
+    pub(super) end_ts: i64,
+    pub(super) money: Money,
+    pub(super) latest: NaiveDate,
 }
 
 fn parse_date(ctx: &Ctx, name: &str) -> Result<NaiveDate, ApiError> {
@@ -137,15 +140,32 @@ fn parse_date(ctx: &Ctx, name: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::invalid(format!("Invalid {name} {raw:?}: use YYYY-MM-DD.")))
 }
 
-fn day_start(d: NaiveDate) -> i64 {
+pub(super) fn day_start(d: NaiveDate) -> i64 {
     d.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp())
         .unwrap_or(0)
 }
 
-fn window(ctx: &Ctx, shop: Id) -> Result<Window, ApiError> {
+pub(super) fn window(ctx: &Ctx, shop: Id) -> Result<Window, ApiError> {
     let start = parse_date(ctx, "start_date_ge")?;
     let end = parse_date(ctx, "end_date_lt")?;
+    window_between(ctx, shop, start, end)
+}
+
+/// The UTC day of `ts`.
+pub(super) fn date_of(ts: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// The window [start, end) with the call's currency.
+pub(super) fn window_between(
+    ctx: &Ctx,
+    shop: Id,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Window, ApiError> {
     if end <= start {
         return Err(ApiError::invalid(
             "end_date_lt must be after start_date_ge.",
@@ -156,9 +176,7 @@ fn window(ctx: &Ctx, shop: Id) -> Result<Window, ApiError> {
             "The date range can span at most {MAX_WINDOW_DAYS} days."
         )));
     }
-    let today = chrono::DateTime::from_timestamp(ctx.now, 0)
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
+    let today = date_of(ctx.now);
     if start > today {
         return Err(ApiError::invalid(
             "start_date_ge must not be in the future.",
@@ -185,14 +203,19 @@ fn window(ctx: &Ctx, shop: Id) -> Result<Window, ApiError> {
 }
 
 /// Orders of the shop created in [from, to) that count as sales.
-fn sales<'a>(w: &'a World, shop: Id, from: i64, to: i64) -> impl Iterator<Item = &'a Order> + 'a {
+pub(super) fn sales<'a>(
+    w: &'a World,
+    shop: Id,
+    from: i64,
+    to: i64,
+) -> impl Iterator<Item = &'a Order> + 'a {
     w.orders_by_create
         .range((shop, from, 0)..(shop, to, 0))
         .filter_map(|(_, _, id)| w.orders.get(id))
         .filter(|o| counts(o))
 }
 
-fn list_page(ctx: &Ctx) -> Result<(usize, Option<String>), ApiError> {
+pub(super) fn list_page(ctx: &Ctx) -> Result<(usize, Option<String>), ApiError> {
     let size = match ctx.query("page_size") {
         None | Some("") => 10,
         Some(raw) => match raw.parse::<usize>() {
@@ -208,8 +231,17 @@ fn list_page(ctx: &Ctx) -> Result<(usize, Option<String>), ApiError> {
 }
 
 fn sort_field<'a>(ctx: &'a Ctx, allowed: &[&str]) -> Result<&'a str, ApiError> {
+    sort_field_or(ctx, allowed, "gmv")
+}
+
+/// `sort_field` among `allowed` (`default` when absent).
+pub(super) fn sort_field_or<'a>(
+    ctx: &'a Ctx,
+    allowed: &[&str],
+    default: &'a str,
+) -> Result<&'a str, ApiError> {
     match ctx.query("sort_field") {
-        None | Some("") => Ok("gmv"),
+        None | Some("") => Ok(default),
         Some(f) if allowed.contains(&f) => Ok(f),
         Some(f) => Err(ApiError::invalid(format!(
             "Invalid sort_field {f:?}: use one of {}.",
@@ -218,7 +250,7 @@ fn sort_field<'a>(ctx: &'a Ctx, allowed: &[&str]) -> Result<&'a str, ApiError> {
     }
 }
 
-fn rate(num: f64, den: f64) -> String {
+pub(super) fn rate(num: f64, den: f64) -> String {
     if den <= 0.0 {
         "0.0000".into()
     } else {
@@ -239,12 +271,12 @@ struct Tally {
     buyers: BTreeSet<Id>,
 }
 
-fn tally<'a>(seed: u64, orders: impl Iterator<Item = &'a Order>) -> Tally {
+fn tally<'a>(w: &World, orders: impl Iterator<Item = &'a Order>) -> Tally {
     let mut t = Tally::default();
     for o in orders {
         let gmv = o.payment.sub_total;
         t.gmv += gmv;
-        *t.by_channel.entry(channel(seed, o.id)).or_default() += gmv;
+        *t.by_channel.entry(channel(w, o)).or_default() += gmv;
         t.orders += 1;
         t.units += o.line_items.len() as i64;
         t.sku_orders += o
@@ -260,7 +292,7 @@ fn tally<'a>(seed: u64, orders: impl Iterator<Item = &'a Order>) -> Tally {
 
 fn interval_json(w: &World, shop: Id, win: &Window, from: NaiveDate, to: NaiveDate) -> Value {
     let (a, b) = (day_start(from), day_start(to));
-    let t = tally(w.seed, sales(w, shop, a, b));
+    let t = tally(w, sales(w, shop, a, b));
     let refunds: i64 = w
         .returns
         .values()
@@ -401,7 +433,7 @@ struct ProductTally {
 fn product_tallies(w: &World, shop: Id, win: &Window) -> BTreeMap<Id, ProductTally> {
     let mut out: BTreeMap<Id, ProductTally> = BTreeMap::new();
     for o in sales(w, shop, win.start_ts, win.end_ts) {
-        let ch = channel(w.seed, o.id);
+        let ch = channel(w, o);
         for l in &o.line_items {
             let t = out.entry(l.product_id).or_default();
             t.gmv += l.sale_price;
@@ -599,7 +631,7 @@ fn videos_performance(ctx: &mut Ctx) -> ApiResult {
         let videos = videos_of(w, shop, now);
         let mut gmv: BTreeMap<Id, VideoTally> = BTreeMap::new();
         for o in sales(w, shop, win.start_ts, win.end_ts) {
-            if channel(w.seed, o.id) != Channel::Video {
+            if channel(w, o) != Channel::Video {
                 continue;
             }
             for l in &o.line_items {
@@ -657,101 +689,6 @@ fn videos_performance(ctx: &mut Ctx) -> ApiResult {
     let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
     Ok(json!({
         "videos": items,
-        "next_page_token": next,
-        "total_count": total,
-        "latest_available_date": win.latest.format("%Y-%m-%d").to_string(),
-    }))
-}
-
-// ---------------------------------------------------------------------------------------------------
-// LIVE: one two-hour session every third evening (19:00–21:00 UTC); LIVE-channel orders of that day
-// count for it.
-
-fn lives_performance(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let win = window(ctx, shop)?;
-    let (page_size, token) = list_page(ctx)?;
-    let field = sort_field(
-        ctx,
-        &["gmv", "sku_orders", "units_sold", "views", "start_time"],
-    )?
-    .to_string();
-    let order = sort_order(ctx, SortOrder::Desc)?;
-    let now = ctx.now;
-    let rows = ctx.with_world(|w| {
-        let mut rows = Vec::new();
-        for day in win.start.iter_days().take_while(|d| *d < win.end) {
-            let day_ts = day_start(day);
-            if day_ts.div_euclid(DAY) % 3 != 0 {
-                continue;
-            }
-            let start = day_ts + 19 * 3_600;
-            let end = start + 2 * 3_600;
-            if end > now {
-                continue;
-            }
-            let id = 7_500_000_000_000_000_000u64
-                + (shop % 1_000_000) * 1_000_000
-                + (day_ts / DAY) as u64 % 1_000_000;
-            let t = tally(
-                w.seed,
-                sales(w, shop, day_ts, day_ts + DAY)
-                    .filter(|o| channel(w.seed, o.id) == Channel::Live),
-            );
-            let products_sold: BTreeSet<Id> = sales(w, shop, day_ts, day_ts + DAY)
-                .filter(|o| channel(w.seed, o.id) == Channel::Live)
-                .flat_map(|o| o.line_items.iter().map(|l| l.product_id))
-                .collect();
-            let viewers = 150 + (draw(w.seed, id, 9) * 3_000.0) as i64 + t.orders * 40;
-            let views = viewers * 2 + (draw(w.seed, id, 10) * 500.0) as i64;
-            let impressions = views * 3;
-            let clicks = impressions / 20 + t.units * 2;
-            let key = match field.as_str() {
-                "sku_orders" => t.sku_orders,
-                "units_sold" => t.units,
-                "views" => views,
-                "start_time" => start,
-                _ => t.gmv,
-            };
-            let item = json!({
-                "id": id.to_string(),
-                "title": format!("Evening LIVE {}", day.format("%b %-d")),
-                "username": CREATORS[0],
-                "start_time": start,
-                "end_time": end,
-                "sales_performance": {
-                    "gmv": win.money.fmt(t.gmv),
-                    "products_added": products_sold.len().max(3),
-                    "different_products_sold": products_sold.len(),
-                    "created_sku_orders": t.sku_orders,
-                    "sku_orders": t.sku_orders,
-                    "unit_sold": t.units,
-                    "customers": t.buyers.len(),
-                    "avg_price": win.money.fmt(if t.units > 0 { t.gmv / t.units } else { 0 }),
-                    "click_to_order_rate": rate(t.sku_orders as f64, clicks as f64),
-                },
-                "interaction_performance": {
-                    "acu": viewers / 12,
-                    "pcu": viewers / 4,
-                    "viewers": viewers,
-                    "views": views,
-                    "avg_viewing_duration": 45 + (draw(w.seed, id, 11) * 120.0) as i64,
-                    "comments": views / 15,
-                    "shares": views / 60,
-                    "likes": views * 2,
-                    "new_followers": viewers / 30,
-                    "product_impressions": impressions,
-                    "product_clicks": clicks,
-                    "click_through_rate": rate(clicks as f64, impressions as f64),
-                },
-            });
-            rows.push((key, id, item));
-        }
-        rows
-    });
-    let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-    Ok(json!({
-        "live_stream_sessions": items,
         "next_page_token": next,
         "total_count": total,
         "latest_available_date": win.latest.format("%Y-%m-%d").to_string(),
