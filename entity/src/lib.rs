@@ -3,12 +3,15 @@
 pub mod aftersale_rule;
 pub mod aftersale_rule_run;
 pub mod audit_log;
+pub mod coupon;
 pub mod erp_stock;
 pub mod idempotency_key;
 pub mod inventory_drift;
 pub mod inventory_setting;
+pub mod live_session;
 pub mod logistics_cache;
 pub mod oauth_state;
+pub mod promotion;
 pub mod order_status_history;
 pub mod quota_window;
 pub mod shop;

@@ -15,6 +15,7 @@ mod m20261124_000010_create_sku_mappings;
 mod m20261124_000011_add_webhook_claims;
 mod m20261207_000012_money_paths;
 mod m20261207_000013_aftersales;
+mod m20261207_000014_promotions;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_add_webhook_claims::Migration),
             Box::new(m20261207_000012_money_paths::Migration),
             Box::new(m20261207_000013_aftersales::Migration),
+            Box::new(m20261207_000014_promotions::Migration),
         ]
     }
 }
