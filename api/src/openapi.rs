@@ -23,6 +23,8 @@ use utoipa_actix_web::AppExt;
         (name = "inventory", description = "Stock per SKU and warehouse, and its history"),
         (name = "returns", description = "The shop's TikTok returns and cancellation requests as synced, each with its order (the returns area)"),
         (name = "sync", description = "Sync a shop's orders, products, warehouses, returns and cancellations from TikTok: jobs, progress, retries"),
+        (name = "promotions", description = "The promotions area: TikTok's activities (flash sales, deal prices, discounts) synced and made or changed from the ERP with TikTok's rules checked first; the shop's vouchers (read-only: TikTok's API cannot create one)"),
+        (name = "live shopping", description = "The live shopping area: sessions planned in the ERP and carried out through promotion activities (TikTok's API cannot create a LIVE), their board and results"),
         (name = "webhooks", description = "TikTok's webhook deliveries, the stored events and the subscriptions"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
@@ -79,7 +81,12 @@ fn document_body_limits(api: &mut utoipa::openapi::OpenApi) {
         ),
     ];
     for item in api.paths.paths.values_mut() {
-        let operations = [item.put.as_mut(), item.post.as_mut(), item.patch.as_mut()];
+        let operations = [
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
         for op in operations.into_iter().flatten() {
             if op.request_body.is_none() {
                 continue;

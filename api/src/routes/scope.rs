@@ -65,6 +65,8 @@ areas! {
     Inventory => Some(Feature::Inventory),
     Returns => Some(Feature::Returns),
     Logistics => Some(Feature::Logistics),
+    Promotions => Some(Feature::Promotions),
+    LiveShopping => Some(Feature::LiveShopping),
 }
 
 /// The caller and the shop of a `/shops/{id}/…` route, checked (see the module).

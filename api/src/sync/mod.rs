@@ -9,6 +9,7 @@ pub mod job;
 pub mod jobs;
 pub mod orders;
 pub mod products;
+pub mod promotions;
 pub mod requests;
 pub mod returns;
 pub mod scheduler;
@@ -38,10 +39,12 @@ pub enum Resource {
     Cancellations,
     /// Orders on their way, read again (the logistics area).
     Tracking,
+    /// Promotion activities with their products, and coupons (the promotions area).
+    Promotions,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Orders,
         Resource::Products,
         Resource::Warehouses,
@@ -49,6 +52,7 @@ impl Resource {
         Resource::Returns,
         Resource::Cancellations,
         Resource::Tracking,
+        Resource::Promotions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,7 @@ impl Resource {
             Resource::Returns => "returns",
             Resource::Cancellations => "cancellations",
             Resource::Tracking => "tracking",
+            Resource::Promotions => "promotions",
         }
     }
 
@@ -77,6 +82,7 @@ impl Resource {
             // A cancellation is an after-sales request like a return: one area for both.
             Resource::Returns | Resource::Cancellations => Feature::Returns,
             Resource::Tracking => Feature::Logistics,
+            Resource::Promotions => Feature::Promotions,
         }
     }
 }

@@ -34,3 +34,13 @@ pub fn id_text(v: &serde_json::Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// An optional whole number sent as a number or as its text (TikTok does both for counts and
+/// times); anything else is none.
+pub fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(serde_json::Value::deserialize(d)
+        .ok()
+        .as_ref()
+        .and_then(id_text)
+        .and_then(|t| t.parse().ok()))
+}
