@@ -13,12 +13,14 @@ pub mod health;
 pub mod idempotency;
 pub mod inventory;
 pub mod json;
+pub mod live_sessions;
 pub mod logistics;
 pub mod order_actions;
 pub mod orders;
 pub mod product_batch;
 pub mod product_writes;
 pub mod products;
+pub mod promotions;
 pub mod published;
 pub mod returns;
 pub mod schema;
@@ -108,6 +110,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(logistics::shipping_providers)
         .service(logistics::get_warehouse)
         .service(logistics::cod_summary)
+        .service(promotions::list_promotions)
+        .service(promotions::create_promotion)
+        .service(promotions::get_promotion)
+        .service(promotions::update_promotion)
+        .service(promotions::set_promotion_products)
+        .service(promotions::remove_promotion_products)
+        .service(promotions::deactivate_promotion)
+        .service(promotions::list_coupons)
+        .service(promotions::get_coupon)
+        .service(live_sessions::list_sessions)
+        .service(live_sessions::create_session)
+        .service(live_sessions::get_session)
+        .service(live_sessions::update_session)
+        .service(live_sessions::delete_session)
+        .service(live_sessions::apply_session)
+        .service(live_sessions::cancel_session)
+        .service(live_sessions::session_board)
         .service(aftersale_rules::simulate_rules)
         .service(aftersale_rules::list_rules)
         .service(aftersale_rules::create_rule)

@@ -6,6 +6,7 @@
 //! this directory (`.ci/check-connector` fails the build otherwise).
 //! It speaks the real Open API (shared `tiktok-api.md`) and knows nothing of our database or actix.
 
+pub mod analytics;
 pub mod authorization;
 pub mod category;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod line;
 pub mod logistics;
 pub mod orders;
 pub mod products;
+pub mod promotions;
 pub mod returns;
 pub mod sign;
 pub mod wire;

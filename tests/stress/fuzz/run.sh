@@ -113,9 +113,17 @@ FUZZ_RETURN="$(api "$API/$SHOP/returns?limit=1" | field 'd["items"][0]["id"]')"
 FUZZ_CANCEL="$(api "$API/$SHOP/cancellations?limit=1" | field 'd["items"][0]["id"]')"
 FUZZ_CATEGORY="$(api "$API/$SHOP/categories?name=a&limit=50" | field '[c["id"] for c in d["items"] if c["is_leaf"]][0]')"
 FUZZ_ERP_SKU="$(api "$API/$SHOP/sku-mappings?limit=1" | field 'd["items"][0]["erp_sku"]')"
+# A promotion activity and a voucher as synced, and a live session planned on a SKU with stock.
+FUZZ_ACTIVITY="$(api "$API/$SHOP/promotions?limit=1" | field 'd["items"][0]["id"]')"
+FUZZ_COUPON="$(api "$API/$SHOP/coupons?limit=1" | field 'd["items"][0]["id"]')"
+LINE="$(api "$API/$SHOP/inventory?limit=200" | field "next(f'{i[\"product_id\"]} {i[\"sku_id\"]}' for i in d['items'] if any(s['warehouse_id'] == '$FUZZ_WAREHOUSE' and s['quantity'] > 0 for s in i['stock']))")"
+LIVE_AT="$(python3 -c 'import datetime as t; print((t.datetime.now(t.timezone.utc) + t.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')"
+FUZZ_SESSION="$(api -X POST "$API/$SHOP/live-sessions" -d "{\"title\": \"Fuzz live\", \"host\": \"shop\", \"scheduled_start\": \"$LIVE_AT\", \"duration_minutes\": 60, \"lines\": [{\"product_id\": \"${LINE% *}\", \"sku_id\": \"${LINE#* }\", \"special_price\": {\"amount\": \"0.01\", \"currency\": \"USD\"}, \"stock_limit\": 1, \"warehouse_id\": \"$FUZZ_WAREHOUSE\"}]}" | field 'd["id"]')"
 export FUZZ_ORDER FUZZ_PRODUCT FUZZ_SKU FUZZ_WAREHOUSE FUZZ_RETURN FUZZ_CANCEL FUZZ_CATEGORY FUZZ_ERP_SKU
+export FUZZ_ACTIVITY FUZZ_COUPON FUZZ_SESSION
 echo "== fuzz: $BASE shop $SHOP (order $FUZZ_ORDER, product $FUZZ_PRODUCT, sku $FUZZ_SKU, warehouse $FUZZ_WAREHOUSE," \
-  "return $FUZZ_RETURN, cancel $FUZZ_CANCEL, category $FUZZ_CATEGORY, erp sku $FUZZ_ERP_SKU, job $JOB, event $EVENT)"
+  "return $FUZZ_RETURN, cancel $FUZZ_CANCEL, category $FUZZ_CATEGORY, erp sku $FUZZ_ERP_SKU, job $JOB, event $EVENT," \
+  "activity $FUZZ_ACTIVITY, coupon $FUZZ_COUPON, live session $FUZZ_SESSION)"
 
 START=$(date +%s)
 set +e

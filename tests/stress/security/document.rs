@@ -53,6 +53,9 @@ pub(super) struct Ids {
     pub(super) event: String,
     pub(super) erp_sku: String,
     pub(super) rule: String,
+    pub(super) activity: String,
+    pub(super) coupon: String,
+    pub(super) session: String,
 }
 
 impl Ids {
@@ -70,6 +73,9 @@ impl Ids {
             "erp_sku" => &self.erp_sku,
             "rule_id" => &self.rule,
             "warehouse_id" => &self.warehouse,
+            "activity_id" => &self.activity,
+            "coupon_id" => &self.coupon,
+            "session_id" => &self.session,
             _ => return None,
         })
     }

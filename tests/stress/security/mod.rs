@@ -213,6 +213,24 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         .await
         .unwrap()
         .expect("an after-sales rule");
+    let activity = entity::promotion::Entity::find()
+        .filter(entity::promotion::Column::ShopId.eq(&shop))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a promotion activity");
+    let coupon = entity::coupon::Entity::find()
+        .filter(entity::coupon::Column::ShopId.eq(&shop))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a voucher");
+    let session = entity::live_session::Entity::find()
+        .filter(entity::live_session::Column::ShopId.eq(&shop))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a live session");
     Ids {
         shop,
         order: order.id,
@@ -226,6 +244,9 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         event: event.id,
         erp_sku: ERP_SKU.to_owned(),
         rule: rule.id,
+        activity: activity.id,
+        coupon: coupon.id,
+        session: session.id,
     }
 }
 
@@ -299,6 +320,34 @@ async fn the_security_matrix_refuses_every_bad_caller_of_every_operation_and_cha
             &env.shop_path("/aftersale-rules"),
             &admin,
             json!({"name": "Replacements by hand", "priority": 1, "when": {"kinds": ["replacement"]}, "then": {"action": "manual"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // A live session planned on a SKU with stock in its warehouse.
+    let (sku_id, warehouse_id) = {
+        use entity::sku_stock;
+        let row = sku_stock::Entity::find()
+            .filter(sku_stock::Column::ShopId.eq(&env.shop_id))
+            .filter(sku_stock::Column::Quantity.gt(0))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("a SKU with stock");
+        (row.sku_id, row.warehouse_id)
+    };
+    let product_id = entity::tiktok_sku::Entity::find_by_id((env.shop_id.clone(), sku_id.clone()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .product_id;
+    let (status, body) = app
+        .post(
+            &env.shop_path("/live-sessions"),
+            &admin,
+            json!({"title": "Security live", "host": "shop", "scheduled_start": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
+                   "duration_minutes": 60, "lines": [{"product_id": product_id, "sku_id": sku_id, "warehouse_id": warehouse_id,
+                   "special_price": {"amount": "0.01", "currency": "USD"}, "stock_limit": 1}]}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
