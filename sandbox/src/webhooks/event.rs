@@ -22,10 +22,12 @@ pub enum EventType {
     PromotionActivityStatus,
     /// 63: no topic name in the subscription API (set in Partner Center).
     PromotionActivityChange,
+    /// 56: no topic name in the subscription API (set in Partner Center).
+    SampleApplicationStatus,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 14] = [
         EventType::OrderStatusChange,
         EventType::RecipientAddressUpdate,
         EventType::PackageUpdate,
@@ -39,6 +41,7 @@ impl EventType {
         EventType::ProductAuditStatusChange,
         EventType::PromotionActivityStatus,
         EventType::PromotionActivityChange,
+        EventType::SampleApplicationStatus,
     ];
 
     /// The types `PUT /event/202309/webhooks` takes by topic name (tiktok-api-areas.md §9); the
@@ -73,6 +76,7 @@ impl EventType {
             EventType::ProductAuditStatusChange => 37,
             EventType::PromotionActivityStatus => 39,
             EventType::PromotionActivityChange => 63,
+            EventType::SampleApplicationStatus => 56,
         }
     }
 
@@ -93,6 +97,7 @@ impl EventType {
             EventType::ProductAuditStatusChange => "PRODUCT_AUDIT_STATUS_CHANGE",
             EventType::PromotionActivityStatus => "PROMOTION_ACTIVITY_STATUS_CHANGE",
             EventType::PromotionActivityChange => "PROMOTION_ACTIVITY_CHANGE",
+            EventType::SampleApplicationStatus => "SAMPLE_APPLICATION_STATUS_CHANGE",
         }
     }
 

@@ -111,6 +111,16 @@ pub enum SandboxEvent {
         removed: ActivityProductIds,
         update_time: i64,
     },
+    /// type 56: a sample application's status changed (or it was filed: PENDING).
+    SampleApplicationStatus {
+        shop_id: Id,
+        application_id: Id,
+        new_status: String,
+        creator_open_id: String,
+        product_id: Id,
+        sku_id: Id,
+        update_time: i64,
+    },
 }
 
 /// The id lists of webhook 63's `product_update_list` / `product_remove_list` (empty lists are left
@@ -167,6 +177,7 @@ impl SandboxEvent {
             SandboxEvent::ProductAuditStatusChange { .. } => 37,
             SandboxEvent::PromotionActivityStatus { .. } => 39,
             SandboxEvent::PromotionActivityChange { .. } => 63,
+            SandboxEvent::SampleApplicationStatus { .. } => 56,
         }
     }
 
@@ -188,6 +199,7 @@ impl SandboxEvent {
             SandboxEvent::ProductAuditStatusChange { .. } => "PRODUCT_AUDIT_STATUS_CHANGE",
             SandboxEvent::PromotionActivityStatus { .. } => "PROMOTION_ACTIVITY_STATUS_CHANGE",
             SandboxEvent::PromotionActivityChange { .. } => "PROMOTION_ACTIVITY_CHANGE",
+            SandboxEvent::SampleApplicationStatus { .. } => "SAMPLE_APPLICATION_STATUS_CHANGE",
         }
     }
 
@@ -205,7 +217,8 @@ impl SandboxEvent {
             | SandboxEvent::ProductCreation { shop_id, .. }
             | SandboxEvent::ProductAuditStatusChange { shop_id, .. }
             | SandboxEvent::PromotionActivityStatus { shop_id, .. }
-            | SandboxEvent::PromotionActivityChange { shop_id, .. } => *shop_id,
+            | SandboxEvent::PromotionActivityChange { shop_id, .. }
+            | SandboxEvent::SampleApplicationStatus { shop_id, .. } => *shop_id,
         }
     }
 
@@ -225,7 +238,8 @@ impl SandboxEvent {
             | SandboxEvent::ProductCreation { .. }
             | SandboxEvent::ProductAuditStatusChange { .. }
             | SandboxEvent::PromotionActivityStatus { .. }
-            | SandboxEvent::PromotionActivityChange { .. } => None,
+            | SandboxEvent::PromotionActivityChange { .. }
+            | SandboxEvent::SampleApplicationStatus { .. } => None,
         }
     }
 
@@ -371,6 +385,19 @@ impl SandboxEvent {
                 }
                 v
             }
+            SandboxEvent::SampleApplicationStatus {
+                application_id,
+                new_status,
+                creator_open_id,
+                product_id,
+                sku_id,
+                ..
+            } => json!({
+                "application_id": application_id.to_string(),
+                "new_status": new_status,
+                "creator": [{"creator_open_id": creator_open_id}],
+                "product": [{"id": product_id.to_string(), "sku_id": sku_id.to_string()}],
+            }),
         }
     }
 }

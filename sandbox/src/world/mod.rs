@@ -12,8 +12,11 @@
 //!
 //! This module holds ids, regions and amounts, the id source and [`World`] with its time-driven
 //! changes; the record types live by family in `shops`, `catalog`, `orders` (each with the `World`
-//! methods that keep its indexes), `after_sales`, `promotions` and `lives`, all re-exported here.
+//! methods that keep its indexes), `after_sales`, `promotions`, `lives`, `videos` and `affiliate`
+//! (creators, collaborations, samples); `attribution` says which content and creator sold each unit.
 
+pub mod affiliate;
+pub mod attribution;
 pub mod events;
 pub mod generate;
 pub mod json;
@@ -26,7 +29,9 @@ mod lives;
 mod orders;
 mod promotions;
 mod shops;
+pub mod videos;
 
+pub use affiliate::{Creator, OpenCollaboration, ShopAffiliate};
 pub use after_sales::{
     By, CancelStatus, Cancellation, DECISION_WINDOW, RejectReason, ReturnOrder, ReturnRecord,
     ReturnStatus, ReturnType, SellerAction, move_return, open_cancellation, open_return,
@@ -227,6 +232,8 @@ pub enum IdKind {
     Promotion,
     Coupon,
     Live,
+    Collaboration,
+    SampleApplication,
     Other,
 }
 
@@ -253,6 +260,8 @@ impl IdKind {
             IdKind::Promotion => 7_290_000_000_000_000_000,
             IdKind::Coupon => 7_291_000_000_000_000_000,
             IdKind::Live => 7_510_000_000_000_000_000,
+            IdKind::Collaboration => 7_311_000_000_000_000_000,
+            IdKind::SampleApplication => 7_460_000_000_000_000_000,
             IdKind::Other => 7_300_000_000_000_000_000,
         }
     }
@@ -316,6 +325,14 @@ pub struct World {
     pub lives: BTreeMap<Id, LiveSession>,
     /// (shop, start_time, live id) of the recorded LIVE sessions.
     pub lives_by_start: BTreeSet<(Id, i64, Id)>,
+    /// The world's creators (fixed by the seed; see `affiliate`).
+    pub creators: Vec<Creator>,
+    /// Each shop's collaborations and sample rules (see `affiliate`).
+    pub affiliate: BTreeMap<Id, ShopAffiliate>,
+    /// Creators' sample applications, every shop's.
+    pub sample_applications: BTreeMap<Id, affiliate::SampleApplication>,
+    /// (approval deadline, application id): PENDING applications that lapse by the clock.
+    pub sample_timers: BTreeSet<(i64, Id)>,
     /// (shop, create_time, order id)
     pub orders_by_create: BTreeSet<(Id, i64, Id)>,
     /// (shop, update_time, order id)
@@ -369,6 +386,10 @@ impl World {
             promotion_index: PromotionIndex::default(),
             lives: BTreeMap::new(),
             lives_by_start: BTreeSet::new(),
+            creators: affiliate::creators_for(seed),
+            affiliate: BTreeMap::new(),
+            sample_applications: BTreeMap::new(),
+            sample_timers: BTreeSet::new(),
             orders_by_create: BTreeSet::new(),
             orders_by_update: BTreeSet::new(),
             products_by_create: BTreeSet::new(),
@@ -410,7 +431,8 @@ impl World {
 
     /// Time-driven transitions up to `now`: ON_HOLD orders whose hour is over become AWAITING_SHIPMENT;
     /// products whose audit is over become ACTIVATE; after-sales requests whose seller deadline passed
-    /// are decided by SYSTEM; promotion activities start and expire.
+    /// are decided by SYSTEM; promotion activities start and expire; sample applications the seller left
+    /// unreviewed lapse.
     pub fn tick(&mut self, now: i64) {
         while let Some(&(due, id)) = self.hold_timers.iter().next() {
             if due > now {
@@ -450,6 +472,7 @@ impl World {
         }
         self.decide_overdue(now);
         self.settle_promotions(now);
+        self.settle_samples(now);
     }
 }
 

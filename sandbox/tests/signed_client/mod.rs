@@ -195,6 +195,11 @@ impl Client {
         self.call("GET", path, query, None).await
     }
 
+    /// A signed DELETE without a body.
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call("DELETE", path, &[], None).await
+    }
+
     /// A control-plane call (unsigned, plain JSON).
     pub async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");

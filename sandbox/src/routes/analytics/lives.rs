@@ -4,9 +4,9 @@
 //!
 //! Sessions are the world's (`world::lives`): recorded through the control plane, or the synthetic
 //! evening LIVEs. A session's sales are the orders created inside its [start, end): `live_gmv` and
-//! `live_attributed_gmv` are the sum of `payment.sub_total` of those that are paid and not cancelled
-//! (as shop performance counts GMV), items sold their units, so a client can reconcile them with its
-//! orders. The list shows a session once it has ended (TikTok reports after the fact). Traffic and
+//! `live_attributed_gmv` are the sum of `payment.sub_total` of those that were paid (even if
+//! cancelled later, as shop performance counts GMV), items sold their units, so a client can reconcile
+//! them with its orders. The list shows a session once it has ended (TikTok reports after the fact). Traffic and
 //! interaction figures are a fixed function of the seed and the session id, scaled by its sales.
 
 use std::collections::{BTreeMap, BTreeSet};

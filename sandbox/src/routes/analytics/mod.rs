@@ -1,28 +1,31 @@
-//! Analytics: shop performance (202509, 202609), product and video performance lists (202509, 202605)
-//! here, and the LIVE paths in `lives` (session list 202509/202609, overview 202609, a session's
-//! products 202512). Every figure is derived from the world's orders and products, deterministically:
-//! the same world and the same dates give the same answer. Traffic figures (views, impressions) that
-//! the world does not model are a fixed function of the seed and the ids, scaled by the sales they go
-//! with, so they are plausible and stable.
+//! Analytics (tiktok-api-areas.md §5): the shared window, money and paging here; shop performance
+//! (202509, 202609) in `shop`, the product list (202509, 202605) and one product's detail (202509) in
+//! `products`, the video list (202509, 202605) and one video's detail (202509) in `videos`, the LIVE
+//! paths in `lives` (session list 202509/202609, overview 202609, a session's products 202512).
 //!
-//! An order counts on the day it was created (UTC) once it is paid and not cancelled. Each order is
-//! attributed to one channel: LIVE when it was created during one of the shop's LIVE sessions
-//! (`world::lives`: recorded or synthetic), else VIDEO or PRODUCT_CARD by a fixed function of its id.
+//! Every sales figure is a sum over the shop's **paid orders** (`paid_time` set, even if cancelled or
+//! returned later) **created** in the interval, by UTC day: GMV is the sum of their line items'
+//! `sale_price` (= `payment.sub_total`), items sold their line items (one unit each), orders their
+//! number. Where each
+//! unit came from (LIVE, VIDEO, PRODUCT_CARD; the seller's or a creator's) is `world::attribution`'s,
+//! which affiliate orders read too. Traffic figures (views, impressions) that the world does not model
+//! are a fixed function of the seed, the ids and the day, scaled by the sales they go with.
 
 mod lives;
-
-use std::collections::{BTreeMap, BTreeSet};
+mod products;
+mod shop;
+mod videos;
 
 use actix_web::http::Method;
 use actix_web::web;
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 
-use super::returns::{Order as SortOrder, paginate, sort_order};
-use crate::protocol::{ApiError, ApiResult, Category, Ctx, Scope, op};
-use crate::world::{Id, Order, OrderStatus, ProductStatus, Region, World, format_amount};
+use crate::protocol::{ApiError, Category, Ctx, Scope, op};
+pub(super) use crate::world::attribution::draw;
+use crate::world::attribution::{Attributor, Source};
+use crate::world::{Id, Order, Region, World, format_amount};
 
-const DAY: i64 = 86_400;
 /// The longest window one call may ask for.
 const MAX_WINDOW_DAYS: i64 = 365;
 
@@ -33,64 +36,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/analytics/202509/shop/performance",
         "/analytics/202609/shop/performance",
     ] {
-        op(cfg, Method::GET, path, C, S, shop_performance);
+        op(cfg, Method::GET, path, C, S, shop::performance);
     }
     lives::configure(cfg);
     for path in [
         "/analytics/202509/shop_products/performance",
         "/analytics/202605/shop_products/performance",
     ] {
-        op(cfg, Method::GET, path, C, S, products_performance);
+        op(cfg, Method::GET, path, C, S, products::list);
     }
+    op(
+        cfg,
+        Method::GET,
+        "/analytics/202509/shop_products/{product_id}/performance",
+        C,
+        S,
+        products::detail,
+    );
     for path in [
         "/analytics/202509/shop_videos/performance",
         "/analytics/202605/shop_videos/performance",
     ] {
-        op(cfg, Method::GET, path, C, S, videos_performance);
+        op(cfg, Method::GET, path, C, S, videos::list);
     }
+    op(
+        cfg,
+        Method::GET,
+        "/analytics/202509/shop_videos/{video_id}/performance",
+        C,
+        S,
+        videos::detail,
+    );
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Channel {
-    Live,
-    Video,
-    ProductCard,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Live => "LIVE",
-            Channel::Video => "VIDEO",
-            Channel::ProductCard => "PRODUCT_CARD",
-        }
-    }
-}
-
-/// A fixed draw in [0, 1) for (seed, id, salt).
-pub(super) fn draw(seed: u64, id: u64, salt: u64) -> f64 {
-    let mut z =
-        seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt.wrapping_mul(0xD6E8_FEB8_6659_FD93);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// LIVE when the order was created during a LIVE session of its shop; else VIDEO for a fixed quarter
-/// of orders (by id), PRODUCT_CARD for the rest.
-pub(super) fn channel(w: &World, o: &Order) -> Channel {
-    if w.live_at(o.shop_id, o.create_time).is_some() {
-        return Channel::Live;
-    }
-    match draw(w.seed, o.id, 1) {
-        d if (0.15..0.40).contains(&d) => Channel::Video,
-        _ => Channel::ProductCard,
-    }
-}
-
+/// An order counts as a sale once it is paid (`paid_time` set), and stays counted if it is cancelled
+/// or returned later: GMV is gross, as TikTok reports it; cancellations and refunds are their own
+/// figures.
 pub(super) fn counts(o: &Order) -> bool {
-    o.paid_time.is_some() && !matches!(o.status, OrderStatus::Cancelled | OrderStatus::Unpaid)
+    o.paid_time.is_some()
 }
 
 /// Local or USD amounts: (minor units in the region's currency) → (amount string, currency).
@@ -198,7 +181,7 @@ pub(super) fn window_between(
         start_ts: day_start(start),
         end_ts: day_start(end),
         money: Money { region, usd },
-        latest: today - Duration::days(1),
+        latest: today,
     })
 }
 
@@ -230,10 +213,6 @@ pub(super) fn list_page(ctx: &Ctx) -> Result<(usize, Option<String>), ApiError> 
     Ok((size, ctx.query("page_token").map(str::to_string)))
 }
 
-fn sort_field<'a>(ctx: &'a Ctx, allowed: &[&str]) -> Result<&'a str, ApiError> {
-    sort_field_or(ctx, allowed, "gmv")
-}
-
 /// `sort_field` among `allowed` (`default` when absent).
 pub(super) fn sort_field_or<'a>(
     ctx: &'a Ctx,
@@ -258,439 +237,86 @@ pub(super) fn rate(num: f64, den: f64) -> String {
     }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Shop performance.
-
-#[derive(Default)]
-struct Tally {
-    gmv: i64,
-    by_channel: BTreeMap<Channel, i64>,
-    orders: i64,
-    units: i64,
-    sku_orders: i64,
-    buyers: BTreeSet<Id>,
-}
-
-fn tally<'a>(w: &World, orders: impl Iterator<Item = &'a Order>) -> Tally {
-    let mut t = Tally::default();
-    for o in orders {
-        let gmv = o.payment.sub_total;
-        t.gmv += gmv;
-        *t.by_channel.entry(channel(w, o)).or_default() += gmv;
-        t.orders += 1;
-        t.units += o.line_items.len() as i64;
-        t.sku_orders += o
-            .line_items
-            .iter()
-            .map(|l| l.sku_id)
-            .collect::<BTreeSet<_>>()
-            .len() as i64;
-        t.buyers.insert(o.user_id);
+/// `granularity`: ALL (one interval, the default) or 1D (one a day).
+pub(super) fn daily(ctx: &Ctx) -> Result<bool, ApiError> {
+    match ctx.query("granularity") {
+        None | Some("") | Some("ALL") => Ok(false),
+        Some("1D") => Ok(true),
+        Some(g) => Err(ApiError::invalid(format!(
+            "granularity: invalid value {g:?}; use ALL or 1D."
+        ))),
     }
-    t
 }
 
-fn interval_json(w: &World, shop: Id, win: &Window, from: NaiveDate, to: NaiveDate) -> Value {
-    let (a, b) = (day_start(from), day_start(to));
-    let t = tally(w, sales(w, shop, a, b));
-    let refunds: i64 = w
-        .returns
-        .values()
-        .filter(|r| r.shop_id == shop && r.update_time >= a && r.update_time < b)
-        .filter(|r| {
-            matches!(
-                r.status,
-                crate::world::ReturnStatus::RequestSuccess
-                    | crate::world::ReturnStatus::RequestComplete
-            )
-        })
-        .map(|r| r.refund_total)
-        .sum();
-    let cancels = w
-        .orders_by_update
-        .range((shop, a, 0)..(shop, b, 0))
-        .filter_map(|(_, _, id)| w.orders.get(id))
-        .filter(|o| o.status == OrderStatus::Cancelled)
-        .count() as i64
-        + w.returns
-            .values()
-            .filter(|r| r.shop_id == shop && r.create_time >= a && r.create_time < b)
-            .count() as i64;
-    let days = (to - from).num_days().max(1);
-    // Traffic: about 25 page views per order, with a steady floor of browsing.
-    let noise = draw(w.seed, shop ^ a as u64, 7);
-    let page_views = t.orders * 25 + days * (40 + (noise * 60.0) as i64);
-    let impressions = page_views * 8 + (noise * 500.0) as i64;
-    let visitors = page_views * 6 / 10;
-    let split = |total: i64| -> Vec<Value> {
-        [Channel::Live, Channel::Video, Channel::ProductCard]
-            .iter()
-            .map(|c| {
-                let share = t.by_channel.get(c).copied().unwrap_or(0) as f64 / t.gmv.max(1) as f64;
-                let share = if t.gmv == 0 {
-                    match c {
-                        Channel::Live => 0.15,
-                        Channel::Video => 0.25,
-                        Channel::ProductCard => 0.6,
-                    }
-                } else {
-                    share
-                };
-                json!({"type": c.as_str(), "amount": (total as f64 * share).round() as i64})
-            })
+/// The intervals of [from, to): one, or one per day.
+pub(super) fn spans(from: NaiveDate, to: NaiveDate, daily: bool) -> Vec<(NaiveDate, NaiveDate)> {
+    if daily {
+        from.iter_days()
+            .take_while(|d| *d < to)
+            .map(|d| (d, d + Duration::days(1)))
             .collect()
-    };
-    let gmv_breakdowns: Vec<Value> = [Channel::Live, Channel::Video, Channel::ProductCard]
-        .iter()
-        .map(|c| {
-            let mut m = win.money.fmt(t.by_channel.get(c).copied().unwrap_or(0));
-            m["type"] = json!(c.as_str());
-            m
+    } else {
+        vec![(from, to)]
+    }
+}
+
+pub(super) fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A sale and where each of its units came from.
+pub(super) struct Sold<'a> {
+    pub(super) order: &'a Order,
+    pub(super) sources: Vec<Source>,
+}
+
+/// The shop's sales created in [from, to) with their sources, and the attributor that made them (it
+/// knows the videos).
+pub(super) fn sold(w: &World, shop: Id, from: i64, to: i64) -> (Attributor<'_>, Vec<Sold<'_>>) {
+    let att = Attributor::new(w, shop, from, to);
+    let list = sales(w, shop, from, to)
+        .map(|o| Sold {
+            order: o,
+            sources: att.order(o),
         })
         .collect();
-    json!({
-        "start_date": from.format("%Y-%m-%d").to_string(),
-        "end_date": to.format("%Y-%m-%d").to_string(),
-        "gmv": win.money.fmt(t.gmv),
-        "gmv_breakdowns": gmv_breakdowns,
-        "orders": t.orders,
-        "sku_orders": t.sku_orders,
-        "units_sold": t.units,
-        "buyers": t.buyers.len(),
-        "buyer_breakdowns": split(t.buyers.len() as i64),
-        "avg_order_value": win.money.fmt(if t.orders > 0 { t.gmv / t.orders } else { 0 }),
-        "product_impressions": impressions,
-        "product_impression_breakdowns": split(impressions),
-        "product_page_views": page_views,
-        "product_page_view_breakdowns": split(page_views),
-        "avg_product_page_visitors": visitors / days,
-        "avg_product_page_visitor_breakdowns": split(visitors / days),
-        "refunds": win.money.fmt(refunds),
-        "cancellations_and_returns": cancels,
-    })
+    (att, list)
 }
 
-fn shop_performance(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let win = window(ctx, shop)?;
-    let daily = match ctx.query("granularity") {
-        None | Some("") | Some("ALL") => false,
-        Some("1D") => true,
-        Some(g) => {
-            return Err(ApiError::invalid(format!(
-                "Invalid granularity {g:?}: use ALL or 1D."
-            )));
-        }
-    };
-    let comparison = match ctx.query("with_comparison") {
-        None | Some("") | Some("false") => false,
-        Some("true") => true,
-        Some(v) => return Err(ApiError::invalid(format!("Invalid with_comparison {v:?}."))),
-    };
-    ctx.with_world(|w| {
-        let spans = |from: NaiveDate, to: NaiveDate| -> Vec<(NaiveDate, NaiveDate)> {
-            if daily {
-                from.iter_days()
-                    .take_while(|d| *d < to)
-                    .map(|d| (d, d + Duration::days(1)))
-                    .collect()
-            } else {
-                vec![(from, to)]
-            }
-        };
-        let intervals: Vec<Value> = spans(win.start, win.end)
-            .into_iter()
-            .map(|(a, b)| interval_json(w, shop, &win, a, b))
-            .collect();
-        let mut performance = json!({"intervals": intervals});
-        if comparison {
-            let len = win.end - win.start;
-            let (ca, cb) = (win.start - len, win.start);
-            let cmp: Vec<Value> = spans(ca, cb)
-                .into_iter()
-                .map(|(a, b)| interval_json(w, shop, &win, a, b))
-                .collect();
-            performance["comparison_intervals"] = Value::Array(cmp);
-        }
-        Ok(json!({
-            "performance": performance,
-            "latest_available_date": win.latest.format("%Y-%m-%d").to_string(),
-        }))
-    })
+/// `part` of `whole_value`, in proportion `share / whole` (for an order's tax or shipping per line).
+pub(super) fn share(whole_value: i64, share: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        whole_value * share / whole
+    }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Products.
-
-#[derive(Default, Clone)]
-struct ProductTally {
-    gmv: i64,
-    orders: BTreeSet<Id>,
-    units: i64,
-    by_channel: BTreeMap<Channel, i64>,
+/// An average (`total / count`) rounded half up, 0 for no count.
+pub(super) fn avg(total: i64, count: i64) -> i64 {
+    if count <= 0 {
+        0
+    } else {
+        (total * 2 + count) / (count * 2)
+    }
 }
 
-fn product_tallies(w: &World, shop: Id, win: &Window) -> BTreeMap<Id, ProductTally> {
-    let mut out: BTreeMap<Id, ProductTally> = BTreeMap::new();
-    for o in sales(w, shop, win.start_ts, win.end_ts) {
-        let ch = channel(w, o);
-        for l in &o.line_items {
-            let t = out.entry(l.product_id).or_default();
-            t.gmv += l.sale_price;
-            t.orders.insert(o.id);
-            t.units += 1;
-            *t.by_channel.entry(ch).or_default() += l.sale_price;
-        }
+/// The page's rows and the shared list fields: `{<key>: items (left out when empty), total_count,
+/// next_page_token, latest_available_date}`.
+pub(super) fn list_answer(
+    key: &str,
+    items: Vec<Value>,
+    next: String,
+    total: usize,
+    latest: NaiveDate,
+) -> Value {
+    let mut out = json!({
+        "next_page_token": next,
+        "total_count": total,
+        "latest_available_date": ymd(latest),
+    });
+    if !items.is_empty() {
+        out[key] = Value::Array(items);
     }
     out
-}
-
-fn products_performance(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let win = window(ctx, shop)?;
-    let (page_size, token) = list_page(ctx)?;
-    let field = sort_field(
-        ctx,
-        &[
-            "gmv",
-            "orders",
-            "order_count",
-            "units_sold",
-            "unit_sold_count",
-            "click_through_rate",
-        ],
-    )?
-    .to_string();
-    let order = sort_order(ctx, SortOrder::Desc)?;
-    let status_filter = match ctx.query("product_status_filter") {
-        None | Some("") | Some("ALL") => None,
-        Some("LIVE") | Some("ACTIVATE") => Some(true),
-        Some("INACTIVE") => Some(false),
-        Some(s) => {
-            return Err(ApiError::invalid(format!(
-                "Invalid product_status_filter {s:?}."
-            )));
-        }
-    };
-    let categories: Vec<Id> = ctx
-        .query_list("category_filter")
-        .iter()
-        .map(|c| {
-            crate::world::parse_id(c)
-                .ok_or_else(|| ApiError::invalid(format!("Invalid category id {c:?}.")))
-        })
-        .collect::<Result<_, _>>()?;
-    let rows = ctx.with_world(|w| {
-        let tallies = product_tallies(w, shop, &win);
-        let days = (win.end - win.start).num_days().max(1);
-        w.products_by_create
-            .range((shop, i64::MIN, 0)..=(shop, i64::MAX, Id::MAX))
-            .filter_map(|(_, _, id)| w.products.get(id))
-            .filter(|p| p.status != ProductStatus::Deleted)
-            .filter(|p| {
-                status_filter.is_none_or(|live| (p.status == ProductStatus::Activate) == live)
-            })
-            .filter(|p| categories.is_empty() || categories.contains(&p.category_id))
-            .map(|p| {
-                let t = tallies.get(&p.id).cloned().unwrap_or_default();
-                let impressions =
-                    t.units * 120 + days * (10 + (draw(w.seed, p.id, 3) * 40.0) as i64);
-                let page_views = impressions / 9 + t.units * 4;
-                let ctr = rate(page_views as f64, impressions as f64);
-                let breakdown: Vec<Value> = [Channel::Live, Channel::Video, Channel::ProductCard]
-                    .iter()
-                    .map(|c| {
-                        let mut m = win.money.fmt(t.by_channel.get(c).copied().unwrap_or(0));
-                        m["type"] = json!(c.as_str());
-                        m
-                    })
-                    .collect();
-                let key = match field.as_str() {
-                    "orders" | "order_count" => t.orders.len() as i64,
-                    "units_sold" | "unit_sold_count" => t.units,
-                    "click_through_rate" => (page_views * 1_000_000) / impressions.max(1),
-                    _ => t.gmv,
-                };
-                let item = json!({
-                    "id": p.id.to_string(),
-                    "title": p.title,
-                    "gmv": win.money.fmt(t.gmv),
-                    "gmv_breakdowns": breakdown,
-                    "orders": t.orders.len(),
-                    "units_sold": t.units,
-                    "impressions": impressions,
-                    "page_views": page_views,
-                    "click_through_rate": ctr,
-                });
-                (key, p.id, item)
-            })
-            .collect::<Vec<_>>()
-    });
-    let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-    Ok(json!({
-        "products": items,
-        "next_page_token": next,
-        "total_count": total,
-        "latest_available_date": win.latest.format("%Y-%m-%d").to_string(),
-    }))
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Videos: a fixed catalogue of shoppable videos per shop (the world has none), each showing up to three
-// of the shop's products; a VIDEO-channel order line counts for the first video, posted before the
-// order, that shows its product.
-
-const VIDEO_TITLES: &[&str] = &[
-    "Unboxing our bestsellers",
-    "3 ways to style it",
-    "Behind the scenes at the warehouse",
-    "Customer favourites this week",
-    "How it is made",
-    "Honest review: one month later",
-    "Packing orders with us",
-    "New arrivals try-on",
-];
-const CREATORS: &[&str] = &[
-    "oceanoutfitters",
-    "style.with.mia",
-    "daily.deals.dan",
-    "gadgetgrace",
-    "homewithhana",
-];
-
-struct Video {
-    id: Id,
-    title: String,
-    username: &'static str,
-    post_time: i64,
-    products: Vec<Id>,
-}
-
-fn videos_of(w: &World, shop: Id, now: i64) -> Vec<Video> {
-    let products: Vec<Id> = w
-        .products_by_create
-        .range((shop, i64::MIN, 0)..=(shop, i64::MAX, Id::MAX))
-        .map(|(_, _, id)| *id)
-        .filter(|id| {
-            w.products
-                .get(id)
-                .is_some_and(|p| p.status != ProductStatus::Deleted)
-        })
-        .collect();
-    if products.is_empty() {
-        return Vec::new();
-    }
-    // One video every five days over the last 120 days.
-    (0..24u64)
-        .map(|i| {
-            let id = 7_400_000_000_000_000_000u64 + (shop % 1_000_000_000) * 1_000 + i;
-            let post_time = now - (i as i64) * 5 * DAY - (draw(w.seed, id, 4) * DAY as f64) as i64;
-            let first = (draw(w.seed, id, 5) * products.len() as f64) as usize;
-            let linked: Vec<Id> = (0..3.min(products.len()))
-                .map(|k| products[(first + k * 7) % products.len()])
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            Video {
-                id,
-                title: VIDEO_TITLES[i as usize % VIDEO_TITLES.len()].to_string(),
-                username: CREATORS
-                    [(draw(w.seed, id, 6) * CREATORS.len() as f64) as usize % CREATORS.len()],
-                post_time,
-                products: linked,
-            }
-        })
-        .collect()
-}
-
-/// (gmv, distinct (order, SKU) pairs, units) of one video.
-type VideoTally = (i64, BTreeSet<(Id, Id)>, i64);
-
-fn videos_performance(ctx: &mut Ctx) -> ApiResult {
-    let shop = ctx.shop_id()?;
-    let win = window(ctx, shop)?;
-    let (page_size, token) = list_page(ctx)?;
-    let field = sort_field(
-        ctx,
-        &[
-            "gmv",
-            "sku_orders",
-            "units_sold",
-            "views",
-            "click_through_rate",
-        ],
-    )?
-    .to_string();
-    let order = sort_order(ctx, SortOrder::Desc)?;
-    match ctx.query("account_type") {
-        None | Some("") | Some("ALL") | Some("LINKED_ACCOUNTS") | Some("AFFILIATES") => {}
-        Some(a) => return Err(ApiError::invalid(format!("Invalid account_type {a:?}."))),
-    }
-    let now = ctx.now;
-    let rows = ctx.with_world(|w| {
-        let videos = videos_of(w, shop, now);
-        let mut gmv: BTreeMap<Id, VideoTally> = BTreeMap::new();
-        for o in sales(w, shop, win.start_ts, win.end_ts) {
-            if channel(w, o) != Channel::Video {
-                continue;
-            }
-            for l in &o.line_items {
-                let v = videos
-                    .iter()
-                    .filter(|v| v.post_time <= o.create_time && v.products.contains(&l.product_id))
-                    .min_by_key(|v| v.id);
-                if let Some(v) = v {
-                    let e = gmv.entry(v.id).or_default();
-                    e.0 += l.sale_price;
-                    e.1.insert((o.id, l.sku_id));
-                    e.2 += 1;
-                }
-            }
-        }
-        videos
-            .iter()
-            .filter(|v| v.post_time < win.end_ts)
-            .map(|v| {
-                let (g, sku_orders, units) = gmv.get(&v.id).cloned().unwrap_or_default();
-                let views = 800 + (draw(w.seed, v.id, 8) * 20_000.0) as i64 + units * 300;
-                let clicks = views / 25 + units * 3;
-                let key = match field.as_str() {
-                    "sku_orders" => sku_orders.len() as i64,
-                    "units_sold" => units,
-                    "views" => views,
-                    "click_through_rate" => clicks * 1_000_000 / views.max(1),
-                    _ => g,
-                };
-                let products: Vec<Value> = v
-                    .products
-                    .iter()
-                    .filter_map(|p| w.products.get(p))
-                    .map(|p| json!({"id": p.id.to_string(), "name": p.title}))
-                    .collect();
-                let posted = chrono::DateTime::from_timestamp(v.post_time, 0)
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default();
-                let item = json!({
-                    "id": v.id.to_string(),
-                    "title": v.title,
-                    "username": v.username,
-                    "video_post_time": posted,
-                    "gmv": win.money.fmt(g),
-                    "sku_orders": sku_orders.len(),
-                    "units_sold": units,
-                    "views": views,
-                    "click_through_rate": rate(clicks as f64, views as f64),
-                    "products": products,
-                });
-                (key, v.id, item)
-            })
-            .collect::<Vec<_>>()
-    });
-    let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-    Ok(json!({
-        "videos": items,
-        "next_page_token": next,
-        "total_count": total,
-        "latest_available_date": win.latest.format("%Y-%m-%d").to_string(),
-    }))
 }

@@ -1,12 +1,15 @@
 //! The control plane under `/_sandbox/` (never a real path; no signature): what exists, fault rates,
 //! token expiry and revocation, the clock, creating and moving orders and products, recording LIVE
-//! sessions, the request log, reset, extra apps, and the shipping documents' PDFs.
+//! sessions, creators, affiliate books, videos and sample applications, the request log, reset, extra
+//! apps, and the shipping documents' PDFs.
 //!
 //! `configure` registers every path; the handlers live by concern: `settings` (faults, clock, request
 //! log, reset, apps, token expiry and revocation), `orders` (create, read, advance, patch), `products`
-//! (create, read, patch), `lives` (LIVE sessions the host streamed) and `documents` (label PDFs). The
+//! (create, read, patch), `lives` (LIVE sessions the host streamed), `affiliate` (creators, a shop's
+//! affiliate books and videos, sample applications) and `documents` (label PDFs). The
 //! helpers they share are here.
 
+mod affiliate;
 mod documents;
 mod lives;
 mod orders;
@@ -60,6 +63,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(record_live),
         )
         .route("/_sandbox/shops/{shop_id}/lives", web::get().to(list_lives))
+        .route("/_sandbox/creators", web::get().to(affiliate::creators))
+        .route(
+            "/_sandbox/shops/{shop_id}/affiliate",
+            web::get().to(affiliate::books),
+        )
+        .route(
+            "/_sandbox/shops/{shop_id}/videos",
+            web::get().to(affiliate::videos),
+        )
+        .route(
+            "/_sandbox/shops/{shop_id}/sample_applications",
+            web::post().to(affiliate::apply),
+        )
         .route("/_sandbox/orders/{order_id}", web::get().to(get_order))
         .route("/_sandbox/orders/{order_id}", web::patch().to(patch_order))
         .route(

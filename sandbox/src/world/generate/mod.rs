@@ -5,7 +5,8 @@
 //! `config.orders` and `config.products` are per shop.
 //!
 //! `catalog` builds the category tree's contents and each shop's products, `orders` each shop's orders
-//! with their packages, cancellations and returns, and `promotions` its promotions and coupons.
+//! with their packages, cancellations and returns, and `promotions` its promotions and coupons; the
+//! affiliate books (collaborations, sample rules and applications) are `affiliate::seed_affiliate`'s.
 
 mod catalog;
 mod orders;
@@ -332,6 +333,8 @@ pub fn generate(config: &SandboxConfig, now: i64) -> World {
     for shop_id in shop_ids {
         generate_shop(&mut w, &mut rng, config, shop_id, &leaves, &brand_ids, now);
     }
+    // Last, so that everything generated before is as it was.
+    affiliate::seed_affiliate(&mut w, &mut rng, now);
     w
 }
 

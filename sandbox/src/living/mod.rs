@@ -4,6 +4,9 @@
 //! wait for the seller's API call), and some returned after delivery. Stock is taken when an order is
 //! placed and comes back when it is cancelled or a returned package is accepted.
 //!
+//! Creators also apply for free samples (`World::sample_arrivals`: about three a day per shop, for
+//! products in open collaboration).
+//!
 //! Everything runs by the sandbox clock. [`tick`] does one step up to a time; `POST /_sandbox/living/tick
 //! {minutes}` simulates minutes at once (moving the clock a minute per step); the background task
 //! started by [`spawn`] (only when `orders_per_minute > 0`) ticks once a second. An order's fate (will it
@@ -11,14 +14,12 @@
 //! and its id, so how often it is looked at never changes what happens to it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::routes::returns::{open_cancellation, open_return, set_return_status};
 use crate::state::SandboxState;
@@ -48,6 +49,8 @@ pub struct TickReport {
     pub shipped: usize,
     pub returns_opened: usize,
     pub cancellation_requests: usize,
+    /// Sample applications creators filed (ids).
+    pub sample_applications: Vec<String>,
     /// Sandbox clock after the last step.
     pub now: i64,
 }
@@ -61,6 +64,7 @@ impl TickReport {
         self.shipped += other.shipped;
         self.returns_opened += other.returns_opened;
         self.cancellation_requests += other.cancellation_requests;
+        self.sample_applications.extend(other.sample_applications);
         self.now = other.now;
     }
 }
@@ -362,6 +366,13 @@ fn step(
             living.unschedule_return(id);
             if let Some(next) = advance_return(living, w, id, now) {
                 living.schedule_return(id, next.max(now + 1));
+            }
+        }
+        // Creators apply for free samples of products in open collaboration (by the clock, not the
+        // order pace).
+        if elapsed > 0 {
+            for id in w.sample_arrivals(now - elapsed, now) {
+                report.sample_applications.push(id.to_string());
             }
         }
         // What this step changed is already scheduled; later outside changes are picked up next time.
@@ -699,79 +710,9 @@ pub fn spawn(state: SandboxState) -> Option<tokio::task::JoinHandle<()>> {
     }))
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Control endpoints.
+mod control;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/_sandbox/living/tick", web::post().to(tick_endpoint))
-        .route("/_sandbox/living", web::get().to(status_endpoint));
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TickBody {
-    minutes: Option<u32>,
-    /// Overrides the configured pace for this call (orders per minute per shop).
-    orders_per_minute: Option<f64>,
-    /// Move the sandbox clock a minute per step (default true).
-    advance_clock: Option<bool>,
-}
-
-/// `POST /_sandbox/living/tick {minutes, orders_per_minute?, advance_clock?}`.
-async fn tick_endpoint(state: web::Data<SandboxState>, body: web::Bytes) -> HttpResponse {
-    let body = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        web::Bytes::from_static(b"{}")
-    } else {
-        body
-    };
-    let parsed: TickBody = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            return HttpResponse::BadRequest().json(json!({
-                "error": format!("expected {{minutes, orders_per_minute?, advance_clock?}}: {e}")
-            }));
-        }
-    };
-    let minutes = parsed.minutes.unwrap_or(1);
-    if minutes == 0 || minutes > MAX_TICK_MINUTES {
-        return HttpResponse::BadRequest().json(json!({
-            "error": format!("minutes must be between 1 and {MAX_TICK_MINUTES}")
-        }));
-    }
-    let rate = parsed
-        .orders_per_minute
-        .unwrap_or(f64::from(state.config().orders_per_minute));
-    if !(rate.is_finite() && (0.0..=10_000.0).contains(&rate)) {
-        return HttpResponse::BadRequest().json(json!({
-            "error": "orders_per_minute must be a number between 0 and 10000"
-        }));
-    }
-    let advance = parsed.advance_clock.unwrap_or(true);
-    let state = state.into_inner();
-    let state: Arc<SandboxState> = state;
-    let report = web::block(move || simulate(&state, minutes, rate, advance)).await;
-    match report {
-        Ok(report) => HttpResponse::Ok().json(report),
-        Err(_) => HttpResponse::InternalServerError().json(json!({"error": "the step failed"})),
-    }
-}
-
-/// `GET /_sandbox/living`: the pace and how many orders and returns are being followed.
-async fn status_endpoint(state: web::Data<SandboxState>) -> HttpResponse {
-    let ext = state.extension::<LivingExt>();
-    let guard = ext.inner.lock().unwrap_or_else(|e| e.into_inner());
-    let (orders, returns, last_step) = guard
-        .as_ref()
-        .map(|l| (l.due_of.len(), l.return_due_of.len(), Some(l.last_step)))
-        .unwrap_or((0, 0, None));
-    HttpResponse::Ok().json(json!({
-        "orders_per_minute": state.config().orders_per_minute,
-        "followed_orders": orders,
-        "followed_returns": returns,
-        "last_step": last_step,
-        "now": state.now(),
-    }))
-}
+pub use control::configure;
 
 #[cfg(test)]
 mod tests {
