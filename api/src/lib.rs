@@ -1,6 +1,8 @@
 //! The Ocean ERP × TikTok Shop service as a library: `main` and the black-box tests build it from here.
 
+pub mod affiliate;
 pub mod aftersales;
+pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -34,5 +36,6 @@ pub mod tcp_nodelay;
 pub mod telemetry;
 pub mod tiktok;
 pub mod vault;
+pub mod videos;
 pub mod webhooks;
 pub mod workers;

@@ -25,6 +25,8 @@ use utoipa_actix_web::AppExt;
         (name = "sync", description = "Sync a shop's orders, products, warehouses, returns and cancellations from TikTok: jobs, progress, retries"),
         (name = "promotions", description = "The promotions area: TikTok's activities (flash sales, deal prices, discounts) synced and made or changed from the ERP with TikTok's rules checked first; the shop's vouchers (read-only: TikTok's API cannot create one)"),
         (name = "live shopping", description = "The live shopping area: sessions planned in the ERP and carried out through promotion activities (TikTok's API cannot create a LIVE), their board and results"),
+        (name = "affiliate", description = "The affiliate area: products offered to creators, target collaborations, sample requests (at TikTok), and the commission reports of the synced affiliate orders"),
+        (name = "analytics", description = "The analytics area: TikTok's figures for the shop, its products, videos and LIVEs, served from what the analytics sync kept; and statistics of our own orders"),
         (name = "webhooks", description = "TikTok's webhook deliveries, the stored events and the subscriptions"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )

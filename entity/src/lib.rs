@@ -1,7 +1,9 @@
 //! SeaORM entities, one file per table.
 
+pub mod affiliate_order;
 pub mod aftersale_rule;
 pub mod aftersale_rule_run;
+pub mod analytics_record;
 pub mod audit_log;
 pub mod coupon;
 pub mod erp_stock;
@@ -33,4 +35,5 @@ pub mod tiktok_product;
 pub mod tiktok_return;
 pub mod tiktok_sku;
 pub mod tiktok_warehouse;
+pub mod video_link;
 pub mod webhook_event;

@@ -16,6 +16,7 @@ mod m20261124_000011_add_webhook_claims;
 mod m20261207_000012_money_paths;
 mod m20261207_000013_aftersales;
 mod m20261207_000014_promotions;
+mod m20261207_000015_affiliate_analytics;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_money_paths::Migration),
             Box::new(m20261207_000013_aftersales::Migration),
             Box::new(m20261207_000014_promotions::Migration),
+            Box::new(m20261207_000015_affiliate_analytics::Migration),
         ]
     }
 }

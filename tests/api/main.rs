@@ -8,6 +8,7 @@ mod sandbox_env;
 mod sync_env;
 mod webhook_env;
 
+mod affiliate_analytics;
 mod aftersale_rules;
 mod aftersales;
 mod auth;

@@ -2,8 +2,10 @@
 //! result. Every handler is registered here through utoipa-actix-web, which is also what builds the
 //! OpenAPI document: a route registered here is in the document by construction.
 
+pub mod affiliate;
 pub mod aftersale_rules;
 pub mod aftersales;
+pub mod analytics;
 pub mod batch;
 pub mod categories;
 pub mod connection;
@@ -30,6 +32,7 @@ pub mod sku_mapping;
 pub mod stock;
 pub mod sync;
 pub mod unmatched;
+pub mod videos;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -127,6 +130,33 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(live_sessions::apply_session)
         .service(live_sessions::cancel_session)
         .service(live_sessions::session_board)
+        .service(affiliate::list_open)
+        .service(affiliate::get_open)
+        .service(affiliate::put_open)
+        .service(affiliate::delete_open)
+        .service(affiliate::list_targets)
+        .service(affiliate::create_target)
+        .service(affiliate::get_target)
+        .service(affiliate::update_target)
+        .service(affiliate::delete_target)
+        .service(affiliate::list_samples)
+        .service(affiliate::approve_sample)
+        .service(affiliate::reject_sample)
+        .service(affiliate::list_orders)
+        .service(affiliate::commissions)
+        .service(affiliate::creators)
+        .service(analytics::shop)
+        .service(analytics::products)
+        .service(analytics::product)
+        .service(analytics::videos)
+        .service(analytics::lives)
+        .service(analytics::order_stats)
+        .service(videos::list_videos)
+        .service(videos::create_video)
+        .service(videos::get_video)
+        .service(videos::put_video)
+        .service(videos::delete_video)
+        .service(videos::product_videos)
         .service(aftersale_rules::simulate_rules)
         .service(aftersale_rules::list_rules)
         .service(aftersale_rules::create_rule)

@@ -67,6 +67,8 @@ areas! {
     Logistics => Some(Feature::Logistics),
     Promotions => Some(Feature::Promotions),
     LiveShopping => Some(Feature::LiveShopping),
+    Affiliate => Some(Feature::Affiliate),
+    Analytics => Some(Feature::Analytics),
 }
 
 /// The caller and the shop of a `/shops/{id}/…` route, checked (see the module).

@@ -309,6 +309,8 @@ async fn execute(worker: Worker<'_>, job: &sync_job::Model) -> Result<(), JobErr
         Resource::Inventory => Box::pin(super::inventory::sync(&mut ctx)).await,
         Resource::Tracking => Box::pin(super::tracking::sync(&mut ctx)).await,
         Resource::Promotions => Box::pin(super::promotions::sync(&mut ctx)).await,
+        Resource::AffiliateOrders => Box::pin(super::affiliate::sync(&mut ctx)).await,
+        Resource::Analytics => Box::pin(super::analytics::sync(&mut ctx)).await,
         Resource::Returns | Resource::Cancellations => {
             let kind = if resource == Resource::Returns {
                 super::returns::Kind::Return

@@ -3,6 +3,8 @@
 //! cancellations), each with its TikTok wire types and their conversion to our rows. Syncers page with `page_token`, upsert by (shop, TikTok id), and move
 //! the resource's high-water mark ([`cursor`]) only after the rows before it are committed.
 
+pub mod affiliate;
+pub mod analytics;
 pub mod cursor;
 pub mod inventory;
 pub mod job;
@@ -41,10 +43,14 @@ pub enum Resource {
     Tracking,
     /// Promotion activities with their products, and coupons (the promotions area).
     Promotions,
+    /// Affiliate orders with their creators and commissions (the affiliate area).
+    AffiliateOrders,
+    /// TikTok's figures for the shop, its products, videos and LIVEs (the analytics area).
+    Analytics,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Orders,
         Resource::Products,
         Resource::Warehouses,
@@ -53,6 +59,8 @@ impl Resource {
         Resource::Cancellations,
         Resource::Tracking,
         Resource::Promotions,
+        Resource::AffiliateOrders,
+        Resource::Analytics,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +73,8 @@ impl Resource {
             Resource::Cancellations => "cancellations",
             Resource::Tracking => "tracking",
             Resource::Promotions => "promotions",
+            Resource::AffiliateOrders => "affiliate_orders",
+            Resource::Analytics => "analytics",
         }
     }
 
@@ -83,6 +93,8 @@ impl Resource {
             Resource::Returns | Resource::Cancellations => Feature::Returns,
             Resource::Tracking => Feature::Logistics,
             Resource::Promotions => Feature::Promotions,
+            Resource::AffiliateOrders => Feature::Affiliate,
+            Resource::Analytics => Feature::Analytics,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! this directory (`.ci/check-connector` fails the build otherwise).
 //! It speaks the real Open API (shared `tiktok-api.md`) and knows nothing of our database or actix.
 
+pub mod affiliate;
 pub mod analytics;
 pub mod authorization;
 pub mod category;

@@ -170,7 +170,7 @@ pub struct ActivityDetail {
     pub products: Option<Vec<ActivityProduct>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Money {
     pub amount: String,
     #[serde(default)]

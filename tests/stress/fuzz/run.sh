@@ -120,10 +120,17 @@ LINE="$(api "$API/$SHOP/inventory?limit=200" | field "next(f'{i[\"product_id\"]}
 LIVE_AT="$(python3 -c 'import datetime as t; print((t.datetime.now(t.timezone.utc) + t.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')"
 FUZZ_SESSION="$(api -X POST "$API/$SHOP/live-sessions" -d "{\"title\": \"Fuzz live\", \"host\": \"shop\", \"scheduled_start\": \"$LIVE_AT\", \"duration_minutes\": 60, \"lines\": [{\"product_id\": \"${LINE% *}\", \"sku_id\": \"${LINE#* }\", \"special_price\": {\"amount\": \"0.01\", \"currency\": \"USD\"}, \"stock_limit\": 1, \"warehouse_id\": \"$FUZZ_WAREHOUSE\"}]}" | field 'd["id"]')"
 export FUZZ_ORDER FUZZ_PRODUCT FUZZ_SKU FUZZ_WAREHOUSE FUZZ_RETURN FUZZ_CANCEL FUZZ_CATEGORY FUZZ_ERP_SKU
-export FUZZ_ACTIVITY FUZZ_COUPON FUZZ_SESSION
+# A video linked to that product, a target collaboration with one of TikTok's creators, a sample request.
+FUZZ_VIDEO=7390000000000000999
+api -X POST "$API/$SHOP/videos" -d "{\"video_id\": \"$FUZZ_VIDEO\", \"product_ids\": [\"${LINE% *}\"]}" >/dev/null
+CREATOR="$(curl -fsS "$SANDBOX/_sandbox/creators" | field 'd["creators"][0]["open_id"]')"
+FUZZ_TARGET="$(api -X POST "$API/$SHOP/affiliate/target-collaborations" -d "{\"name\": \"Fuzz invite\", \"end_time\": \"$LIVE_AT\", \"products\": [{\"product_id\": \"${LINE% *}\", \"commission_rate\": 10}], \"creators\": [\"$CREATOR\"], \"contact\": {\"email\": \"fuzz@ocean.example\"}}" | field 'd["id"]')"
+FUZZ_SAMPLE="$(api "$API/$SHOP/affiliate/samples" | field 'd["items"][0]["id"]')"
+export FUZZ_ACTIVITY FUZZ_COUPON FUZZ_SESSION FUZZ_VIDEO FUZZ_TARGET FUZZ_SAMPLE
 echo "== fuzz: $BASE shop $SHOP (order $FUZZ_ORDER, product $FUZZ_PRODUCT, sku $FUZZ_SKU, warehouse $FUZZ_WAREHOUSE," \
   "return $FUZZ_RETURN, cancel $FUZZ_CANCEL, category $FUZZ_CATEGORY, erp sku $FUZZ_ERP_SKU, job $JOB, event $EVENT," \
-  "activity $FUZZ_ACTIVITY, coupon $FUZZ_COUPON, live session $FUZZ_SESSION)"
+  "activity $FUZZ_ACTIVITY, coupon $FUZZ_COUPON, live session $FUZZ_SESSION, video $FUZZ_VIDEO," \
+  "target $FUZZ_TARGET, sample $FUZZ_SAMPLE)"
 
 START=$(date +%s)
 set +e

@@ -56,6 +56,9 @@ pub(super) struct Ids {
     pub(super) activity: String,
     pub(super) coupon: String,
     pub(super) session: String,
+    pub(super) video: String,
+    pub(super) target: String,
+    pub(super) sample: String,
 }
 
 impl Ids {
@@ -76,6 +79,9 @@ impl Ids {
             "activity_id" => &self.activity,
             "coupon_id" => &self.coupon,
             "session_id" => &self.session,
+            "video_id" => &self.video,
+            "target_id" => &self.target,
+            "sample_id" => &self.sample,
             _ => return None,
         })
     }

@@ -225,6 +225,31 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         .await
         .unwrap()
         .expect("a voucher");
+    let video = entity::video_link::Entity::find()
+        .filter(entity::video_link::Column::ShopId.eq(&shop))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a video");
+    let (_, targets) = env
+        .app
+        .get(
+            &env.shop_path("/affiliate/target-collaborations"),
+            &env.app.admin(),
+        )
+        .await;
+    let target = targets["items"][0]["id"]
+        .as_str()
+        .expect("a target collaboration")
+        .to_owned();
+    let (_, samples) = env
+        .app
+        .get(&env.shop_path("/affiliate/samples"), &env.app.admin())
+        .await;
+    let sample = samples["items"][0]["id"]
+        .as_str()
+        .expect("a sample request")
+        .to_owned();
     let session = entity::live_session::Entity::find()
         .filter(entity::live_session::Column::ShopId.eq(&shop))
         .one(db)
@@ -247,6 +272,9 @@ async fn victim_ids(env: &SandboxEnv) -> Ids {
         activity: activity.id,
         coupon: coupon.id,
         session: session.id,
+        video: video.video_id,
+        target,
+        sample,
     }
 }
 
@@ -348,6 +376,29 @@ async fn the_security_matrix_refuses_every_bad_caller_of_every_operation_and_cha
             json!({"title": "Security live", "host": "shop", "scheduled_start": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
                    "duration_minutes": 60, "lines": [{"product_id": product_id, "sku_id": sku_id, "warehouse_id": warehouse_id,
                    "special_price": {"amount": "0.01", "currency": "USD"}, "stock_limit": 1}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // A video linked to the product, and a target collaboration with one of TikTok's creators.
+    let (status, body) = app
+        .post(
+            &env.shop_path("/videos"),
+            &admin,
+            json!({"video_id": "7390000000000000999", "product_ids": [product_id], "show_times": []}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let creator = env
+        .sandbox
+        .state()
+        .with_world(|w| w.creators[0].open_id.clone());
+    let (status, body) = app
+        .post(
+            &env.shop_path("/affiliate/target-collaborations"),
+            &admin,
+            json!({"name": "Security invite", "end_time": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+                   "products": [{"product_id": product_id, "commission_rate": 10}], "creators": [creator],
+                   "contact": {"email": "sec@ocean.example"}}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
