@@ -340,10 +340,31 @@ pub async fn delete_target(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SampleQuery {
-    /// Only requests in this status (PENDING await the seller).
-    #[param(pattern = "^[A-Z_]{1,40}$")]
+    /// Only requests in this status (PENDING ones await the seller).
+    #[param(
+        pattern = "^(PENDING|AWAITING_SHIPMENT|SHIPPED|CONTENT_PENDING|COMPLETED|REJECT_CANCELLED|OVERDUE_CANCELLED|WITHDRAW_CANCELLED|SELLER_NOT_SHIP_CANCELLED|UNFULFILL_CANCELLED|UNFULFILLABLE_CANCELLED|DEL_OPEN_COLLAB|OPS_CANCELLED|OPS_FAILED|OPS_COMPLETED)$"
+    )]
     pub status: Option<String>,
 }
+
+/// A sample request's statuses (`tiktok-api-areas.md` §4).
+const SAMPLE_STATUSES: [&str; 15] = [
+    "PENDING",
+    "AWAITING_SHIPMENT",
+    "SHIPPED",
+    "CONTENT_PENDING",
+    "COMPLETED",
+    "REJECT_CANCELLED",
+    "OVERDUE_CANCELLED",
+    "WITHDRAW_CANCELLED",
+    "SELLER_NOT_SHIP_CANCELLED",
+    "UNFULFILL_CANCELLED",
+    "UNFULFILLABLE_CANCELLED",
+    "DEL_OPEN_COLLAB",
+    "OPS_CANCELLED",
+    "OPS_FAILED",
+    "OPS_COMPLETED",
+];
 
 /// The creators' sample requests, read from TikTok.
 #[utoipa::path(
@@ -365,10 +386,15 @@ pub async fn list_samples(
     scope: ShopScope<Viewer, Affiliate>,
     query: web::Query<SampleQuery>,
 ) -> Result<web::Json<Page<Sample>>> {
-    if query.status.as_deref().is_some_and(|s| {
-        s.is_empty() || s.len() > 40 || !s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
-    }) {
-        return Err(Error::invalid_field("status", "a status such as PENDING"));
+    if query
+        .status
+        .as_deref()
+        .is_some_and(|s| !SAMPLE_STATUSES.contains(&s))
+    {
+        return Err(Error::invalid_field(
+            "status",
+            format!("one of {}", SAMPLE_STATUSES.join(", ")),
+        ));
     }
     Ok(one_page(
         collab::samples(state.access(), &scope.shop, query.status.as_deref()).await?,
@@ -486,6 +512,16 @@ pub async fn list_orders(
     scope: ShopScope<Viewer, Affiliate>,
     query: web::Query<AffiliateOrderQuery>,
 ) -> Result<web::Json<Page<AffiliateOrderOut>>> {
+    if query
+        .creator
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > 100)
+    {
+        return Err(Error::invalid_field(
+            "creator",
+            "a creator's username, at most 100 characters",
+        ));
+    }
     let limit = match query.limit {
         None => 200,
         Some(n @ 1..=1000) => n as usize,

@@ -19,6 +19,17 @@ use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized
 use crate::routes::scope::*;
 use crate::state::AppState;
 
+/// The activity types TikTok lists.
+const TYPES: [&str; 7] = [
+    "FIXED_PRICE",
+    "DIRECT_DISCOUNT",
+    "FLASHSALE",
+    "SHIPPING_DISCOUNT",
+    "BUY_MORE_SAVE_MORE",
+    "GIFT_WITH_PURCHASE",
+    "BUY_X_GET_Y",
+];
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PromotionQuery {
@@ -31,7 +42,10 @@ pub struct PromotionQuery {
     pub status: Option<Status>,
     /// Only this type (FIXED_PRICE, DIRECT_DISCOUNT, FLASHSALE, SHIPPING_DISCOUNT, BUY_MORE_SAVE_MORE,
     /// GIFT_WITH_PURCHASE, BUY_X_GET_Y).
-    #[param(rename = "type", pattern = "^[A-Z_]{1,40}$")]
+    #[param(
+        rename = "type",
+        pattern = "^(FIXED_PRICE|DIRECT_DISCOUNT|FLASHSALE|SHIPPING_DISCOUNT|BUY_MORE_SAVE_MORE|GIFT_WITH_PURCHASE|BUY_X_GET_Y)$"
+    )]
     #[serde(rename = "type")]
     pub activity_type: Option<String>,
 }
@@ -70,6 +84,15 @@ pub async fn list_promotions(
     query: web::Query<PromotionQuery>,
 ) -> Result<web::Json<Page<Promotion>>> {
     let q = query.into_inner();
+    if q.activity_type
+        .as_deref()
+        .is_some_and(|t| !TYPES.contains(&t))
+    {
+        return Err(crate::error::Error::invalid_field(
+            "type",
+            format!("one of {}", TYPES.join(", ")),
+        ));
+    }
     let page = PageQuery {
         limit: q.limit,
         cursor: q.cursor,
