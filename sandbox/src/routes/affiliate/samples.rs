@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{fraction, money, page_or, refusal};
 use crate::protocol::{ApiError, ApiResult, Ctx, json_id};
 use crate::routes::returns::{Order as SortOrder, paginate};
-use crate::world::affiliate::{SampleApplication, SampleStatus};
+use crate::world::affiliate::SampleApplication;
 use crate::world::{Id, World};
 
 const REJECT_REASONS: [&str; 4] = ["NOT_MATCH", "OFFLINE", "OUT_OF_STOCK", "OTHER"];
@@ -92,6 +92,25 @@ fn id_filter(v: &Option<Value>, field: &str) -> Result<Option<Id>, ApiError> {
 
 /// `POST /affiliate_seller/202508/sample_applications/search` (`page_size` 1–50, default 10, and
 /// `page_token` in the query; filters in the body, `title` and `username` fuzzy) →
+/// The statuses the fact sheet lists for a sample application.
+const LISTED_STATUSES: [&str; 15] = [
+    "PENDING",
+    "AWAITING_SHIPMENT",
+    "SHIPPED",
+    "CONTENT_PENDING",
+    "COMPLETED",
+    "REJECT_CANCELLED",
+    "OVERDUE_CANCELLED",
+    "WITHDRAW_CANCELLED",
+    "SELLER_NOT_SHIP_CANCELLED",
+    "UNFULFILL_CANCELLED",
+    "UNFULFILLABLE_CANCELLED",
+    "DEL_OPEN_COLLAB",
+    "OPS_CANCELLED",
+    "OPS_FAILED",
+    "OPS_COMPLETED",
+];
+
 /// `sample_applications[…]`, newest first.
 pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
     let shop = ctx.shop_id()?;
@@ -100,14 +119,14 @@ pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
     let product = id_filter(&b.product_id, "product_id")?;
     let target = id_filter(&b.target_collabration_id, "target_collabration_id")?;
     let order = id_filter(&b.order_id, "order_id")?;
+    // Every status the sheet lists is a valid filter; those this emulator never reaches (the
+    // operations team's, the unfulfilled ones) simply match nothing.
     let status = match b.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(
-            SampleStatus::ALL
-                .into_iter()
-                .find(|x| x.as_str() == s)
-                .ok_or_else(|| ApiError::invalid(format!("status: invalid value {s:?}.")))?,
-        ),
+        Some(s) if !LISTED_STATUSES.contains(&s) => {
+            return Err(ApiError::invalid(format!("status: invalid value {s:?}.")));
+        }
+        Some(s) => Some(s.to_owned()),
     };
     let title = b.title.unwrap_or_default().to_lowercase();
     let username = b.username.unwrap_or_default().to_lowercase();
@@ -121,7 +140,7 @@ pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
             .filter(|a| target.is_none_or(|t| a.target_collaboration_id == Some(t)))
             // Sample orders are not modelled: no application has one.
             .filter(|_| order.is_none())
-            .filter(|a| status.is_none_or(|s| a.status == s))
+            .filter(|a| status.as_deref().is_none_or(|s| a.status.as_str() == s))
             .filter(|a| {
                 open_id
                     .as_deref()
