@@ -24,11 +24,7 @@ impl MigrationTrait for Migration {
                     .col(text(Promotions::Products))
                     .col(boolean(Promotions::ProductsKnown))
                     .col(timestamp_with_time_zone(Promotions::SyncedAt))
-                    .primary_key(
-                        Index::create()
-                            .col(Promotions::ShopId)
-                            .col(Promotions::Id),
-                    )
+                    .primary_key(Index::create().col(Promotions::ShopId).col(Promotions::Id))
                     .to_owned(),
             )
             .await?;
