@@ -79,3 +79,40 @@ pub async fn list(
     )
     .await?)
 }
+
+/// A write about to be recorded with its outcome (see [`audited`]).
+pub struct Write<'a> {
+    pub shop_id: &'a str,
+    pub action: &'static str,
+    pub target: String,
+    pub request: serde_json::Value,
+}
+
+/// Records a write with its outcome (the value and TikTok's request id, or the error) and hands
+/// the outcome back.
+pub async fn audited<T>(
+    db: &impl ConnectionTrait,
+    user: &AuthUser,
+    write: Write<'_>,
+    outcome: crate::error::Result<(T, Option<String>)>,
+    now: DateTime<Utc>,
+) -> crate::error::Result<T> {
+    record(
+        db,
+        user,
+        Entry {
+            shop_id: write.shop_id,
+            action: write.action,
+            target: write.target,
+            request: write.request,
+            tiktok_request_id: match &outcome {
+                Ok((_, r)) => r.clone(),
+                Err(e) => e.tiktok_request_id(),
+            },
+            error: outcome.as_ref().err().map(ToString::to_string),
+        },
+        now,
+    )
+    .await?;
+    outcome.map(|(t, _)| t)
+}

@@ -10,7 +10,7 @@ use serde_json::json;
 use entity::{shop, tiktok_product};
 
 use super::model::*;
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::auth::AuthUser;
 use crate::deps::TikTokAccess;
 use crate::error::{Error, Result};
@@ -60,33 +60,22 @@ async fn own_product(
         })
 }
 
+/// Records one write and hands its outcome back.
 async fn audited<T>(
     access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
-    action: &'static str,
-    target: String,
+    (action, target): (&'static str, String),
     request: serde_json::Value,
     outcome: Result<(T, Option<String>)>,
 ) -> Result<T> {
-    audit::record(
-        access.db,
-        user,
-        Entry {
-            shop_id: &shop.id,
-            action,
-            target,
-            request,
-            tiktok_request_id: match &outcome {
-                Ok((_, r)) => r.clone(),
-                Err(e) => e.tiktok_request_id(),
-            },
-            error: outcome.as_ref().err().map(ToString::to_string),
-        },
-        access.clock.now(),
-    )
-    .await?;
-    outcome.map(|(t, _)| t)
+    let write = audit::Write {
+        shop_id: &shop.id,
+        action,
+        target,
+        request,
+    };
+    audit::audited(access.db, user, write, outcome, access.clock.now()).await
 }
 
 fn open_out(c: wire::OpenCollaboration, samples: Option<bool>) -> OpenCollaboration {
@@ -200,8 +189,10 @@ pub async fn set_open(
         access,
         user,
         shop,
-        "affiliate.open_collaboration",
-        format!("product {product_id}"),
+        (
+            "affiliate.open_collaboration",
+            format!("product {product_id}"),
+        ),
         request,
         outcome,
     )
@@ -250,8 +241,7 @@ pub async fn withdraw_open(
         access,
         user,
         shop,
-        "affiliate.withdraw",
-        format!("product {product_id}"),
+        ("affiliate.withdraw", format!("product {product_id}")),
         json!({}),
         outcome,
     )
@@ -458,8 +448,10 @@ pub async fn create_target(
         access,
         user,
         shop,
-        "affiliate.target_create",
-        format!("target collaboration {}", body.name),
+        (
+            "affiliate.target_create",
+            format!("target collaboration {}", body.name),
+        ),
         request,
         outcome,
     )
@@ -534,8 +526,10 @@ pub async fn update_target(
         access,
         user,
         shop,
-        "affiliate.target_update",
-        format!("target collaboration {id}"),
+        (
+            "affiliate.target_update",
+            format!("target collaboration {id}"),
+        ),
         json!({"name": body.name}),
         outcome,
     )
@@ -559,8 +553,10 @@ pub async fn delete_target(
         access,
         user,
         shop,
-        "affiliate.target_delete",
-        format!("target collaboration {id}"),
+        (
+            "affiliate.target_delete",
+            format!("target collaboration {id}"),
+        ),
         json!({}),
         outcome,
     )
@@ -648,8 +644,7 @@ pub async fn review_sample(
         access,
         user,
         shop,
-        action,
-        format!("sample {id}"),
+        (action, format!("sample {id}")),
         json!({"reason": reject.map(RejectReason::as_str)}),
         outcome,
     )

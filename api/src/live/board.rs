@@ -83,6 +83,8 @@ pub async fn board(access: TikTokAccess<'_>, shop: &shop::Model, id: &str) -> Re
     let skus: Vec<String> = lines.iter().map(|l| l.sku_id.clone()).collect();
     let units = units_of(access.db, &shop.id, &orders, &skus).await?;
     let mut out = Vec::with_capacity(lines.len());
+    // The orders with a unit counted on some line (in that line's window).
+    let mut counted: HashSet<&String> = HashSet::new();
     for l in &lines {
         let (from, to) = l.flash_sale.map_or((start, end), |f| (f.start, f.end()));
         let mine: Vec<&(String, String, i64)> = units
@@ -92,6 +94,7 @@ pub async fn board(access: TikTokAccess<'_>, shop: &shop::Model, id: &str) -> Re
             })
             .collect();
         let sold = mine.len() as i64;
+        counted.extend(mine.iter().map(|(o, _, _)| o));
         let (erp_available, tiktok_available) =
             plan::available(access.db, &shop.id, &l.sku_id, &l.warehouse_id).await?;
         let left = (l.stock_limit - sold).max(0);
@@ -118,7 +121,7 @@ pub async fn board(access: TikTokAccess<'_>, shop: &shop::Model, id: &str) -> Re
         first.runs_out_first = true;
     }
     let results = if state == State::Ended {
-        Some(results(access, shop, &row, &currency, &out).await?)
+        Some(results(access, shop, &row, &currency, &out, counted.len() as i64).await?)
     } else {
         None
     };
@@ -138,6 +141,7 @@ async fn results(
     row: &entity::live_session::Model,
     currency: &str,
     lines: &[BoardLine],
+    orders: i64,
 ) -> Result<Results> {
     let gmv: i64 = lines.iter().map(|l| minor(&l.gmv).unwrap_or(0)).sum();
     let (tiktok_live, tiktok_live_note) = if !Features::from_json(&shop.features)
@@ -157,18 +161,8 @@ async fn results(
     Ok(Results {
         currency: currency.to_owned(),
         gmv: format_minor(gmv, currency),
-        orders: {
-            // An order may hold several of the session's lines: count it once.
-            let (start, end) = (row.scheduled_start, plan::ends_at(row));
-            let orders = orders_in(access.db, &shop.id, (start, end)).await?;
-            let skus: Vec<String> = lines.iter().map(|l| l.sku_id.clone()).collect();
-            units_of(access.db, &shop.id, &orders, &skus)
-                .await?
-                .into_iter()
-                .map(|(o, _, _)| o)
-                .collect::<HashSet<_>>()
-                .len() as i64
-        },
+        // An order may hold several of the session's lines: counted once.
+        orders,
         units: lines.iter().map(|l| l.sold).sum(),
         tiktok_live,
         tiktok_live_note,

@@ -9,7 +9,7 @@ use entity::{promotion, shop};
 use super::checks;
 use super::model::*;
 use super::store;
-use crate::audit::{self, Entry};
+use crate::audit;
 use crate::auth::AuthUser;
 use crate::deps::TikTokAccess;
 use crate::error::{Error, Result};
@@ -29,33 +29,22 @@ pub async fn refetch(
 }
 
 /// Records one write and hands its outcome back.
+/// Records one write and hands its outcome back.
 async fn audited<T>(
     access: TikTokAccess<'_>,
     user: &AuthUser,
     shop: &shop::Model,
-    action: &'static str,
-    target: String,
+    (action, target): (&'static str, String),
     request: serde_json::Value,
     outcome: Result<(T, Option<String>)>,
 ) -> Result<T> {
-    audit::record(
-        access.db,
-        user,
-        Entry {
-            shop_id: &shop.id,
-            action,
-            target,
-            request,
-            tiktok_request_id: match &outcome {
-                Ok((_, r)) => r.clone(),
-                Err(e) => e.tiktok_request_id(),
-            },
-            error: outcome.as_ref().err().map(ToString::to_string),
-        },
-        access.clock.now(),
-    )
-    .await?;
-    outcome.map(|(t, _)| t)
+    let write = audit::Write {
+        shop_id: &shop.id,
+        action,
+        target,
+        request,
+    };
+    audit::audited(access.db, user, write, outcome, access.clock.now()).await
 }
 
 /// A price activity we can change: one of the three types, not ended.
@@ -174,8 +163,7 @@ pub async fn create(
         access,
         user,
         shop,
-        "promotion.create",
-        format!("promotion {title}"),
+        ("promotion.create", format!("promotion {title}")),
         request,
         outcome,
     )
@@ -322,8 +310,7 @@ pub async fn update(
         access,
         user,
         shop,
-        "promotion.update",
-        format!("promotion {activity_id}"),
+        ("promotion.update", format!("promotion {activity_id}")),
         request,
         outcome,
     )
@@ -388,8 +375,7 @@ pub async fn set_products(
         access,
         user,
         shop,
-        "promotion.set_products",
-        format!("promotion {activity_id}"),
+        ("promotion.set_products", format!("promotion {activity_id}")),
         request,
         outcome,
     )
@@ -465,8 +451,10 @@ pub async fn remove_products(
         access,
         user,
         shop,
-        "promotion.remove_products",
-        format!("promotion {activity_id}"),
+        (
+            "promotion.remove_products",
+            format!("promotion {activity_id}"),
+        ),
         request,
         outcome,
     )
@@ -502,8 +490,7 @@ pub async fn deactivate(
         access,
         user,
         shop,
-        "promotion.deactivate",
-        format!("promotion {activity_id}"),
+        ("promotion.deactivate", format!("promotion {activity_id}")),
         json!({}),
         outcome,
     )

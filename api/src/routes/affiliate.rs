@@ -13,7 +13,7 @@ use crate::affiliate::{collaborations as collab, reports};
 use crate::error::{Error, ErrorEnvelope, Result};
 use crate::ids::TikTokId;
 use crate::pagination::Page;
-use crate::routes::idempotency::{self, Reply};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
@@ -24,31 +24,6 @@ fn one_page<T>(items: Vec<T>) -> web::Json<Page<T>> {
         items,
         next_cursor: None,
     })
-}
-
-/// Runs one write under the request's Idempotency-Key.
-async fn write<F, Fut, T>(
-    state: &AppState,
-    scope: &ShopScope<Operator, Affiliate>,
-    req: &HttpRequest,
-    body: &[u8],
-    status: StatusCode,
-    work: F,
-) -> Result<HttpResponse>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-    T: serde::Serialize,
-{
-    idempotency::run(
-        &state.db,
-        &scope.user.tenant,
-        req,
-        body,
-        state.clock.now(),
-        || async { Reply::json(status, &work().await?) },
-    )
-    .await
 }
 
 /// The shop's products offered to every creator (open collaboration), read from TikTok.
@@ -132,7 +107,7 @@ pub async fn put_open(
 ) -> Result<HttpResponse> {
     let product = TikTokId::field("product_id", &path.1)?.into_string();
     let input: OpenCollaborationIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         collab::set_open(state.access(), &scope.user, &scope.shop, &product, &input)
     })
     .await
@@ -240,7 +215,7 @@ pub async fn create_target(
     body: RawJson,
 ) -> Result<HttpResponse> {
     let input: TargetIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::CREATED, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::CREATED, || {
         collab::create_target(state.access(), &scope.user, &scope.shop, &input)
     })
     .await
@@ -304,7 +279,7 @@ pub async fn update_target(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("target_id", &path.1)?.into_string();
     let input: TargetPatch = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         collab::update_target(state.access(), &scope.user, &scope.shop, &id, &input)
     })
     .await
@@ -429,7 +404,7 @@ pub async fn approve_sample(
     req: HttpRequest,
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("sample_id", &path.1)?.into_string();
-    write(&state, &scope, &req, b"", StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, b"", StatusCode::OK, || {
         collab::review_sample(state.access(), &scope.user, &scope.shop, &id, None)
     })
     .await
@@ -466,7 +441,7 @@ pub async fn reject_sample(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("sample_id", &path.1)?.into_string();
     let input: SampleRejectIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         collab::review_sample(
             state.access(),
             &scope.user,

@@ -384,3 +384,29 @@ where
     let reply = outcome?;
     Ok(HttpResponse::build(reply.status).json(reply.body))
 }
+
+/// [`run`] for a shop's write that answers one JSON value with `status`, under the caller's
+/// tenant's key.
+pub async fn write_json<R, A, F, Fut, T>(
+    state: &crate::state::AppState,
+    scope: &crate::routes::scope::ShopScope<R, A>,
+    req: &HttpRequest,
+    body: &[u8],
+    status: StatusCode,
+    work: F,
+) -> Result<HttpResponse>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+    T: serde::Serialize,
+{
+    run(
+        &state.db,
+        &scope.user.tenant,
+        req,
+        body,
+        state.clock.now(),
+        || async { Reply::json(status, &work().await?) },
+    )
+    .await
+}

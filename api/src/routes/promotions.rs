@@ -13,7 +13,7 @@ use crate::pagination::{Page, PageQuery};
 use crate::promotions::coupons::{self, Coupon};
 use crate::promotions::model::*;
 use crate::promotions::{store, writes};
-use crate::routes::idempotency::{self, Reply};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
@@ -140,30 +140,6 @@ pub async fn get_promotion(
     Ok(web::Json(store::answer(row, state.clock.now())))
 }
 
-/// Runs one write under the request's Idempotency-Key.
-async fn write<F, Fut>(
-    state: &AppState,
-    scope: &ShopScope<Operator, Promotions>,
-    req: &HttpRequest,
-    body: &[u8],
-    status: StatusCode,
-    work: F,
-) -> Result<HttpResponse>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Promotion>>,
-{
-    idempotency::run(
-        &state.db,
-        &scope.user.tenant,
-        req,
-        body,
-        state.clock.now(),
-        || async { Reply::json(status, &work().await?) },
-    )
-    .await
-}
-
 /// Make a FIXED_PRICE, DIRECT_DISCOUNT or FLASHSALE activity with its products. TikTok's rules are
 /// checked first (each a 400 naming the field): the title (unique, at most 50 characters for a flash
 /// sale, 100 otherwise), a begin in the future, at least 10 minutes long, a flash sale at most 3
@@ -198,7 +174,7 @@ pub async fn create_promotion(
     body: RawJson,
 ) -> Result<HttpResponse> {
     let input: PromotionIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::CREATED, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::CREATED, || {
         writes::create(state.access(), &scope.user, &scope.shop, &input)
     })
     .await
@@ -236,7 +212,7 @@ pub async fn update_promotion(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("activity_id", &path.1)?.into_string();
     let input: PromotionPatch = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         writes::update(state.access(), &scope.user, &scope.shop, &id, &input)
     })
     .await
@@ -274,7 +250,7 @@ pub async fn set_promotion_products(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("activity_id", &path.1)?.into_string();
     let input: ProductsIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         writes::set_products(state.access(), &scope.user, &scope.shop, &id, &input)
     })
     .await
@@ -311,7 +287,7 @@ pub async fn remove_promotion_products(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("activity_id", &path.1)?.into_string();
     let input: ProductsRemovalIn = parse_json(&body.0)?;
-    write(&state, &scope, &req, &body.0, StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
         writes::remove_products(state.access(), &scope.user, &scope.shop, &id, &input)
     })
     .await
@@ -346,7 +322,7 @@ pub async fn deactivate_promotion(
     req: HttpRequest,
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("activity_id", &path.1)?.into_string();
-    write(&state, &scope, &req, b"", StatusCode::OK, || {
+    idempotency::write_json(&state, &scope, &req, b"", StatusCode::OK, || {
         writes::deactivate(state.access(), &scope.user, &scope.shop, &id)
     })
     .await

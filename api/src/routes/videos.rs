@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use crate::error::{ErrorEnvelope, Result};
 use crate::ids::TikTokId;
 use crate::pagination::Page;
-use crate::routes::idempotency::{self, Reply};
+use crate::routes::idempotency;
 use crate::routes::json::{RawJson, parse_json};
 use crate::routes::schema::responses::{NeedsOperator, ShopNotFound, Unauthorized};
 use crate::routes::scope::*;
@@ -66,19 +66,9 @@ pub async fn create_video(
     body: RawJson,
 ) -> Result<HttpResponse> {
     let input: VideoIn = parse_json(&body.0)?;
-    idempotency::run(
-        &state.db,
-        &scope.user.tenant,
-        &req,
-        &body.0,
-        state.clock.now(),
-        || async {
-            Reply::json(
-                StatusCode::CREATED,
-                &videos::create(state.store(), &scope.user, &scope.shop, &input).await?,
-            )
-        },
-    )
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::CREATED, || {
+        videos::create(state.store(), &scope.user, &scope.shop, &input)
+    })
     .await
 }
 
@@ -136,14 +126,9 @@ pub async fn put_video(
 ) -> Result<HttpResponse> {
     let id = TikTokId::field("video_id", &path.1)?.into_string();
     let input: VideoPut = parse_json(&body.0)?;
-    idempotency::run(
-        &state.db,
-        &scope.user.tenant,
-        &req,
-        &body.0,
-        state.clock.now(),
-        || async { Reply::ok(&videos::replace(state.store(), &scope.shop, &id, &input).await?) },
-    )
+    idempotency::write_json(&state, &scope, &req, &body.0, StatusCode::OK, || {
+        videos::replace(state.store(), &scope.shop, &id, &input)
+    })
     .await
 }
 
