@@ -575,3 +575,42 @@ async fn with_the_areas_off_every_route_is_a_409_and_nothing_syncs() {
         .await;
     assert_error(status, &body, 409, "feature_disabled");
 }
+
+#[tokio::test]
+async fn tiktoks_promotion_webhooks_bring_a_change_made_elsewhere() {
+    use crate::webhook_env::{deliver, event_body, settle, sign};
+    let env = promotions_env().await;
+    let op = operator(&env);
+    let (product, sku, price) = skus(&env).await[0].clone();
+    let (status, made) = env
+        .app
+        .post(
+            &env.shop_path("/promotions"),
+            &op,
+            flash(&env, &product, &sku, price),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    // The seller ends it in Seller Center: TikTok tells us with webhook 39.
+    let mut session = env.session().await;
+    api::tiktok::promotions::deactivate(&mut session.line(env.app.state.access()), &id)
+        .await
+        .map_err(|e| e.to_string())
+        .unwrap();
+    let tiktok_shop = env.tiktok_shop_id().await;
+    let hook = event_body(
+        &tiktok_shop,
+        39,
+        "promo-status-1",
+        json!({"activity_id": id, "activity_type": "FLASHSALE", "product_level": "VARIATION", "status": "DEACTIVATED", "update_time": 1}),
+    );
+    let (status, text) = deliver(&env, &hook, Some(sign(APP_KEY, APP_SECRET_TT, &hook))).await;
+    assert_eq!(status, 200, "{text}");
+    settle(&env).await;
+    let (_, got) = env
+        .app
+        .get(&env.shop_path(&format!("/promotions/{id}")), &op)
+        .await;
+    assert_eq!(got["status"], "DEACTIVATED", "{got}");
+}

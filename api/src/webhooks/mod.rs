@@ -26,10 +26,14 @@ pub enum EventType {
     ProductInformationChange,
     ProductCreation,
     ProductAuditStatusChange,
+    /// An activity went ONGOING, EXPIRED or DEACTIVATED (type 39).
+    PromotionActivityStatus,
+    /// An activity was made, changed or deactivated, in Seller Center too (type 63).
+    PromotionActivityChange,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 13] = [
         EventType::OrderStatusChange,
         EventType::RecipientAddressUpdate,
         EventType::PackageUpdate,
@@ -41,6 +45,8 @@ impl EventType {
         EventType::ProductInformationChange,
         EventType::ProductCreation,
         EventType::ProductAuditStatusChange,
+        EventType::PromotionActivityStatus,
+        EventType::PromotionActivityChange,
     ];
 
     pub fn code(self) -> i32 {
@@ -56,6 +62,8 @@ impl EventType {
             EventType::ProductInformationChange => 15,
             EventType::ProductCreation => 16,
             EventType::ProductAuditStatusChange => 37,
+            EventType::PromotionActivityStatus => 39,
+            EventType::PromotionActivityChange => 63,
         }
     }
 
@@ -73,7 +81,18 @@ impl EventType {
             EventType::ProductInformationChange => "PRODUCT_INFORMATION_CHANGE",
             EventType::ProductCreation => "PRODUCT_CREATION",
             EventType::ProductAuditStatusChange => "PRODUCT_AUDIT_STATUS_CHANGE",
+            // No topic name at TikTok (set in Partner Center): these are ours, for filters.
+            EventType::PromotionActivityStatus => "PROMOTION_ACTIVITY_STATUS",
+            EventType::PromotionActivityChange => "PROMOTION_ACTIVITY_CHANGE",
         }
+    }
+
+    /// Whether TikTok's subscription call takes the type (the others are set in Partner Center).
+    pub fn subscribable(self) -> bool {
+        !matches!(
+            self,
+            EventType::PromotionActivityStatus | EventType::PromotionActivityChange
+        )
     }
 
     pub fn from_code(code: i64) -> Option<Self> {
@@ -92,6 +111,9 @@ impl EventType {
             | EventType::ProductAuditStatusChange => Some(Feature::Products),
             EventType::CancellationStatusChange | EventType::ReturnStatusChange => {
                 Some(Feature::Returns)
+            }
+            EventType::PromotionActivityStatus | EventType::PromotionActivityChange => {
+                Some(Feature::Promotions)
             }
             EventType::SellerDeauthorization | EventType::UpcomingAuthorizationExpiration => None,
         }

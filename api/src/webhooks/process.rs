@@ -324,6 +324,9 @@ async fn dispatch(
         EventType::OrderStatusChange
         | EventType::RecipientAddressUpdate
         | EventType::PackageUpdate => refetch_orders(access, shop, &named_orders(kind, data)).await,
+        EventType::PromotionActivityStatus | EventType::PromotionActivityChange => {
+            refetch_activity(access, shop, id_text(&data["activity_id"])).await
+        }
         EventType::ProductStatusChange
         | EventType::ProductInformationChange
         | EventType::ProductCreation
@@ -410,6 +413,27 @@ async fn refetch_product(
     crate::sync::products::refresh(access, &mut session, &id, "webhook")
         .await
         .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok(Outcome::Processed)
+}
+
+/// Reads an activity TikTok says changed (a status, or a change made in Seller Center) and keeps it.
+async fn refetch_activity(
+    access: TikTokAccess<'_>,
+    shop: shop::Model,
+    id: Option<String>,
+) -> Result<Outcome, String> {
+    let Some(id) = id else {
+        return Ok(Outcome::Skipped("the event names no activity".into()));
+    };
+    if ShopStatus::from_column(&shop.status) != ShopStatus::Connected {
+        return Ok(Outcome::Skipped("the shop is not connected".into()));
+    }
+    let mut session = ShopSession::open(access, shop)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::promotions::writes::refetch(access, &mut session, &id)
+        .await
         .map_err(|e| e.to_string())?;
     Ok(Outcome::Processed)
 }

@@ -29,10 +29,12 @@ pub fn our_address(public_url: &Url) -> String {
     )
 }
 
-/// The events a shop should receive: its enabled areas' and the connection's own.
+/// The events a shop should receive: its enabled areas' and the connection's own (those TikTok's
+/// subscription call takes; promotion events are set in Partner Center).
 pub fn wanted(features: &Features) -> Vec<EventType> {
     EventType::ALL
         .into_iter()
+        .filter(|t| t.subscribable())
         .filter(|t| t.feature().is_none_or(|f| features.is_enabled(f)))
         .collect()
 }

@@ -1,5 +1,7 @@
 //! Orders: search (paging in the query, filters in the body) and detail by ids (202309 and 202507).
 
+use std::collections::BTreeSet;
+
 use actix_web::http::Method;
 use actix_web::web;
 use serde_json::{Value, json};
@@ -8,7 +10,7 @@ use crate::protocol::{
     ApiError, ApiResult, Category, Ctx, Scope, op, page_token, parse_page_token,
 };
 use crate::world::json::order_json;
-use crate::world::{Id, Order, OrderStatus, parse_id};
+use crate::world::{Id, Order, OrderStatus, World, parse_id};
 
 /// Ids per order detail call.
 pub const MAX_DETAIL_IDS: usize = 50;
@@ -68,107 +70,226 @@ fn search(ctx: &mut Ctx) -> ApiResult {
         }
     };
     let cursor = match ctx.query("page_token").filter(|t| !t.is_empty()) {
-        Some(t) => Some(parse_page_token(t)?),
+        Some(t) => Some(parse_search_token(t)?),
         None => None,
     };
     let body = ctx.json_value()?;
-    let status = match body.get("order_status") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            OrderStatus::parse(s)
-                .ok_or_else(|| ApiError::invalid(format!("Unknown order_status {s:?}.")))?,
-        ),
-        Some(_) => return Err(ApiError::invalid("order_status must be a string.")),
-    };
-    let cge = opt_i64(&body, "create_time_ge")?.unwrap_or(i64::MIN);
-    let clt = opt_i64(&body, "create_time_lt")?.unwrap_or(i64::MAX);
-    let uge = opt_i64(&body, "update_time_ge")?.unwrap_or(i64::MIN);
-    let ult = opt_i64(&body, "update_time_lt")?.unwrap_or(i64::MAX);
-    if cge >= clt || uge >= ult {
-        return Err(ApiError::invalid(
-            "The time window is empty: *_ge must be before *_lt.",
-        ));
-    }
-    let shipping_type = body
-        .get("shipping_type")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let buyer = body
-        .get("buyer_user_id")
-        .and_then(Value::as_str)
-        .and_then(parse_id);
-    let is_buyer_request_cancel = body.get("is_buyer_request_cancel").and_then(Value::as_bool);
-    let warehouses: Vec<Id> = body
-        .get("warehouse_ids")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(crate::protocol::json_id).collect())
-        .unwrap_or_default();
+    let mut q = OrderQuery::from_body(&body)?;
+    q.shop = shop;
+    q.page_size = page_size;
+    q.update_sort = field == SortField::Update;
+    q.desc = desc;
+    ctx.with_world(|w| Ok(search_page(w, &q, cursor)))
+}
 
-    ctx.with_world(|w| {
-        let pending_cancel: std::collections::BTreeSet<Id> = if is_buyer_request_cancel.is_some() {
-            w.cancellations
-                .values()
-                .filter(|c| {
-                    c.shop_id == shop && c.status == crate::world::CancelStatus::RequestPending
-                })
-                .map(|c| c.order_id)
-                .collect()
-        } else {
-            Default::default()
-        };
-        let matches = |o: &Order| {
-            status.is_none_or(|s| o.status == s)
-                && o.create_time >= cge
-                && o.create_time < clt
-                && o.update_time >= uge
-                && o.update_time < ult
-                && shipping_type
-                    .as_deref()
-                    .is_none_or(|t| o.shipping_type.as_str() == t)
-                && buyer.is_none_or(|b| o.user_id == b)
-                && (warehouses.is_empty() || warehouses.contains(&o.warehouse_id))
-                && is_buyer_request_cancel.is_none_or(|want| pending_cancel.contains(&o.id) == want)
-        };
-        // Walk the index of the sort field, narrowed by its own window.
-        let (index, lo, hi) = match field {
-            SortField::Create => (&w.orders_by_create, cge, clt),
-            SortField::Update => (&w.orders_by_update, uge, ult),
-        };
-        let range = index.range((shop, lo, 0)..(shop, hi, 0));
-        let entries: Box<dyn Iterator<Item = &(Id, i64, Id)>> = if desc {
-            Box::new(range.rev())
-        } else {
-            Box::new(range)
-        };
-        let mut total = 0usize;
-        let mut page = Vec::new();
-        let mut last = None;
-        let mut more = false;
-        for &(_, t, id) in entries {
-            let Some(o) = w.orders.get(&id) else { continue };
-            if !matches(o) {
-                continue;
-            }
-            total += 1;
-            if let Some(c) = cursor {
-                let past = if desc { (t, id) < c } else { (t, id) > c };
-                if !past {
-                    continue;
-                }
-            }
-            if page.len() < page_size {
-                page.push(order_json(w, o));
-                last = Some((t, id));
-            } else {
-                more = true;
-            }
+/// An order search, as read from the request (public for the paging benchmark).
+#[derive(Clone, Debug)]
+pub struct OrderQuery {
+    pub shop: Id,
+    pub page_size: usize,
+    /// Sorted by `update_time` (else `create_time`).
+    pub update_sort: bool,
+    pub desc: bool,
+    pub status: Option<OrderStatus>,
+    pub create_ge: i64,
+    pub create_lt: i64,
+    pub update_ge: i64,
+    pub update_lt: i64,
+    pub shipping_type: Option<String>,
+    pub buyer: Option<Id>,
+    pub is_buyer_request_cancel: Option<bool>,
+    pub warehouses: Vec<Id>,
+}
+
+impl OrderQuery {
+    /// The whole shop, newest update first, 100 a page.
+    pub fn new(shop: Id) -> OrderQuery {
+        OrderQuery {
+            shop,
+            page_size: 100,
+            update_sort: true,
+            desc: true,
+            status: None,
+            create_ge: i64::MIN,
+            create_lt: i64::MAX,
+            update_ge: i64::MIN,
+            update_lt: i64::MAX,
+            shipping_type: None,
+            buyer: None,
+            is_buyer_request_cancel: None,
+            warehouses: Vec::new(),
         }
-        let next = match last {
-            Some((t, id)) if more => page_token(t, id),
-            _ => String::new(),
+    }
+
+    fn from_body(body: &Value) -> Result<OrderQuery, ApiError> {
+        let status = match body.get("order_status") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(
+                OrderStatus::parse(s)
+                    .ok_or_else(|| ApiError::invalid(format!("Unknown order_status {s:?}.")))?,
+            ),
+            Some(_) => return Err(ApiError::invalid("order_status must be a string.")),
         };
-        Ok(json!({"orders": page, "next_page_token": next, "total_count": total}))
-    })
+        let q = OrderQuery {
+            status,
+            create_ge: opt_i64(body, "create_time_ge")?.unwrap_or(i64::MIN),
+            create_lt: opt_i64(body, "create_time_lt")?.unwrap_or(i64::MAX),
+            update_ge: opt_i64(body, "update_time_ge")?.unwrap_or(i64::MIN),
+            update_lt: opt_i64(body, "update_time_lt")?.unwrap_or(i64::MAX),
+            shipping_type: body
+                .get("shipping_type")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            buyer: body
+                .get("buyer_user_id")
+                .and_then(Value::as_str)
+                .and_then(parse_id),
+            is_buyer_request_cancel: body.get("is_buyer_request_cancel").and_then(Value::as_bool),
+            warehouses: body
+                .get("warehouse_ids")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(crate::protocol::json_id).collect())
+                .unwrap_or_default(),
+            ..OrderQuery::new(0)
+        };
+        if q.create_ge >= q.create_lt || q.update_ge >= q.update_lt {
+            return Err(ApiError::invalid(
+                "The time window is empty: *_ge must be before *_lt.",
+            ));
+        }
+        Ok(q)
+    }
+
+    /// Whether only the sort field's own time window narrows the search (then the index alone
+    /// answers it, and its count is the range's length).
+    fn index_only(&self) -> bool {
+        let (ge, lt) = if self.update_sort {
+            (self.create_ge, self.create_lt)
+        } else {
+            (self.update_ge, self.update_lt)
+        };
+        self.status.is_none()
+            && ge == i64::MIN
+            && lt == i64::MAX
+            && self.shipping_type.is_none()
+            && self.buyer.is_none()
+            && self.is_buyer_request_cancel.is_none()
+            && self.warehouses.is_empty()
+    }
+}
+
+/// Where a page starts: after (sort value, id) of the previous page's last order, with the
+/// `total_count` counted on the first page (absent in a token of the older two-part form).
+pub type SearchCursor = (i64, Id, Option<usize>);
+
+/// Reads a page token: hex of `sort:id` or `sort:id:total`.
+pub fn parse_search_token(t: &str) -> Result<SearchCursor, ApiError> {
+    let bad = || ApiError::invalid("Invalid page_token.");
+    let raw = String::from_utf8(hex::decode(t).map_err(|_| bad())?).map_err(|_| bad())?;
+    match raw.rsplit_once(':') {
+        Some((head, total)) if head.contains(':') => {
+            let (sort, id) = parse_page_token(&hex::encode(head))?;
+            Ok((sort, id, Some(total.parse().map_err(|_| bad())?)))
+        }
+        _ => parse_page_token(t).map(|(sort, id)| (sort, id, None)),
+    }
+}
+
+fn search_token(sort: i64, id: Id, total: usize) -> String {
+    format!("{}{}", page_token(sort, id), hex::encode(format!(":{total}")))
+}
+
+/// One page of an order search: seeks the sort field's index to the token's place and reads on
+/// until the page is full (plus one order, to know whether there is more), so a page costs
+/// O(page size + log n) when only the shop and time windows narrow it. `total_count` is counted
+/// on the first page and carried in the token.
+pub fn search_page(w: &World, q: &OrderQuery, cursor: Option<SearchCursor>) -> Value {
+    let shop = q.shop;
+    let pending_cancel: BTreeSet<Id> = if q.is_buyer_request_cancel.is_some() {
+        w.cancellations
+            .values()
+            .filter(|c| c.shop_id == shop && c.status == crate::world::CancelStatus::RequestPending)
+            .map(|c| c.order_id)
+            .collect()
+    } else {
+        Default::default()
+    };
+    let matches = |o: &Order| {
+        q.status.is_none_or(|s| o.status == s)
+            && o.create_time >= q.create_ge
+            && o.create_time < q.create_lt
+            && o.update_time >= q.update_ge
+            && o.update_time < q.update_lt
+            && q.shipping_type
+                .as_deref()
+                .is_none_or(|t| o.shipping_type.as_str() == t)
+            && q.buyer.is_none_or(|b| o.user_id == b)
+            && (q.warehouses.is_empty() || q.warehouses.contains(&o.warehouse_id))
+            && q.is_buyer_request_cancel
+                .is_none_or(|want| pending_cancel.contains(&o.id) == want)
+    };
+    // The index of the sort field, narrowed by its own window.
+    let (index, lo, hi) = if q.update_sort {
+        (&w.orders_by_update, q.update_ge, q.update_lt)
+    } else {
+        (&w.orders_by_create, q.create_ge, q.create_lt)
+    };
+    let (lo, hi) = ((shop, lo, 0), (shop, hi, 0));
+    let total = match cursor.and_then(|c| c.2) {
+        Some(total) => total,
+        None if q.index_only() => index.range(lo..hi).count(),
+        None => index
+            .range(lo..hi)
+            .filter(|&&(_, _, id)| w.orders.get(&id).is_some_and(matches))
+            .count(),
+    };
+    let entries = seek(index, lo, hi, cursor.map(|(t, id, _)| (shop, t, id)), q.desc);
+    let mut page = Vec::new();
+    let mut last = None;
+    let mut more = false;
+    for &(_, t, id) in entries {
+        let Some(o) = w.orders.get(&id) else { continue };
+        if !matches(o) {
+            continue;
+        }
+        if page.len() == q.page_size {
+            more = true;
+            break;
+        }
+        page.push(order_json(w, o));
+        last = Some((t, id));
+    }
+    let next = match last {
+        Some((t, id)) if more => search_token(t, id, total),
+        _ => String::new(),
+    };
+    json!({"orders": page, "next_page_token": next, "total_count": total})
+}
+
+type Key = (Id, i64, Id);
+
+/// The entries of `index` in `lo..hi` strictly after `cursor` in the walk's direction.
+fn seek<'a>(
+    index: &'a BTreeSet<Key>,
+    lo: Key,
+    hi: Key,
+    cursor: Option<Key>,
+    desc: bool,
+) -> Box<dyn Iterator<Item = &'a Key> + 'a> {
+    use std::ops::Bound::{Excluded, Included};
+    if lo >= hi {
+        return Box::new(std::iter::empty());
+    }
+    match (cursor, desc) {
+        (None, false) => Box::new(index.range(lo..hi)),
+        (None, true) => Box::new(index.range(lo..hi).rev()),
+        (Some(c), false) if c < lo => Box::new(index.range(lo..hi)),
+        (Some(c), false) if c >= hi => Box::new(std::iter::empty()),
+        (Some(c), false) => Box::new(index.range((Excluded(c), Excluded(hi)))),
+        (Some(c), true) if c >= hi => Box::new(index.range(lo..hi).rev()),
+        (Some(c), true) if c <= lo => Box::new(std::iter::empty()),
+        (Some(c), true) => Box::new(index.range((Included(lo), Excluded(c))).rev()),
+    }
 }
 
 /// `GET /order/{202309|202507}/orders?ids=a,b` (1 to 50 ids); ids not in the shop are left out.

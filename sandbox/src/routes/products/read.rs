@@ -41,11 +41,27 @@ pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
                 && cle.is_none_or(|t| p.create_time <= t)
                 && (skus.is_empty() || p.skus.iter().any(|s| skus.contains(&s.seller_sku)))
         };
-        let range = w
-            .products_by_update
-            .range((shop, uge, 0)..=(shop, ule, Id::MAX))
-            .rev();
-        let mut total = 0usize;
+        let (lo, hi) = ((shop, uge, 0), (shop, ule, Id::MAX));
+        // Counted on the first page, then carried in the token.
+        let total = match cursor.and_then(|c| c.3) {
+            Some(total) => total,
+            None if lo > hi => 0,
+            None => w
+                .products_by_update
+                .range(lo..=hi)
+                .filter(|&&(_, _, id)| w.products.get(&id).is_some_and(matches))
+                .count(),
+        };
+        // Seek to the token's place: strictly before (update_time, id) of the last product served.
+        let range: Box<dyn Iterator<Item = &(Id, i64, Id)>> = match cursor {
+            _ if lo > hi => Box::new(std::iter::empty()),
+            None => Box::new(w.products_by_update.range(lo..=hi).rev()),
+            Some((cu, cid, _, _)) if (shop, cu, cid) > hi => {
+                Box::new(w.products_by_update.range(lo..=hi).rev())
+            }
+            Some((cu, cid, _, _)) if (shop, cu, cid) <= lo => Box::new(std::iter::empty()),
+            Some((cu, cid, _, _)) => Box::new(w.products_by_update.range(lo..(shop, cu, cid)).rev()),
+        };
         let mut page = Vec::new();
         let mut last = None;
         let served_before = cursor.map(|c| c.2).unwrap_or(0);
@@ -57,49 +73,49 @@ pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
             if !matches(p) {
                 continue;
             }
-            total += 1;
-            if let Some((cu, cid, _)) = cursor
-                && (u, id) >= (cu, cid)
-            {
-                continue;
-            }
             if page.len() < page_size && served_before + page.len() < SEARCH_CAP {
                 page.push(product_summary_json(p, region));
                 last = Some((u, id));
             } else {
                 more = true;
+                break;
             }
         }
         let served = served_before + page.len();
         let next = match last {
-            Some((u, id)) if more && served < SEARCH_CAP => page_token_n(u, id, served),
+            Some((u, id)) if more && served < SEARCH_CAP => page_token_n(u, id, served, total),
             _ => String::new(),
         };
         Ok(json!({"products": page, "next_page_token": next, "total_count": total}))
     })
 }
 
-/// A page token that also counts what was served so far (for the 10,000 cap).
-fn page_token_n(sort: i64, id: Id, served: usize) -> String {
+/// A page token that also counts what was served so far (for the 10,000 cap) and carries the
+/// `total_count` counted on the first page: hex of `update_time:id:served:total`.
+fn page_token_n(sort: i64, id: Id, served: usize, total: usize) -> String {
     format!(
         "{}{}",
         page_token(sort, id),
-        hex::encode(format!(":{served}"))
+        hex::encode(format!(":{served}:{total}"))
     )
 }
 
-fn parse_page_token_n(t: &str) -> Result<(i64, Id, usize), ApiError> {
+type ProductCursor = (i64, Id, usize, Option<usize>);
+
+fn parse_page_token_n(t: &str) -> Result<ProductCursor, ApiError> {
     let bad = || ApiError::invalid("Invalid page_token.");
     let raw = String::from_utf8(hex::decode(t).map_err(|_| bad())?).map_err(|_| bad())?;
-    let mut parts = raw.split(':');
-    let (a, b, c) = (parts.next(), parts.next(), parts.next());
-    match (a, b, c) {
-        (Some(a), Some(b), Some(c)) => {
-            let (sort, id) = parse_page_token(&hex::encode(format!("{a}:{b}")))?;
-            Ok((sort, id, c.parse().map_err(|_| bad())?))
-        }
-        _ => Err(bad()),
+    let parts: Vec<&str> = raw.split(':').collect();
+    if parts.len() != 3 && parts.len() != 4 {
+        return Err(bad());
     }
+    let (sort, id) = parse_page_token(&hex::encode(format!("{}:{}", parts[0], parts[1])))?;
+    let served = parts[2].parse().map_err(|_| bad())?;
+    let total = match parts.get(3) {
+        Some(t) => Some(t.parse().map_err(|_| bad())?),
+        None => None,
+    };
+    Ok((sort, id, served, total))
 }
 
 pub(super) fn get(ctx: &mut Ctx) -> ApiResult {
