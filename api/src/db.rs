@@ -57,6 +57,22 @@ pub fn in_memory(url: &str) -> bool {
     url.contains(":memory:")
 }
 
+/// Keeps the planner's statistics fresh, so the ERP's reads keep their plans as the tables grow
+/// (nobody is expected to run ANALYZE by hand): SQLite's `PRAGMA optimize` analyzes the tables
+/// whose statistics went stale; on PostgreSQL the order tables, which grow by thousands of rows a
+/// sync, are analyzed (autovacuum may be off).
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let statement = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "ANALYZE tiktok_orders, tiktok_order_lines, tiktok_order_packages, order_status_history"
+        }
+        _ => "PRAGMA optimize",
+    };
+    db.execute_unprepared(statement).await?;
+    Ok(())
+}
+
 /// SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED): another connection held the lock
 /// past the busy timeout. Worth running again; it says nothing about the work.
 pub fn is_lock_contention(e: &sea_orm::DbErr) -> bool {

@@ -133,6 +133,9 @@ pub fn spawn_pruner(state: Arc<AppState>, stop: CancellationToken) {
                         Ok(p) => tracing::info!(?p, "retention pass"),
                         Err(e) => tracing::warn!(error = %e, "retention pass failed"),
                     }
+                    if let Err(e) = crate::db::refresh_statistics(&state.db).await {
+                        tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+                    }
                 }
                 () = stop.cancelled() => break,
             }

@@ -17,6 +17,7 @@ mod m20261207_000012_money_paths;
 mod m20261207_000013_aftersales;
 mod m20261207_000014_promotions;
 mod m20261207_000015_affiliate_analytics;
+mod m20261207_000016_order_reads;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_aftersales::Migration),
             Box::new(m20261207_000014_promotions::Migration),
             Box::new(m20261207_000015_affiliate_analytics::Migration),
+            Box::new(m20261207_000016_order_reads::Migration),
         ]
     }
 }

@@ -215,3 +215,46 @@ async fn the_erp_views_refuse_bad_requests() {
     let (status, body) = env.app.get(&env.shop_path("/orders"), &viewer).await;
     assert_error(status, &body, 409, "feature_disabled");
 }
+
+#[tokio::test]
+async fn the_order_counts_per_status_are_the_synced_orders_and_the_statistics_refresh() {
+    let env = connected_with(|c| {
+        c.orders = 60;
+        c.products = 8;
+    })
+    .await;
+    drive_by_hand(&env);
+    sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    drain(&env).await;
+    let shop = sandbox_shop(&env).await;
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    env.sandbox.state().with_world(|w| {
+        for o in w.orders.values().filter(|o| o.shop_id == shop) {
+            *want.entry(o.status.as_str().to_owned()).or_default() += 1;
+        }
+    });
+    let viewer = env.app.token("acme", Role::Viewer);
+    let (status, counts) = env.app.get(&env.shop_path("/orders/counts"), &viewer).await;
+    assert_eq!(status, 200, "{counts}");
+    let got: BTreeMap<String, u64> = counts["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "{counts}");
+    assert_eq!(counts["total"].as_u64(), Some(want.values().sum::<u64>()));
+    // Each tab's count is what its list pages through.
+    let (status, first) = want.iter().next().unwrap();
+    let listed = all_pages(&env, &format!("/orders?status={status}")).await;
+    assert_eq!(listed.len() as u64, *first);
+    // The planner's statistics refresh on either database (the pruner does it every hour).
+    api::db::refresh_statistics(&env.app.state.db)
+        .await
+        .unwrap();
+}

@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(order_actions::update_shipping_info)
         .service(order_actions::cancel_order)
         .service(orders::list_orders)
+        .service(orders::order_counts)
         .service(orders::get_order)
         .service(products::list_products)
         .service(products::get_product)

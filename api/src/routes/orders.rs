@@ -277,6 +277,48 @@ pub async fn list_orders(
     }))
 }
 
+/// How many orders are in one status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCountOut {
+    pub status: String,
+    pub count: u64,
+}
+
+/// The shop's synced orders counted per status (the ERP's tabs), and in all.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"total": 1250, "statuses": [{"status": "AWAITING_SHIPMENT", "count": 42}, {"status": "COMPLETED", "count": 1180}, {"status": "CANCELLED", "count": 28}]}))]
+pub struct OrderCountsOut {
+    pub total: u64,
+    pub statuses: Vec<StatusCountOut>,
+}
+
+/// The shop's synced orders counted per status (the order screen's tabs), read from an index.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = String, Path, description = "Our shop id")),
+    responses(
+        (status = 200, description = "The counts (statuses with no order left out)", body = OrderCountsOut),
+        Unauthorized,
+        ShopNotFound,
+        (status = 409, description = "The orders area is disabled (`feature_disabled`)", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["viewer"]))
+)]
+#[get("/api/integrations/tiktok/shops/{id}/orders/counts")]
+pub async fn order_counts(
+    state: web::Data<AppState>,
+    scope: ShopScope<Viewer, Orders>,
+) -> Result<web::Json<OrderCountsOut>> {
+    let counts = views::order_counts(&state.db, &scope.shop.id).await?;
+    Ok(web::Json(OrderCountsOut {
+        total: counts.iter().map(|(_, n)| n).sum(),
+        statuses: counts
+            .into_iter()
+            .map(|(status, count)| StatusCountOut { status, count })
+            .collect(),
+    }))
+}
+
 /// One order with its lines, packages and status history.
 #[utoipa::path(
     tag = "orders",

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::QueryOrder;
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::{QueryOrder, QuerySelect};
 
 use entity::{
     order_status_history, sku_stock, tiktok_order, tiktok_order_line, tiktok_order_package,
@@ -187,6 +187,24 @@ pub struct OrderDetail {
     pub lines: Vec<tiktok_order_line::Model>,
     pub packages: Vec<tiktok_order_package::Model>,
     pub history: Vec<order_status_history::Model>,
+}
+
+/// How many of the shop's synced orders are in each status (the ERP's tabs), read from the
+/// (shop, status) index alone.
+pub async fn order_counts(db: &DatabaseConnection, shop_id: &str) -> Result<Vec<(String, u64)>> {
+    let rows: Vec<(String, i64)> = tiktok_order::Entity::find()
+        .select_only()
+        .column(tiktok_order::Column::Status)
+        .column_as(tiktok_order::Column::Id.count(), "count")
+        .filter(tiktok_order::Column::ShopId.eq(shop_id))
+        .group_by(tiktok_order::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, n)| (status, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 pub async fn order_detail(
