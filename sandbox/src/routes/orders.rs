@@ -196,7 +196,11 @@ pub fn parse_search_token(t: &str) -> Result<SearchCursor, ApiError> {
 }
 
 fn search_token(sort: i64, id: Id, total: usize) -> String {
-    format!("{}{}", page_token(sort, id), hex::encode(format!(":{total}")))
+    format!(
+        "{}{}",
+        page_token(sort, id),
+        hex::encode(format!(":{total}"))
+    )
 }
 
 /// One page of an order search: seeks the sort field's index to the token's place and reads on
@@ -243,7 +247,13 @@ pub fn search_page(w: &World, q: &OrderQuery, cursor: Option<SearchCursor>) -> V
             .filter(|&&(_, _, id)| w.orders.get(&id).is_some_and(matches))
             .count(),
     };
-    let entries = seek(index, lo, hi, cursor.map(|(t, id, _)| (shop, t, id)), q.desc);
+    let entries = seek(
+        index,
+        lo,
+        hi,
+        cursor.map(|(t, id, _)| (shop, t, id)),
+        q.desc,
+    );
     let mut page = Vec::new();
     let mut last = None;
     let mut more = false;

@@ -60,7 +60,9 @@ pub(super) fn search(ctx: &mut Ctx) -> ApiResult {
                 Box::new(w.products_by_update.range(lo..=hi).rev())
             }
             Some((cu, cid, _, _)) if (shop, cu, cid) <= lo => Box::new(std::iter::empty()),
-            Some((cu, cid, _, _)) => Box::new(w.products_by_update.range(lo..(shop, cu, cid)).rev()),
+            Some((cu, cid, _, _)) => {
+                Box::new(w.products_by_update.range(lo..(shop, cu, cid)).rev())
+            }
         };
         let mut page = Vec::new();
         let mut last = None;

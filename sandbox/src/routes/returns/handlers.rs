@@ -93,8 +93,9 @@ pub(super) fn search_returns(ctx: &mut Ctx) -> ApiResult {
                 .ok_or_else(|| ApiError::invalid(format!("Invalid return_status value {s:?}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = ctx.with_world(|w| {
-        w.returns
+    ctx.with_world(|w| {
+        let rows = w
+            .returns
             .values()
             .filter(|r| r.shop_id == shop)
             .filter(|r| return_ids.is_empty() || return_ids.contains(&r.id))
@@ -115,12 +116,14 @@ pub(super) fn search_returns(ctx: &mut Ctx) -> ApiResult {
                 } else {
                     r.create_time
                 };
-                (key, r.id, return_json(w, r))
+                (key, r.id, r)
             })
-            .collect::<Vec<_>>()
-    });
-    let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-    Ok(json!({"return_orders": items, "next_page_token": next, "total_count": total}))
+            .collect::<Vec<_>>();
+        // Render only the page.
+        let (page, next, total) = paginate(rows, order, page_size, token.as_deref())?;
+        let items: Vec<serde_json::Value> = page.into_iter().map(|r| return_json(w, r)).collect();
+        Ok(json!({"return_orders": items, "next_page_token": next, "total_count": total}))
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -166,8 +169,9 @@ pub(super) fn search_cancellations(ctx: &mut Ctx) -> ApiResult {
                 .ok_or_else(|| ApiError::invalid(format!("Invalid cancel_status value {s:?}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = ctx.with_world(|w| {
-        w.cancellations
+    ctx.with_world(|w| {
+        let rows = w
+            .cancellations
             .values()
             .filter(|c| c.shop_id == shop)
             .filter(|c| cancel_ids.is_empty() || cancel_ids.contains(&c.id))
@@ -187,12 +191,15 @@ pub(super) fn search_cancellations(ctx: &mut Ctx) -> ApiResult {
                 } else {
                     c.create_time
                 };
-                (key, c.id, cancellation_json(w, c))
+                (key, c.id, c)
             })
-            .collect::<Vec<_>>()
-    });
-    let (items, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-    Ok(json!({"cancellations": items, "next_page_token": next, "total_count": total}))
+            .collect::<Vec<_>>();
+        // Render only the page.
+        let (page, next, total) = paginate(rows, order, page_size, token.as_deref())?;
+        let items: Vec<serde_json::Value> =
+            page.into_iter().map(|c| cancellation_json(w, c)).collect();
+        Ok(json!({"cancellations": items, "next_page_token": next, "total_count": total}))
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Paging shared by the search endpoints of this crate part: sort order, pages after a page token, id
 //! lists, and the time-window and sort-field filters of the return and cancellation searches.
 
-use serde_json::Value;
-
 use crate::protocol::{ApiError, Ctx, page_token, parse_page_token};
 use crate::world::{Id, parse_id};
 
@@ -26,40 +24,42 @@ pub(crate) fn sort_order(ctx: &Ctx, default: Order) -> Result<Order, ApiError> {
 }
 
 /// One page of `rows` (sort value, id, item) after the optional `page_token`:
-/// (items, next_page_token, total_count). Ties on the sort value are broken by id.
-pub(crate) fn paginate(
-    mut rows: Vec<(i64, Id, Value)>,
+/// (items, next_page_token, total_count). Ties on the sort value are broken by id. Only the rows
+/// past the token are sorted; callers may pass cheap items (a reference) and render the page only.
+pub(crate) fn paginate<T>(
+    rows: Vec<(i64, Id, T)>,
     order: Order,
     page_size: usize,
     token: Option<&str>,
-) -> Result<(Vec<Value>, String, usize), ApiError> {
+) -> Result<(Vec<T>, String, usize), ApiError> {
     let total = rows.len();
-    rows.sort_by_key(|(v, id, _)| (*v, *id));
-    if order == Order::Desc {
-        rows.reverse();
-    }
     let after = match token {
         Some(t) if !t.is_empty() => Some(parse_page_token(t)?),
         _ => None,
     };
-    let start = match after {
-        None => 0,
+    let mut rows: Vec<(i64, Id, T)> = match after {
+        None => rows,
         Some(key) => rows
-            .iter()
-            .position(|(v, id, _)| match order {
+            .into_iter()
+            .filter(|(v, id, _)| match order {
                 Order::Asc => (*v, *id) > key,
                 Order::Desc => (*v, *id) < key,
             })
-            .unwrap_or(rows.len()),
+            .collect(),
     };
-    let end = (start + page_size).min(rows.len());
-    let next = if end < rows.len() && end > start {
+    rows.sort_by_key(|(v, id, _)| (*v, *id));
+    if order == Order::Desc {
+        rows.reverse();
+    }
+    let end = page_size.min(rows.len());
+    let next = if end < rows.len() && end > 0 {
         let (v, id, _) = &rows[end - 1];
         page_token(*v, *id)
     } else {
         String::new()
     };
-    let items = rows.drain(start..end).map(|(_, _, item)| item).collect();
+    rows.truncate(end);
+    let items = rows.into_iter().map(|(_, _, item)| item).collect();
     Ok((items, next, total))
 }
 
@@ -89,7 +89,7 @@ pub(super) fn sort_field(ctx: &Ctx) -> Result<bool, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
