@@ -21,7 +21,7 @@ pub struct CategoryQuery {
     /// Browse: the children of this category ("0", the default, lists the roots).
     pub parent_id: Option<String>,
     /// Search: categories whose name contains this (any case), leaves first; overrides `parent_id`.
-    #[param(pattern = r"\S")]
+    #[param(pattern = r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]")]
     pub name: Option<String>,
     /// Search results, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

@@ -53,7 +53,10 @@ pub struct ShippingInfoIn {
 #[schema(example = json!({"reason": "Out of stock"}))]
 pub struct CancelIn {
     /// 1 to 500 characters.
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(
+        max_length = 500,
+        pattern = r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub reason: String,
     #[serde(default)]
     #[schema(schema_with = crate::routes::schema::rules::line_item_ids)]

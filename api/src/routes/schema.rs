@@ -29,6 +29,15 @@ pub mod responses {
 }
 
 pub mod rules {
+    /// A character Rust's `trim` keeps (not Unicode White_Space), spelled out for the schema: `\S`
+    /// means different things in different regex dialects (U+0085 is whitespace to Rust and
+    /// Python, not to ECMA-262).
+    macro_rules! not_space {
+        () => {
+            r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        };
+    }
+
     use utoipa::openapi::schema::{
         AdditionalProperties, Array, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
     };
@@ -129,7 +138,13 @@ pub mod rules {
             .schema_type(Type::String)
             .min_length(Some(1))
             .max_length(Some(crate::sku_mapping::MAX_CODE_LEN))
-            .pattern(Some(r"^\S(?:[\s\S]*\S)?$"));
+            .pattern(Some(concat!(
+                "^",
+                not_space!(),
+                "(?:[\\s\\S]*",
+                not_space!(),
+                ")?$"
+            )));
         array(code, 0, Some(crate::sku_mapping::MAX_REPORT_CODES))
     }
 

@@ -116,7 +116,11 @@ pub struct Then {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Small refunds", "priority": 10, "dry_run": false, "when": {"kinds": ["refund_only"], "max_refund": {"amount": "15.00", "currency": "USD"}, "within_hours_of_delivery": 72, "max_buyer_requests_90d": 2}, "then": {"action": "approve"}}))]
 pub struct RuleIn {
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    )]
     pub name: String,
     /// Lower first; 0 to 1,000,000.
     #[schema(minimum = 0, maximum = 1_000_000)]
