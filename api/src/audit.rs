@@ -80,38 +80,31 @@ pub async fn list(
     .await?)
 }
 
-/// A write about to be recorded with its outcome (see [`audited`]).
-pub struct Write<'a> {
-    pub shop_id: &'a str,
-    pub action: &'static str,
-    pub target: String,
-    pub request: serde_json::Value,
-}
-
-/// Records a write with its outcome (the value and TikTok's request id, or the error) and hands
-/// the outcome back.
+/// Records a write of `shop_id` with its outcome (the value and TikTok's request id, or the error)
+/// and hands the outcome back.
 pub async fn audited<T>(
-    db: &impl ConnectionTrait,
+    store: crate::deps::Store<'_>,
     user: &AuthUser,
-    write: Write<'_>,
+    shop_id: &str,
+    (action, target): (&'static str, String),
+    request: serde_json::Value,
     outcome: crate::error::Result<(T, Option<String>)>,
-    now: DateTime<Utc>,
 ) -> crate::error::Result<T> {
     record(
-        db,
+        store.db,
         user,
         Entry {
-            shop_id: write.shop_id,
-            action: write.action,
-            target: write.target,
-            request: write.request,
+            shop_id,
+            action,
+            target,
+            request,
             tiktok_request_id: match &outcome {
                 Ok((_, r)) => r.clone(),
                 Err(e) => e.tiktok_request_id(),
             },
             error: outcome.as_ref().err().map(ToString::to_string),
         },
-        now,
+        store.clock.now(),
     )
     .await?;
     outcome.map(|(t, _)| t)

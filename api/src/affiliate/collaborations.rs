@@ -60,24 +60,6 @@ async fn own_product(
         })
 }
 
-/// Records one write and hands its outcome back.
-async fn audited<T>(
-    access: TikTokAccess<'_>,
-    user: &AuthUser,
-    shop: &shop::Model,
-    (action, target): (&'static str, String),
-    request: serde_json::Value,
-    outcome: Result<(T, Option<String>)>,
-) -> Result<T> {
-    let write = audit::Write {
-        shop_id: &shop.id,
-        action,
-        target,
-        request,
-    };
-    audit::audited(access.db, user, write, outcome, access.clock.now()).await
-}
-
 fn open_out(c: wire::OpenCollaboration, samples: Option<bool>) -> OpenCollaboration {
     OpenCollaboration {
         product_id: c.product.as_ref().map(|p| p.id.clone()).unwrap_or_default(),
@@ -185,10 +167,10 @@ pub async fn set_open(
     }
     .await;
     let request = json!({"commission_rate": input.commission_rate, "samples": input.samples});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (
             "affiliate.open_collaboration",
             format!("product {product_id}"),
@@ -237,10 +219,10 @@ pub async fn withdraw_open(
         ))
     }
     .await;
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         ("affiliate.withdraw", format!("product {product_id}")),
         json!({}),
         outcome,
@@ -444,10 +426,10 @@ pub async fn create_target(
     }
     .await;
     let request = json!({"name": body.name, "products": input.products.len(), "creators": input.creators.len()});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (
             "affiliate.target_create",
             format!("target collaboration {}", body.name),
@@ -522,10 +504,10 @@ pub async fn update_target(
         Ok((target, Some(request_id)))
     }
     .await;
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (
             "affiliate.target_update",
             format!("target collaboration {id}"),
@@ -549,10 +531,10 @@ pub async fn delete_target(
         Ok(((), Some(done.request_id)))
     }
     .await;
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (
             "affiliate.target_delete",
             format!("target collaboration {id}"),
@@ -640,10 +622,10 @@ pub async fn review_sample(
     } else {
         "affiliate.sample_approve"
     };
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (action, format!("sample {id}")),
         json!({"reason": reject.map(RejectReason::as_str)}),
         outcome,

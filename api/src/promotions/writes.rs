@@ -29,24 +29,6 @@ pub async fn refetch(
 }
 
 /// Records one write and hands its outcome back.
-/// Records one write and hands its outcome back.
-async fn audited<T>(
-    access: TikTokAccess<'_>,
-    user: &AuthUser,
-    shop: &shop::Model,
-    (action, target): (&'static str, String),
-    request: serde_json::Value,
-    outcome: Result<(T, Option<String>)>,
-) -> Result<T> {
-    let write = audit::Write {
-        shop_id: &shop.id,
-        action,
-        target,
-        request,
-    };
-    audit::audited(access.db, user, write, outcome, access.clock.now()).await
-}
-
 /// A price activity we can change: one of the three types, not ended.
 fn changeable(
     row: &promotion::Model,
@@ -159,10 +141,10 @@ pub async fn create(
     }
     .await;
     let request = json!({"title": title, "activity_type": kind.as_str(), "product_level": input.product_level.as_str(), "begin_time": input.begin_time, "end_time": input.end_time, "products": input.products.len()});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         ("promotion.create", format!("promotion {title}")),
         request,
         outcome,
@@ -306,10 +288,10 @@ pub async fn update(
     .await;
     let request =
         json!({"title": patch.title, "begin_time": patch.begin_time, "end_time": patch.end_time});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         ("promotion.update", format!("promotion {activity_id}")),
         request,
         outcome,
@@ -371,10 +353,10 @@ pub async fn set_products(
     .await;
     let request =
         json!({"products": input.products.iter().map(|p| &p.product_id).collect::<Vec<_>>()});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         ("promotion.set_products", format!("promotion {activity_id}")),
         request,
         outcome,
@@ -447,10 +429,10 @@ pub async fn remove_products(
     }
     .await;
     let request = json!({"product_ids": input.product_ids, "sku_ids": input.sku_ids});
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         (
             "promotion.remove_products",
             format!("promotion {activity_id}"),
@@ -486,10 +468,10 @@ pub async fn deactivate(
         ))
     }
     .await;
-    audited(
-        access,
+    audit::audited(
+        access.store(),
         user,
-        shop,
+        &shop.id,
         ("promotion.deactivate", format!("promotion {activity_id}")),
         json!({}),
         outcome,
