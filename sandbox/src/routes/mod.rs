@@ -20,6 +20,7 @@ pub mod orders;
 pub mod products;
 pub mod promotions;
 pub mod returns;
+pub mod seek;
 
 use actix_web::web;
 

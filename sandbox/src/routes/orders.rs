@@ -6,9 +6,9 @@ use actix_web::http::Method;
 use actix_web::web;
 use serde_json::{Value, json};
 
-use crate::protocol::{
-    ApiError, ApiResult, Category, Ctx, Scope, op, page_token, parse_page_token,
-};
+use crate::protocol::{ApiError, ApiResult, Category, Ctx, Scope, op};
+pub use crate::routes::seek::{SearchCursor, parse_search_token};
+use crate::routes::seek::{search_token, seek};
 use crate::world::json::order_json;
 use crate::world::{Id, Order, OrderStatus, World, parse_id};
 
@@ -178,41 +178,19 @@ impl OrderQuery {
     }
 }
 
-/// Where a page starts: after (sort value, id) of the previous page's last order, with the
-/// `total_count` counted on the first page (absent in a token of the older two-part form).
-pub type SearchCursor = (i64, Id, Option<usize>);
-
-/// Reads a page token: hex of `sort:id` or `sort:id:total`.
-pub fn parse_search_token(t: &str) -> Result<SearchCursor, ApiError> {
-    let bad = || ApiError::invalid("Invalid page_token.");
-    let raw = String::from_utf8(hex::decode(t).map_err(|_| bad())?).map_err(|_| bad())?;
-    match raw.rsplit_once(':') {
-        Some((head, total)) if head.contains(':') => {
-            let (sort, id) = parse_page_token(&hex::encode(head))?;
-            Ok((sort, id, Some(total.parse().map_err(|_| bad())?)))
-        }
-        _ => parse_page_token(t).map(|(sort, id)| (sort, id, None)),
-    }
-}
-
-fn search_token(sort: i64, id: Id, total: usize) -> String {
-    format!(
-        "{}{}",
-        page_token(sort, id),
-        hex::encode(format!(":{total}"))
-    )
-}
-
 /// One page of an order search: seeks the sort field's index to the token's place and reads on
 /// until the page is full (plus one order, to know whether there is more), so a page costs
 /// O(page size + log n) when only the shop and time windows narrow it. `total_count` is counted
-/// on the first page and carried in the token.
+/// on the first page (taken from the shop's count when only the shop narrows the search) and
+/// carried in the token.
 pub fn search_page(w: &World, q: &OrderQuery, cursor: Option<SearchCursor>) -> Value {
     let shop = q.shop;
     let pending_cancel: BTreeSet<Id> = if q.is_buyer_request_cancel.is_some() {
-        w.cancellations
-            .values()
-            .filter(|c| c.shop_id == shop && c.status == crate::world::CancelStatus::RequestPending)
+        // The shop's cancellations only (its range of the cancellation index).
+        w.cancellations_by_create
+            .range((shop, i64::MIN, 0)..=(shop, i64::MAX, Id::MAX))
+            .filter_map(|&(_, _, id)| w.cancellations.get(&id))
+            .filter(|c| c.status == crate::world::CancelStatus::RequestPending)
             .map(|c| c.order_id)
             .collect()
     } else {
@@ -241,6 +219,10 @@ pub fn search_page(w: &World, q: &OrderQuery, cursor: Option<SearchCursor>) -> V
     let (lo, hi) = ((shop, lo, 0), (shop, hi, 0));
     let total = match cursor.and_then(|c| c.2) {
         Some(total) => total,
+        // Only the shop narrows it: the shop's count (O(1)).
+        None if q.index_only() && lo.1 == i64::MIN && hi.1 == i64::MAX => {
+            w.shop_counts(shop).orders
+        }
         None if q.index_only() => index.range(lo..hi).count(),
         None => index
             .range(lo..hi)
@@ -274,32 +256,6 @@ pub fn search_page(w: &World, q: &OrderQuery, cursor: Option<SearchCursor>) -> V
         _ => String::new(),
     };
     json!({"orders": page, "next_page_token": next, "total_count": total})
-}
-
-type Key = (Id, i64, Id);
-
-/// The entries of `index` in `lo..hi` strictly after `cursor` in the walk's direction.
-fn seek<'a>(
-    index: &'a BTreeSet<Key>,
-    lo: Key,
-    hi: Key,
-    cursor: Option<Key>,
-    desc: bool,
-) -> Box<dyn Iterator<Item = &'a Key> + 'a> {
-    use std::ops::Bound::{Excluded, Included};
-    if lo >= hi {
-        return Box::new(std::iter::empty());
-    }
-    match (cursor, desc) {
-        (None, false) => Box::new(index.range(lo..hi)),
-        (None, true) => Box::new(index.range(lo..hi).rev()),
-        (Some(c), false) if c < lo => Box::new(index.range(lo..hi)),
-        (Some(c), false) if c >= hi => Box::new(std::iter::empty()),
-        (Some(c), false) => Box::new(index.range((Excluded(c), Excluded(hi)))),
-        (Some(c), true) if c >= hi => Box::new(index.range(lo..hi).rev()),
-        (Some(c), true) if c <= lo => Box::new(std::iter::empty()),
-        (Some(c), true) => Box::new(index.range((Included(lo), Excluded(c))).rev()),
-    }
 }
 
 /// `GET /order/{202309|202507}/orders?ids=a,b` (1 to 50 ids); ids not in the shop are left out.

@@ -151,7 +151,30 @@ pub struct Product {
 }
 
 impl World {
+    /// Adds a product (or replaces the one with its id), indexed and, unless DELETED, counted in its
+    /// shop.
     pub fn insert_product(&mut self, product: Product) {
+        if let Some(old) = self.products.get(&product.id) {
+            let (shop, created, updated, id) =
+                (old.shop_id, old.create_time, old.update_time, old.id);
+            let live = old.status != ProductStatus::Deleted;
+            let skus: Vec<Id> = old.skus.iter().map(|s| s.id).collect();
+            let audit = old.audit_due;
+            self.products_by_create.remove(&(shop, created, id));
+            self.products_by_update.remove(&(shop, updated, id));
+            for s in skus {
+                self.sku_owner.remove(&s);
+            }
+            if let Some(due) = audit {
+                self.audit_timers.remove(&(due, id));
+            }
+            if live {
+                self.shop_counts_mut(shop).products -= 1;
+            }
+        }
+        if product.status != ProductStatus::Deleted {
+            self.shop_counts_mut(product.shop_id).products += 1;
+        }
         self.products_by_create
             .insert((product.shop_id, product.create_time, product.id));
         self.products_by_update
@@ -179,7 +202,9 @@ impl World {
         let old_update = product.update_time;
         let old_audit = product.audit_due;
         let old_skus: Vec<Id> = product.skus.iter().map(|s| s.id).collect();
+        let was_live = product.status != ProductStatus::Deleted;
         let r = f(product);
+        let is_live = product.status != ProductStatus::Deleted;
         product.update_time = now.max(product.create_time);
         let new_update = product.update_time;
         let new_audit = product.audit_due;
@@ -187,6 +212,14 @@ impl World {
         let new_skus: Vec<Id> = product.skus.iter().map(|s| s.id).collect();
         self.products_by_update.remove(&(shop, old_update, id));
         self.products_by_update.insert((shop, new_update, id));
+        if was_live != is_live {
+            let counts = self.shop_counts_mut(shop);
+            if is_live {
+                counts.products += 1;
+            } else {
+                counts.products -= 1;
+            }
+        }
         for s in old_skus {
             self.sku_owner.remove(&s);
         }

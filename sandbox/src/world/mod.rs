@@ -3,9 +3,11 @@
 //!
 //! Ids are `u64` inside (TikTok's ids are numbers that travel as strings; rendering turns them into
 //! strings). Collections are `BTreeMap`s so that iteration, and therefore every answer, is deterministic.
-//! Orders and products carry secondary indexes by `(shop, create_time, id)` and `(shop, update_time, id)`:
-//! mutate them only through [`World::update_order`], [`World::insert_order`], [`World::update_product`]
-//! and [`World::insert_product`], which keep the indexes right and stamp `update_time`.
+//! Orders, products, returns and cancellations carry secondary indexes by `(shop, create_time, id)` and
+//! `(shop, update_time, id)`, and each shop's counts ([`ShopCounts`]): mutate them only through
+//! [`World::update_order`], [`World::insert_order`], [`World::update_product`], [`World::insert_product`]
+//! (which keep the indexes right and stamp `update_time`), [`World::insert_return`],
+//! [`World::update_return`], [`World::insert_cancellation`] and [`World::update_cancellation`].
 //!
 //! Every change that the real service would announce by webhook pushes a [`SandboxEvent`] onto
 //! [`World::outbox`]; [`crate::state::SandboxState::with_world`] drains it onto the event channel.
@@ -25,6 +27,7 @@ pub mod stock;
 
 mod after_sales;
 mod catalog;
+mod counts;
 mod lives;
 mod orders;
 mod promotions;
@@ -41,6 +44,7 @@ pub use catalog::{
     Attribute, AttributeKind, Brand, Category, CategoryRules, Product, ProductStatus,
     SalesAttribute, Sku,
 };
+pub use counts::ShopCounts;
 pub use lives::{LiveSession, LiveWindow};
 pub use orders::{LineItem, Order, OrderStatus, Package, PackageStatus, Payment, ShippingType};
 pub use promotions::{
@@ -301,7 +305,8 @@ impl Default for IdGen {
     }
 }
 
-/// The whole world. Fields are public for reading; mutate orders and products through the methods.
+/// The whole world. Fields are public for reading; mutate orders, products, returns and cancellations
+/// through the methods.
 #[derive(Clone, Debug)]
 pub struct World {
     pub seed: u64,
@@ -341,6 +346,16 @@ pub struct World {
     pub products_by_create: BTreeSet<(Id, i64, Id)>,
     /// (shop, update_time, product id)
     pub products_by_update: BTreeSet<(Id, i64, Id)>,
+    /// (shop, create_time, return id)
+    pub returns_by_create: BTreeSet<(Id, i64, Id)>,
+    /// (shop, update_time, return id)
+    pub returns_by_update: BTreeSet<(Id, i64, Id)>,
+    /// (shop, create_time, cancellation id)
+    pub cancellations_by_create: BTreeSet<(Id, i64, Id)>,
+    /// (shop, update_time, cancellation id)
+    pub cancellations_by_update: BTreeSet<(Id, i64, Id)>,
+    /// Each shop's orders, live products, returns and cancellations (see `counts`).
+    pub shop_counts: BTreeMap<Id, ShopCounts>,
     /// sku id → product id
     pub sku_owner: HashMap<Id, Id>,
     /// (shop, idempotency_key) → product id created with it
@@ -394,6 +409,11 @@ impl World {
             orders_by_update: BTreeSet::new(),
             products_by_create: BTreeSet::new(),
             products_by_update: BTreeSet::new(),
+            returns_by_create: BTreeSet::new(),
+            returns_by_update: BTreeSet::new(),
+            cancellations_by_create: BTreeSet::new(),
+            cancellations_by_update: BTreeSet::new(),
+            shop_counts: BTreeMap::new(),
             sku_owner: HashMap::new(),
             idempotency: HashMap::new(),
             hold_timers: BTreeSet::new(),

@@ -503,26 +503,23 @@ impl World {
                 }
             });
         }
-        self.cancellations.insert(
-            cid,
-            Cancellation {
-                id: cid,
-                shop_id: o.shop_id,
-                order_id,
-                role: role.to_string(),
-                status: CancelStatus::RequestComplete,
-                reason: reason.to_string(),
-                line_item_ids: targets,
-                refund_total: if whole {
-                    o.payment.total_amount
-                } else {
-                    refund
-                },
-                create_time: now,
-                update_time: now,
-                lapsed: false,
+        self.insert_cancellation(Cancellation {
+            id: cid,
+            shop_id: o.shop_id,
+            order_id,
+            role: role.to_string(),
+            status: CancelStatus::RequestComplete,
+            reason: reason.to_string(),
+            line_item_ids: targets,
+            refund_total: if whole {
+                o.payment.total_amount
+            } else {
+                refund
             },
-        );
+            create_time: now,
+            update_time: now,
+            lapsed: false,
+        });
         self.outbox.push(
             crate::world::events::SandboxEvent::CancellationStatusChange {
                 shop_id: o.shop_id,

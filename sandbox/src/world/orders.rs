@@ -210,7 +210,20 @@ pub struct Package {
 }
 
 impl World {
+    /// Adds an order (or replaces the one with its id), indexed and counted in its shop.
     pub fn insert_order(&mut self, order: Order) {
+        if let Some(old) = self.orders.get(&order.id) {
+            let (shop, created, updated, id) =
+                (old.shop_id, old.create_time, old.update_time, old.id);
+            let hold = old.on_hold_until;
+            self.orders_by_create.remove(&(shop, created, id));
+            self.orders_by_update.remove(&(shop, updated, id));
+            if let Some(due) = hold {
+                self.hold_timers.remove(&(due, id));
+            }
+            self.shop_counts_mut(shop).orders -= 1;
+        }
+        self.shop_counts_mut(order.shop_id).orders += 1;
         self.orders_by_create
             .insert((order.shop_id, order.create_time, order.id));
         self.orders_by_update

@@ -252,27 +252,24 @@ pub(super) async fn patch_order(
                 ));
             }
             let cid = w.new_id(IdKind::Cancellation);
-            w.cancellations.insert(
-                cid,
-                crate::world::Cancellation {
-                    id: cid,
-                    shop_id: o.shop_id,
-                    order_id: id,
-                    role: "BUYER".into(),
-                    status: crate::world::CancelStatus::RequestPending,
-                    reason: "Buyer changed mind".into(),
-                    line_item_ids: o
-                        .line_items
-                        .iter()
-                        .filter(|l| !l.is_cancelled)
-                        .map(|l| l.id)
-                        .collect(),
-                    refund_total: o.payment.total_amount,
-                    create_time: now,
-                    update_time: now,
-                    lapsed: false,
-                },
-            );
+            w.insert_cancellation(crate::world::Cancellation {
+                id: cid,
+                shop_id: o.shop_id,
+                order_id: id,
+                role: "BUYER".into(),
+                status: crate::world::CancelStatus::RequestPending,
+                reason: "Buyer changed mind".into(),
+                line_item_ids: o
+                    .line_items
+                    .iter()
+                    .filter(|l| !l.is_cancelled)
+                    .map(|l| l.id)
+                    .collect(),
+                refund_total: o.payment.total_amount,
+                create_time: now,
+                update_time: now,
+                lapsed: false,
+            });
             w.update_order(id, now, |_| ());
             w.outbox.push(SandboxEvent::CancellationStatusChange {
                 shop_id: o.shop_id,

@@ -1,11 +1,12 @@
-//! The seller's searches: returns and cancellations (202309 and 202602).
+//! The seller's searches: returns and cancellations (202309 and 202602): the request read and
+//! checked here, the page read in `search`.
 
 use serde::Deserialize;
-use serde_json::json;
 
-use super::paging::{Order, paginate, parse_ids, sort_field, sort_order, window};
-use super::render::{cancellation_json, return_json};
+use super::paging::{Order, parse_ids, sort_field, sort_order};
+use super::search::{AfterSalesQuery, CancelQuery, ReturnQuery, cancel_page, return_page};
 use crate::protocol::{ApiError, ApiResult, Ctx};
+use crate::routes::seek::{SearchCursor, parse_search_token};
 use crate::world::{CancelStatus, ReturnStatus, ReturnType};
 
 const RETURN_STATUSES: [ReturnStatus; 8] = [
@@ -93,37 +94,32 @@ pub(super) fn search_returns(ctx: &mut Ctx) -> ApiResult {
                 .ok_or_else(|| ApiError::invalid(format!("Invalid return_status value {s:?}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    ctx.with_world(|w| {
-        let rows = w
-            .returns
-            .values()
-            .filter(|r| r.shop_id == shop)
-            .filter(|r| return_ids.is_empty() || return_ids.contains(&r.id))
-            .filter(|r| order_ids.is_empty() || order_ids.contains(&r.order_id))
-            .filter(|r| {
-                buyers.is_empty()
-                    || w.orders
-                        .get(&r.order_id)
-                        .is_some_and(|o| buyers.contains(&o.user_id))
-            })
-            .filter(|r| types.is_empty() || types.contains(&r.return_type))
-            .filter(|r| statuses.is_empty() || statuses.contains(&r.status))
-            .filter(|r| window(r.create_time, f.create_time_ge, f.create_time_lt))
-            .filter(|r| window(r.update_time, f.update_time_ge, f.update_time_lt))
-            .map(|r| {
-                let key = if by_update {
-                    r.update_time
-                } else {
-                    r.create_time
-                };
-                (key, r.id, r)
-            })
-            .collect::<Vec<_>>();
-        // Render only the page.
-        let (page, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-        let items: Vec<serde_json::Value> = page.into_iter().map(|r| return_json(w, r)).collect();
-        Ok(json!({"return_orders": items, "next_page_token": next, "total_count": total}))
-    })
+    let q = ReturnQuery {
+        base: AfterSalesQuery {
+            page_size,
+            update_sort: by_update,
+            desc: order == Order::Desc,
+            ids: return_ids,
+            order_ids,
+            buyers,
+            create_ge: f.create_time_ge,
+            create_lt: f.create_time_lt,
+            update_ge: f.update_time_ge,
+            update_lt: f.update_time_lt,
+            ..AfterSalesQuery::new(shop)
+        },
+        types,
+        statuses,
+    };
+    ctx.with_world(|w| Ok(return_page(w, &q, cursor(token.as_deref())?)))
+}
+
+/// The page token, read where the search read it before (in the world, after the body's checks).
+fn cursor(token: Option<&str>) -> Result<Option<SearchCursor>, ApiError> {
+    match token {
+        Some(t) if !t.is_empty() => parse_search_token(t).map(Some),
+        _ => Ok(None),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -169,37 +165,23 @@ pub(super) fn search_cancellations(ctx: &mut Ctx) -> ApiResult {
                 .ok_or_else(|| ApiError::invalid(format!("Invalid cancel_status value {s:?}.")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    ctx.with_world(|w| {
-        let rows = w
-            .cancellations
-            .values()
-            .filter(|c| c.shop_id == shop)
-            .filter(|c| cancel_ids.is_empty() || cancel_ids.contains(&c.id))
-            .filter(|c| order_ids.is_empty() || order_ids.contains(&c.order_id))
-            .filter(|c| {
-                buyers.is_empty()
-                    || w.orders
-                        .get(&c.order_id)
-                        .is_some_and(|o| buyers.contains(&o.user_id))
-            })
-            .filter(|c| statuses.is_empty() || statuses.contains(&c.status))
-            .filter(|c| window(c.create_time, f.create_time_ge, f.create_time_lt))
-            .filter(|c| window(c.update_time, f.update_time_ge, f.update_time_lt))
-            .map(|c| {
-                let key = if by_update {
-                    c.update_time
-                } else {
-                    c.create_time
-                };
-                (key, c.id, c)
-            })
-            .collect::<Vec<_>>();
-        // Render only the page.
-        let (page, next, total) = paginate(rows, order, page_size, token.as_deref())?;
-        let items: Vec<serde_json::Value> =
-            page.into_iter().map(|c| cancellation_json(w, c)).collect();
-        Ok(json!({"cancellations": items, "next_page_token": next, "total_count": total}))
-    })
+    let q = CancelQuery {
+        base: AfterSalesQuery {
+            page_size,
+            update_sort: by_update,
+            desc: order == Order::Desc,
+            ids: cancel_ids,
+            order_ids,
+            buyers,
+            create_ge: f.create_time_ge,
+            create_lt: f.create_time_lt,
+            update_ge: f.update_time_ge,
+            update_lt: f.update_time_lt,
+            ..AfterSalesQuery::new(shop)
+        },
+        statuses,
+    };
+    ctx.with_world(|w| Ok(cancel_page(w, &q, cursor(token.as_deref())?)))
 }
 
 #[cfg(test)]

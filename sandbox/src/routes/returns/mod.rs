@@ -3,7 +3,8 @@
 //! reject reasons, decision eligibility and a return's records.
 //!
 //! `configure` registers every path; `paging` holds the search paging the other areas share, `render`
-//! the JSON shapes, `handlers` the searches, `decisions` approve and reject with the rules eligibility
+//! the JSON shapes, `handlers` the searches' requests, `search` their pages (seeking the world's
+//! after-sales time indexes), `decisions` approve and reject with the rules eligibility
 //! shares, `eligibility` reject reasons and decision eligibility, `records` a return's history. The
 //! state changes themselves live in the world (`world::after_sales`), where the clock's deadlines run
 //! them too; they are re-exported here for the living shop and tests.
@@ -14,12 +15,14 @@ mod handlers;
 mod paging;
 mod records;
 mod render;
+mod search;
 
 pub use crate::world::{
     By, move_return, open_cancellation, open_return, set_cancel_status, set_return_status,
 };
 pub(crate) use paging::{Order, paginate, sort_order};
 pub use render::{cancellation_json, return_json};
+pub use search::{AfterSalesQuery, CancelQuery, ReturnQuery, cancel_page, return_page};
 
 use actix_web::http::Method;
 use actix_web::web;

@@ -1,5 +1,6 @@
-//! Paging shared by the search endpoints of this crate part: sort order, pages after a page token, id
-//! lists, and the time-window and sort-field filters of the return and cancellation searches.
+//! Paging shared by the search endpoints of this crate part: sort order, pages after a page token (for
+//! the searches that sort a list they built; returns and cancellations seek an index, see `search`),
+//! id lists, and the sort field of the return and cancellation searches.
 
 use crate::protocol::{ApiError, Ctx, page_token, parse_page_token};
 use crate::world::{Id, parse_id};
@@ -70,10 +71,6 @@ pub(crate) fn parse_ids(field: &str, raw: &[String]) -> Result<Vec<Id>, ApiError
             parse_id(s).ok_or_else(|| ApiError::invalid(format!("Invalid id in {field}: {s:?}.")))
         })
         .collect()
-}
-
-pub(super) fn window(v: i64, ge: Option<i64>, lt: Option<i64>) -> bool {
-    ge.is_none_or(|g| v >= g) && lt.is_none_or(|l| v < l)
 }
 
 pub(super) fn sort_field(ctx: &Ctx) -> Result<bool, ApiError> {

@@ -28,9 +28,7 @@ impl World {
                 continue;
             };
             move_return(self, id, next, now, By::role("SYSTEM"));
-            if let Some(r) = self.returns.get_mut(&id) {
-                r.lapsed_from = Some(before);
-            }
+            self.update_return(id, |r| r.lapsed_from = Some(before));
         }
         let cancels: Vec<(Id, Id)> = self
             .cancellations
@@ -49,9 +47,7 @@ impl World {
                 CancelStatus::RequestComplete
             };
             set_cancel_status(self, id, to, now);
-            if let Some(c) = self.cancellations.get_mut(&id) {
-                c.lapsed = true;
-            }
+            self.update_cancellation(id, |c| c.lapsed = true);
         }
     }
 }

@@ -2,11 +2,13 @@
 //! (refunds, returns and refunds, replacements), with their statuses, the seller's pending action and
 //! its deadline, and each return's history (`records`).
 //!
-//! `transitions` holds the state changes (shared by the API, the living shop and the world's clock),
+//! `index` is the one place records are inserted and changed (it keeps the time indexes and the shop's
+//! counts), `transitions` holds the state changes (shared by the API, the living shop and the world's clock),
 //! `deadlines` what SYSTEM decides when the seller lets a deadline pass, `reasons` the reject reasons
 //! TikTok offers per pending action.
 
 mod deadlines;
+mod index;
 mod reasons;
 mod transitions;
 

@@ -227,7 +227,7 @@ pub fn open_return(
     };
     r.records.push(opened_record(&r));
     w.outbox.push(return_event(&r));
-    w.returns.insert(id, r);
+    w.insert_return(r);
     Some(id)
 }
 
@@ -243,19 +243,22 @@ pub fn set_return_status(w: &mut World, id: Id, status: ReturnStatus, now: i64) 
 /// package is accepted, units marked refunded when the refund completes. Records the change and
 /// emits RETURN_STATUS_CHANGE.
 pub fn move_return(w: &mut World, id: Id, status: ReturnStatus, now: i64, by: By) -> bool {
-    let Some(r) = w.returns.get_mut(&id) else {
+    let Some(before) = w.returns.get(&id).map(|r| r.status) else {
         return false;
     };
-    if r.status == status {
+    if before == status {
         return true;
     }
-    let before = r.status;
-    r.status = status;
-    r.update_time = now.max(r.create_time);
-    r.lapsed_from = None;
-    let record = change_record(before, status, r.return_type, by, r.update_time);
-    r.records.push(record);
-    let r = r.clone();
+    let Some(r) = w.update_return(id, |r| {
+        r.status = status;
+        r.update_time = now.max(r.create_time);
+        r.lapsed_from = None;
+        let record = change_record(before, status, r.return_type, by, r.update_time);
+        r.records.push(record);
+        r.clone()
+    }) else {
+        return false;
+    };
     let received_back = before == ReturnStatus::BuyerShippedItem
         && status == ReturnStatus::RequestSuccess
         && r.return_type != ReturnType::Refund;
@@ -319,7 +322,7 @@ pub fn open_cancellation(
         lapsed: false,
     };
     w.outbox.push(cancel_event(&c));
-    w.cancellations.insert(id, c);
+    w.insert_cancellation(c);
     if status == CancelStatus::RequestComplete {
         cancel_order(w, order_id, role, reason, now);
     }
@@ -338,16 +341,20 @@ fn cancel_order(w: &mut World, order_id: Id, role: &str, reason: &str, now: i64)
 /// Moves a cancellation to `status`; a completed one cancels the order. Emits
 /// CANCELLATION_STATUS_CHANGE.
 pub fn set_cancel_status(w: &mut World, id: Id, status: CancelStatus, now: i64) -> bool {
-    let Some(c) = w.cancellations.get_mut(&id) else {
+    let Some(before) = w.cancellations.get(&id).map(|c| c.status) else {
         return false;
     };
-    if c.status == status {
+    if before == status {
         return true;
     }
-    c.status = status;
-    c.update_time = now.max(c.create_time);
-    c.lapsed = false;
-    let c = c.clone();
+    let Some(c) = w.update_cancellation(id, |c| {
+        c.status = status;
+        c.update_time = now.max(c.create_time);
+        c.lapsed = false;
+        c.clone()
+    }) else {
+        return false;
+    };
     w.outbox.push(cancel_event(&c));
     if status == CancelStatus::RequestComplete {
         cancel_order(w, c.order_id, &c.role, &c.reason, now);

@@ -356,43 +356,37 @@ pub(super) fn generate_shop(
             && order.cancellation_initiator.as_deref() != Some("SYSTEM")
         {
             let cid = w.ids.next(IdKind::Cancellation, rng);
-            w.cancellations.insert(
-                cid,
-                Cancellation {
-                    id: cid,
-                    shop_id,
-                    order_id: id,
-                    role: order.cancellation_initiator.clone().unwrap_or_default(),
-                    status: CancelStatus::RequestComplete,
-                    reason: order.cancel_reason.clone().unwrap_or_default(),
-                    line_item_ids: order.line_items.iter().map(|l| l.id).collect(),
-                    refund_total: order.payment.total_amount,
-                    create_time: cancel_time.unwrap_or(update_time),
-                    update_time,
-                    lapsed: false,
-                },
-            );
+            w.insert_cancellation(Cancellation {
+                id: cid,
+                shop_id,
+                order_id: id,
+                role: order.cancellation_initiator.clone().unwrap_or_default(),
+                status: CancelStatus::RequestComplete,
+                reason: order.cancel_reason.clone().unwrap_or_default(),
+                line_item_ids: order.line_items.iter().map(|l| l.id).collect(),
+                refund_total: order.payment.total_amount,
+                create_time: cancel_time.unwrap_or(update_time),
+                update_time,
+                lapsed: false,
+            });
         } else if status == OrderStatus::AwaitingShipment && rng.random_bool(0.05) {
             // A buyer asked to cancel; the seller has not answered yet, so it was asked within the
             // 2-day deadline (spread by id, not the rng, to keep the world's draws as they were).
             let cid = w.ids.next(IdKind::Cancellation, rng);
             let asked = update_time.max(now - recent(cid)).min(now);
-            w.cancellations.insert(
-                cid,
-                Cancellation {
-                    id: cid,
-                    shop_id,
-                    order_id: id,
-                    role: "BUYER".into(),
-                    status: CancelStatus::RequestPending,
-                    reason: pick(rng, CANCEL_REASONS).to_string(),
-                    line_item_ids: order.line_items.iter().map(|l| l.id).collect(),
-                    refund_total: order.payment.total_amount,
-                    create_time: asked,
-                    update_time: asked,
-                    lapsed: false,
-                },
-            );
+            w.insert_cancellation(Cancellation {
+                id: cid,
+                shop_id,
+                order_id: id,
+                role: "BUYER".into(),
+                status: CancelStatus::RequestPending,
+                reason: pick(rng, CANCEL_REASONS).to_string(),
+                line_item_ids: order.line_items.iter().map(|l| l.id).collect(),
+                refund_total: order.payment.total_amount,
+                create_time: asked,
+                update_time: asked,
+                lapsed: false,
+            });
         } else if matches!(status, OrderStatus::Delivered | OrderStatus::Completed)
             && (rng.random_bool(0.06) || n == OrderStatus::ALL.len())
         {
@@ -445,7 +439,7 @@ pub(super) fn generate_shop(
                 lapsed_from: None,
             };
             r.records = generated_history(&r);
-            w.returns.insert(rid, r);
+            w.insert_return(r);
         }
         w.insert_order(order);
         // Its units not shipped and not cancelled are committed in the books (available as generated).
