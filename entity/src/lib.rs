@@ -13,6 +13,7 @@ pub mod inventory_setting;
 pub mod live_session;
 pub mod logistics_cache;
 pub mod oauth_state;
+pub mod order_status_count;
 pub mod order_status_history;
 pub mod promotion;
 pub mod quota_window;

@@ -18,6 +18,7 @@ mod m20261207_000013_aftersales;
 mod m20261207_000014_promotions;
 mod m20261207_000015_affiliate_analytics;
 mod m20261207_000016_order_reads;
+mod m20261208_000017_order_counts;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_promotions::Migration),
             Box::new(m20261207_000015_affiliate_analytics::Migration),
             Box::new(m20261207_000016_order_reads::Migration),
+            Box::new(m20261208_000017_order_counts::Migration),
         ]
     }
 }

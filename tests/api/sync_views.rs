@@ -8,6 +8,7 @@ use serde_json::json;
 use tiktok_sandbox::world::{ProductStatus, format_amount};
 
 use crate::helpers::*;
+use crate::sandbox_env::SandboxEnv;
 use crate::sync_env::*;
 
 #[tokio::test]
@@ -226,7 +227,46 @@ async fn the_order_counts_per_status_are_the_synced_orders_and_the_statistics_re
     drive_by_hand(&env);
     sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
     drain(&env).await;
+    let want = assert_counts_match(&env).await;
+    // Each tab's count is what its list pages through.
+    let (status, first) = want.iter().next().unwrap();
+    let listed = all_pages(&env, &format!("/orders?status={status}")).await;
+    assert_eq!(listed.len() as u64, *first);
+    // Orders move on in TikTok: the counts follow them through an incremental sync, and a full
+    // sync that reads every order again (nothing new) counts none twice.
     let shop = sandbox_shop(&env).await;
+    let moving: Vec<String> = env.sandbox.state().with_world(|w| {
+        w.orders
+            .values()
+            .filter(|o| o.shop_id == shop && o.status.next().is_some())
+            .take(5)
+            .map(|o| o.id.to_string())
+            .collect()
+    });
+    assert!(!moving.is_empty());
+    for id in &moving {
+        env.control(&format!("/_sandbox/orders/{id}/advance"), json!({}))
+            .await;
+    }
+    sync(
+        &env,
+        json!({"resources": ["orders"], "mode": "incremental"}),
+    )
+    .await;
+    drain(&env).await;
+    assert_counts_match(&env).await;
+    sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    drain(&env).await;
+    assert_counts_match(&env).await;
+    // The planner's statistics refresh on either database (the pruner does it every hour).
+    api::db::refresh_statistics(&env.app.state.db)
+        .await
+        .unwrap();
+}
+
+/// `/orders/counts` says what the sandbox has, status by status; answers the counts.
+async fn assert_counts_match(env: &SandboxEnv) -> BTreeMap<String, u64> {
+    let shop = sandbox_shop(env).await;
     let mut want: BTreeMap<String, u64> = BTreeMap::new();
     env.sandbox.state().with_world(|w| {
         for o in w.orders.values().filter(|o| o.shop_id == shop) {
@@ -249,12 +289,102 @@ async fn the_order_counts_per_status_are_the_synced_orders_and_the_statistics_re
         .collect();
     assert_eq!(got, want, "{counts}");
     assert_eq!(counts["total"].as_u64(), Some(want.values().sum::<u64>()));
-    // Each tab's count is what its list pages through.
-    let (status, first) = want.iter().next().unwrap();
-    let listed = all_pages(&env, &format!("/orders?status={status}")).await;
-    assert_eq!(listed.len() as u64, *first);
-    // The planner's statistics refresh on either database (the pruner does it every hour).
-    api::db::refresh_statistics(&env.app.state.db)
+    want
+}
+
+/// A narrow filter (a SKU, an update range) looks its orders up by id when they are few and walks
+/// the list when they are many: both ways give the same pages, in the same order.
+#[tokio::test]
+async fn the_order_filters_give_the_same_pages_looked_up_or_walked() {
+    use api::sync::views::{OrderFilter, list_orders_looking_up};
+    use entity::{tiktok_order, tiktok_order_line};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let env = connected_with(|c| {
+        c.orders = 80;
+        c.products = 6;
+    })
+    .await;
+    drive_by_hand(&env);
+    sync(&env, json!({"resources": ["orders"], "mode": "full"})).await;
+    drain(&env).await;
+    let db = &env.app.state.db;
+    let line = tiktok_order_line::Entity::find()
+        .filter(tiktok_order_line::Column::ShopId.eq(&env.shop_id))
+        .order_by_asc(tiktok_order_line::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let orders = tiktok_order::Entity::find()
+        .filter(tiktok_order::Column::ShopId.eq(&env.shop_id))
+        .order_by_asc(tiktok_order::Column::UpdateTime)
+        .all(db)
         .await
         .unwrap();
+    let (from, to) = (
+        orders[orders.len() / 4].update_time,
+        orders[orders.len() * 3 / 4].update_time,
+    );
+    let filters = [
+        OrderFilter {
+            sku: Some(line.sku_id.clone()),
+            ..Default::default()
+        },
+        OrderFilter {
+            sku: Some(line.seller_sku.clone()),
+            ..Default::default()
+        },
+        OrderFilter {
+            updated_from: Some(from),
+            updated_to: Some(to),
+            ..Default::default()
+        },
+        OrderFilter {
+            updated_from: Some(from),
+            ..Default::default()
+        },
+        OrderFilter {
+            updated_to: Some(to),
+            sku: Some(line.sku_id.clone()),
+            ..Default::default()
+        },
+        OrderFilter {
+            status: Some(orders[0].status.clone()),
+            sku: Some(line.seller_sku.clone()),
+            ..Default::default()
+        },
+    ];
+    for filter in &filters {
+        let mut walks = Vec::new();
+        for looked_up in [0, 5_000] {
+            let mut ids = Vec::new();
+            let mut after = None;
+            loop {
+                let (page, next) =
+                    list_orders_looking_up(db, &env.shop_id, filter, 7, after, looked_up)
+                        .await
+                        .unwrap();
+                ids.extend(page.into_iter().map(|(o, _)| o.id));
+                match next {
+                    Some(c) => after = Some(c),
+                    None => break,
+                }
+            }
+            walks.push(ids);
+        }
+        assert!(!walks[1].is_empty(), "{filter:?} finds orders");
+        assert_eq!(walks[0], walks[1], "{filter:?}");
+        // What the filter means, counted on the rows.
+        let expected = orders
+            .iter()
+            .filter(|o| {
+                filter.updated_from.is_none_or(|t| o.update_time >= t)
+                    && filter.updated_to.is_none_or(|t| o.update_time < t)
+                    && filter.status.as_ref().is_none_or(|s| &o.status == s)
+            })
+            .count();
+        if filter.sku.is_none() {
+            assert_eq!(walks[1].len(), expected, "{filter:?}");
+        }
+    }
 }

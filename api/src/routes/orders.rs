@@ -292,7 +292,8 @@ pub struct OrderCountsOut {
     pub statuses: Vec<StatusCountOut>,
 }
 
-/// The shop's synced orders counted per status (the order screen's tabs), read from an index.
+/// The shop's synced orders counted per status (the order screen's tabs), from the counts the
+/// order sync keeps as it writes (the same cost at any number of orders).
 #[utoipa::path(
     tag = "orders",
     params(("id" = String, Path, description = "Our shop id")),

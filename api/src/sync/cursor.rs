@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
 use entity::sync_cursor;
@@ -22,7 +22,8 @@ pub async fn get(
     )
 }
 
-/// Moves the mark forward (never back: a slower page of an older run cannot rewind it).
+/// Moves the mark forward (never back: a slower page of an older run cannot rewind it), in one
+/// statement: the upsert's update only applies over a lower mark.
 pub async fn advance(
     db: &impl ConnectionTrait,
     shop_id: &str,
@@ -30,26 +31,24 @@ pub async fn advance(
     high_water: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    match get(db, shop_id, resource).await? {
-        Some(current) if current >= high_water => Ok(()),
-        _ => {
-            sync_cursor::Entity::insert(sync_cursor::ActiveModel {
-                shop_id: Set(shop_id.to_owned()),
-                resource: Set(resource.as_str().to_owned()),
-                high_water: Set(high_water),
-                updated_at: Set(now),
-            })
-            .on_conflict(
-                OnConflict::columns([sync_cursor::Column::ShopId, sync_cursor::Column::Resource])
-                    .update_columns([
-                        sync_cursor::Column::HighWater,
-                        sync_cursor::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
+    sync_cursor::Entity::insert(sync_cursor::ActiveModel {
+        shop_id: Set(shop_id.to_owned()),
+        resource: Set(resource.as_str().to_owned()),
+        high_water: Set(high_water),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([sync_cursor::Column::ShopId, sync_cursor::Column::Resource])
+            .update_columns([
+                sync_cursor::Column::HighWater,
+                sync_cursor::Column::UpdatedAt,
+            ])
+            .action_and_where(
+                Expr::col((sync_cursor::Entity, sync_cursor::Column::HighWater)).lt(high_water),
             )
-            .exec(db)
-            .await?;
-            Ok(())
-        }
-    }
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }

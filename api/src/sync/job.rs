@@ -128,23 +128,35 @@ impl JobCtx<'_> {
     /// Saves the progress and extends the lease; fails when another worker took the job over.
     pub async fn checkpoint(&mut self) -> Result<(), JobError> {
         let now = self.access.clock.now();
-        let lease = self.lease;
-        let res = sync_job::Entity::update_many()
-            .col_expr(
-                sync_job::Column::Progress,
-                Expr::value(self.progress.to_column()),
-            )
-            .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
-            .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
-            .filter(sync_job::Column::Id.eq(&self.job.id))
-            .filter(sync_job::Column::State.eq(RUNNING))
-            .filter(sync_job::Column::LeaseOwner.eq(self.job.lease_owner.clone()))
-            .exec(self.access.db)
-            .await?;
-        if res.rows_affected == 1 {
-            Ok(())
-        } else {
-            Err(JobError::LeaseLost)
-        }
+        checkpoint(self.access.db, &self.job, self.lease, &self.progress, now).await
+    }
+}
+
+/// [`JobCtx::checkpoint`] on a connection of the caller's choosing: a syncer saves a page's rows and
+/// the progress that counts them in one transaction (one commit a page, and a progress that never
+/// runs ahead of the rows). Fails when another worker took the job over, which rolls the page back.
+pub async fn checkpoint(
+    db: &impl ConnectionTrait,
+    job: &sync_job::Model,
+    lease: Duration,
+    progress: &Progress,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), JobError> {
+    let res = sync_job::Entity::update_many()
+        .col_expr(
+            sync_job::Column::Progress,
+            Expr::value(progress.to_column()),
+        )
+        .col_expr(sync_job::Column::LeaseUntil, Expr::value(Some(now + lease)))
+        .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+        .filter(sync_job::Column::Id.eq(&job.id))
+        .filter(sync_job::Column::State.eq(RUNNING))
+        .filter(sync_job::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(JobError::LeaseLost)
     }
 }

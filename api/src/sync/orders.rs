@@ -47,7 +47,19 @@ pub(crate) fn amount(field: &str, raw: Option<String>) -> anyhow::Result<String>
 
 /// Reads one order of a search page into rows; an unreadable order is an error for that order only.
 pub fn convert(shop_id: &str, raw: Value, now: DateTime<Utc>) -> anyhow::Result<OrderRows> {
-    let o: WireOrder = serde_json::from_value(raw)?;
+    from_wire(shop_id, serde_json::from_value(raw)?, now)
+}
+
+/// [`convert`] from the order's text as TikTok sent it (a search page's order).
+fn convert_raw(
+    shop_id: &str,
+    raw: &serde_json::value::RawValue,
+    now: DateTime<Utc>,
+) -> anyhow::Result<OrderRows> {
+    from_wire(shop_id, serde_json::from_str(raw.get())?, now)
+}
+
+fn from_wire(shop_id: &str, o: WireOrder, now: DateTime<Utc>) -> anyhow::Result<OrderRows> {
     if o.id.is_empty() {
         anyhow::bail!("order without an id");
     }
@@ -230,13 +242,21 @@ pub async fn save_page(
     if page.is_empty() {
         return Ok(outcomes);
     }
-    let ids: Vec<String> = page.iter().map(|r| r.order.id.clone()).collect();
+    // Only an order stored before can have lines and packages to replace: a page of new orders (a
+    // first sync) deletes nothing, and saves the two statements.
+    let known: Vec<String> = page
+        .iter()
+        .map(|r| r.order.id.clone())
+        .filter(|id| previous.contains_key(id))
+        .collect();
     let history: Vec<order_status_history::ActiveModel> = page
         .iter()
         .map(|r| &r.order)
         .filter(|o| previous.get(&o.id).map(|(s, _)| s) != Some(&o.status))
         .map(|o| order_status_history::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
+            // Time-ordered ids: a page's history rows land at the end of the primary key's index
+            // instead of on a random page of it each.
+            id: Set(uuid::Uuid::now_v7().to_string()),
             shop_id: Set(o.shop_id.clone()),
             order_id: Set(o.id.clone()),
             from_status: Set(previous.get(&o.id).map(|(s, _)| s.clone())),
@@ -245,6 +265,18 @@ pub async fn save_page(
             recorded_at: Set(now),
         })
         .collect();
+    // The tabs' counts move with the statuses, in this transaction.
+    let mut moved: std::collections::BTreeMap<&str, i64> = Default::default();
+    for o in page.iter().map(|r| &r.order) {
+        let before = previous.get(&o.id).map(|(s, _)| s.as_str());
+        if before != Some(o.status.as_str()) {
+            *moved.entry(o.status.as_str()).or_default() += 1;
+            if let Some(b) = before {
+                *moved.entry(b).or_default() -= 1;
+            }
+        }
+    }
+    count_statuses(db, &shop_id, &moved).await?;
     let mut orders = Vec::with_capacity(page.len());
     let mut lines = Vec::new();
     let mut packages = Vec::new();
@@ -279,27 +311,63 @@ pub async fn save_page(
             .await?;
     }
     // Lines and packages are replaced whole: what TikTok sends now is what the order has.
-    tiktok_order_line::Entity::delete_many()
-        .filter(tiktok_order_line::Column::ShopId.eq(&shop_id))
-        .filter(tiktok_order_line::Column::OrderId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
+    if !known.is_empty() {
+        tiktok_order_line::Entity::delete_many()
+            .filter(tiktok_order_line::Column::ShopId.eq(&shop_id))
+            .filter(tiktok_order_line::Column::OrderId.is_in(known.clone()))
+            .exec(db)
+            .await?;
+        tiktok_order_package::Entity::delete_many()
+            .filter(tiktok_order_package::Column::ShopId.eq(&shop_id))
+            .filter(tiktok_order_package::Column::OrderId.is_in(known))
+            .exec(db)
+            .await?;
+    }
     for chunk in chunks(lines) {
         tiktok_order_line::Entity::insert_many(chunk)
             .exec(db)
             .await?;
     }
-    tiktok_order_package::Entity::delete_many()
-        .filter(tiktok_order_package::Column::ShopId.eq(&shop_id))
-        .filter(tiktok_order_package::Column::OrderId.is_in(ids))
-        .exec(db)
-        .await?;
     for chunk in chunks(packages) {
         tiktok_order_package::Entity::insert_many(chunk)
             .exec(db)
             .await?;
     }
     Ok(outcomes)
+}
+
+/// Adds each status's change in number to the shop's counts (in status order, so two writers of one
+/// shop on PostgreSQL lock the rows in the same order).
+async fn count_statuses(
+    db: &impl ConnectionTrait,
+    shop_id: &str,
+    moved: &std::collections::BTreeMap<&str, i64>,
+) -> Result<(), DbErr> {
+    use entity::order_status_count as counts;
+    let rows: Vec<counts::ActiveModel> = moved
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(status, n)| counts::ActiveModel {
+            shop_id: Set(shop_id.to_owned()),
+            status: Set((*status).to_owned()),
+            orders: Set(*n),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    counts::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([counts::Column::ShopId, counts::Column::Status])
+                .value(
+                    counts::Column::Orders,
+                    Expr::cust("order_status_counts.orders + excluded.orders"),
+                )
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Splits rows into INSERT-sized batches (none when there are no rows: an empty INSERT is an error).
@@ -313,7 +381,9 @@ fn chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
 }
 
 /// Incremental: from the high-water mark minus the overlap. Full: from the beginning, or from where
-/// an interrupted attempt of this job got to.
+/// an interrupted attempt of this job got to. The next page is asked for while this one is saved,
+/// so TikTok's answer time and our writes overlap; a page that fails to save drops the one asked
+/// for after it, and the high-water mark never passes what was saved.
 pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     let access = ctx.access;
     let shop_id = ctx.shop_id().to_owned();
@@ -329,61 +399,98 @@ pub async fn sync(ctx: &mut JobCtx<'_>) -> Result<(), JobError> {
     // A run that resumes an interrupted one counts on from it: done and total both include what
     // the earlier runs did (TikTok's total_count is what is left from where this run starts).
     let done_before = ctx.progress.items;
-    let mut page_token: Option<String> = None;
-    loop {
+    let query = |page_token: Option<String>| {
         let mut query = vec![
             ("page_size".to_owned(), PAGE_SIZE.to_string()),
             ("sort_field".to_owned(), "update_time".to_owned()),
             ("sort_order".to_owned(), "ASC".to_owned()),
         ];
-        if let Some(t) = &page_token {
-            query.push(("page_token".to_owned(), t.clone()));
+        if let Some(t) = page_token {
+            query.push(("page_token".to_owned(), t));
         }
-        let page = crate::tiktok::orders::search(&mut ctx.session.line(access), query, &filter)
-            .await?
-            .data;
-        let now = access.clock.now();
-        let mut high: Option<i64> = None;
-        let mut rows = Vec::with_capacity(page.orders.len());
-        for raw in page.orders {
-            let update_time = raw.get("update_time").and_then(Value::as_i64);
-            let id = raw
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned();
-            match convert(&shop_id, raw, now) {
-                Ok(order) => rows.push(order),
-                Err(e) => {
-                    tracing::warn!(order = %id, error = %e, "skipping an order TikTok sent that we cannot read");
-                    ctx.progress.skipped += 1;
+        query
+    };
+    let ctx_mode = ctx.mode;
+    let JobCtx {
+        session,
+        progress,
+        job,
+        lease,
+        ..
+    } = ctx;
+    let mut page = crate::tiktok::orders::search(&mut session.line(access), query(None), &filter)
+        .await?
+        .data;
+    loop {
+        let next_token = page.next_page_token.take().filter(|t| !t.is_empty());
+        let save = save_search_page(access, &shop_id, page, progress, job, *lease, done_before);
+        let Some(token) = next_token else {
+            save.await?;
+            if ctx_mode == Mode::Full {
+                // A full sync can bring a table from empty to a million rows: the planner learns
+                // their shape now rather than at the next hourly pass.
+                if let Err(e) = crate::db::refresh_statistics(access.db).await {
+                    tracing::warn!(error = %e, "refreshing the planner's statistics failed");
                 }
             }
-            // Past an unreadable order too: reading it again cannot make it readable.
-            if let Some(t) = update_time {
-                high = high.max(Some(t));
+            return Ok(());
+        };
+        let mut line = session.line(access);
+        let fetch = crate::tiktok::orders::search(&mut line, query(Some(token)), &filter);
+        let (saved, fetched) = tokio::join!(save, fetch);
+        saved?;
+        page = fetched?.data;
+    }
+}
+
+/// One search page: read, saved with the high-water mark and the job's progress in one
+/// transaction.
+async fn save_search_page(
+    access: crate::deps::TikTokAccess<'_>,
+    shop_id: &str,
+    page: crate::tiktok::orders::SearchPage,
+    progress: &mut super::job::Progress,
+    job: &entity::sync_job::Model,
+    lease: chrono::Duration,
+    done_before: u64,
+) -> Result<(), JobError> {
+    let now = access.clock.now();
+    let mut next = progress.clone();
+    let mut high: Option<i64> = None;
+    let mut rows = Vec::with_capacity(page.orders.len());
+    for raw in &page.orders {
+        match convert_raw(shop_id, raw, now) {
+            Ok(order) => {
+                high = high.max(Some(order.order.update_time.timestamp()));
+                rows.push(order);
+            }
+            Err(e) => {
+                let stamp: crate::tiktok::orders::OrderStamp =
+                    serde_json::from_str(raw.get()).unwrap_or_default();
+                let id = stamp.id.as_deref().unwrap_or("?");
+                tracing::warn!(order = %id, error = %e, "skipping an order TikTok sent that we cannot read");
+                next.skipped += 1;
+                // Past an unreadable order too: reading it again cannot make it readable.
+                high = high.max(stamp.update_time);
             }
         }
-        // The page in a few statements and one transaction with the high-water mark.
-        let txn = super::begin_write(access.db).await?;
-        for (_, saved) in save_page(&txn, rows, now).await? {
-            ctx.progress.count(saved);
-        }
-        if let Some(h) = high {
-            cursor::advance(&txn, &shop_id, Resource::Orders, h, now).await?;
-            ctx.progress.resume_from = Some(h);
-        }
-        txn.commit().await?;
-        ctx.progress.pages += 1;
-        if let Some(left) = page.total_count {
-            ctx.progress.total = Some(done_before + left);
-        }
-        ctx.checkpoint().await?;
-        match page.next_page_token.filter(|t| !t.is_empty()) {
-            Some(t) => page_token = Some(t),
-            None => return Ok(()),
-        }
     }
+    let txn = super::begin_write(access.db).await?;
+    for (_, saved) in save_page(&txn, rows, now).await? {
+        next.count(saved);
+    }
+    if let Some(h) = high {
+        cursor::advance(&txn, shop_id, Resource::Orders, h, now).await?;
+        next.resume_from = Some(h);
+    }
+    next.pages += 1;
+    if let Some(left) = page.total_count {
+        next.total = Some(done_before + left);
+    }
+    super::job::checkpoint(&txn, job, lease, &next, now).await?;
+    txn.commit().await?;
+    *progress = next;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::prelude::*;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
-use sea_orm::{QueryOrder, QuerySelect};
+use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
 
 use entity::{
     order_status_history, sku_stock, tiktok_order, tiktok_order_line, tiktok_order_package,
@@ -99,6 +99,112 @@ pub fn check_range(
     Ok(())
 }
 
+/// The updated-range filter. Few orders in the range (what changed in the last hour): their ids come
+/// from the update-time index and the orders are looked up by key. Many (a quarter's changes): the
+/// list walks its own order (newest created first) from the range's end, as an order is created no
+/// later than it is updated, and checks the update time of each; SQLite, which has no histogram to
+/// tell the two cases apart, is kept off the update-time index there (a unary `+`), where it would
+/// otherwise sort the whole range for one page.
+async fn updated_between(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    query: sea_orm::Select<tiktok_order::Entity>,
+    filter: &OrderFilter,
+    looked_up: u64,
+) -> Result<(sea_orm::Select<tiktok_order::Entity>, bool)> {
+    use tiktok_order::Column::{CreateTime, Id, ShopId, UpdateTime};
+    let mut probe = tiktok_order::Entity::find()
+        .select_only()
+        .column(Id)
+        .filter(ShopId.eq(shop_id));
+    if let Some(t) = filter.updated_from {
+        probe = probe.filter(UpdateTime.gte(t));
+    }
+    if let Some(t) = filter.updated_to {
+        probe = probe.filter(UpdateTime.lt(t));
+    }
+    // Counted on the index first (cheap), read only when few.
+    if probe.clone().limit(looked_up + 1).count(db).await? <= looked_up {
+        let ids: Vec<String> = probe.into_tuple().all(db).await?;
+        return Ok((query.filter(Id.is_in(ids)), true));
+    }
+    let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    let mut query = query;
+    for (bound, op) in [(filter.updated_from, ">="), (filter.updated_to, "<")] {
+        let Some(t) = bound else { continue };
+        query = if sqlite {
+            query.filter(Expr::cust_with_values(
+                format!("+\"update_time\" {op} ?"),
+                [t],
+            ))
+        } else if op == ">=" {
+            query.filter(UpdateTime.gte(t))
+        } else {
+            query.filter(UpdateTime.lt(t))
+        };
+    }
+    if let Some(t) = filter.updated_to {
+        query = query.filter(CreateTime.lt(t));
+    }
+    Ok((query, false))
+}
+
+/// The SKU filter (TikTok's SKU id or the seller's code). A SKU in few orders: their ids come from
+/// the two line indexes (each read on its own: an OR of the two made SQLite read every line) and the
+/// orders are looked up by key. A SKU in many: the list walks its own order and asks of each order
+/// whether it has a line of the SKU (the lines' order index), and soon has a page.
+async fn with_sku(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    query: sea_orm::Select<tiktok_order::Entity>,
+    sku: &str,
+    looked_up: u64,
+) -> Result<(sea_orm::Select<tiktok_order::Entity>, bool)> {
+    use tiktok_order_line::Column::{OrderId, SellerSku, ShopId, SkuId};
+    let lines = |column: tiktok_order_line::Column| {
+        tiktok_order_line::Entity::find()
+            .select_only()
+            .column(OrderId)
+            .filter(ShopId.eq(shop_id))
+            .filter(column.eq(sku))
+    };
+    let mut found = 0;
+    for column in [SkuId, SellerSku] {
+        found += lines(column).limit(looked_up + 1).count(db).await?;
+    }
+    if found <= looked_up {
+        let mut ids: Vec<String> = Vec::new();
+        for column in [SkuId, SellerSku] {
+            ids.extend(lines(column).into_tuple::<String>().all(db).await?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        return Ok((query.filter(tiktok_order::Column::Id.is_in(ids)), true));
+    }
+    let has_line = Query::select()
+        .expr(Expr::val(1))
+        .from(tiktok_order_line::Entity)
+        .and_where(
+            Expr::col((tiktok_order_line::Entity, ShopId))
+                .equals((tiktok_order::Entity, tiktok_order::Column::ShopId)),
+        )
+        .and_where(
+            Expr::col((tiktok_order_line::Entity, OrderId))
+                .equals((tiktok_order::Entity, tiktok_order::Column::Id)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((tiktok_order_line::Entity, SkuId)).eq(sku))
+                .add(Expr::col((tiktok_order_line::Entity, SellerSku)).eq(sku)),
+        )
+        .to_owned();
+    Ok((query.filter(Expr::exists(has_line)), false))
+}
+
+/// Up to this many orders a narrow filter (a SKU, an update range) finds are looked up by their ids
+/// (bound parameters: well under both databases' limits); more, and the list walks its own order.
+const ORDERS_LOOKED_UP: u64 = 5_000;
+
 /// A shop's orders, newest created first, with the number of units of each.
 pub async fn list_orders(
     db: &DatabaseConnection,
@@ -106,6 +212,20 @@ pub async fn list_orders(
     filter: &OrderFilter,
     limit: u64,
     after: Option<Cursor>,
+) -> Result<(Vec<(tiktok_order::Model, u64)>, Option<Cursor>)> {
+    list_orders_looking_up(db, shop_id, filter, limit, after, ORDERS_LOOKED_UP).await
+}
+
+/// [`list_orders`] with the number of orders a narrow filter looks up by id before it walks the
+/// list instead (the two ways must give the same pages; a test compares them).
+#[doc(hidden)]
+pub async fn list_orders_looking_up(
+    db: &DatabaseConnection,
+    shop_id: &str,
+    filter: &OrderFilter,
+    limit: u64,
+    after: Option<Cursor>,
+    looked_up: u64,
 ) -> Result<(Vec<(tiktok_order::Model, u64)>, Option<Cursor>)> {
     let mut query = tiktok_order::Entity::find().filter(tiktok_order::Column::ShopId.eq(shop_id));
     if let Some(s) = &filter.status {
@@ -117,24 +237,16 @@ pub async fn list_orders(
     if let Some(t) = filter.created_to {
         query = query.filter(tiktok_order::Column::CreateTime.lt(t));
     }
-    if let Some(t) = filter.updated_from {
-        query = query.filter(tiktok_order::Column::UpdateTime.gte(t));
-    }
-    if let Some(t) = filter.updated_to {
-        query = query.filter(tiktok_order::Column::UpdateTime.lt(t));
+    let mut narrowed = false;
+    if filter.updated_from.is_some() || filter.updated_to.is_some() {
+        let few;
+        (query, few) = updated_between(db, shop_id, query, filter, looked_up).await?;
+        narrowed |= few;
     }
     if let Some(sku) = &filter.sku {
-        let with_sku = Query::select()
-            .column(tiktok_order_line::Column::OrderId)
-            .from(tiktok_order_line::Entity)
-            .and_where(tiktok_order_line::Column::ShopId.eq(shop_id))
-            .cond_where(
-                Condition::any()
-                    .add(tiktok_order_line::Column::SkuId.eq(sku))
-                    .add(tiktok_order_line::Column::SellerSku.eq(sku)),
-            )
-            .to_owned();
-        query = query.filter(tiktok_order::Column::Id.in_subquery(with_sku));
+        let few;
+        (query, few) = with_sku(db, shop_id, query, sku, looked_up).await?;
+        narrowed |= few;
     }
     if let Some(buyer) = &filter.buyer {
         query = query.filter(
@@ -145,6 +257,27 @@ pub async fn list_orders(
                         .eq(buyer.to_lowercase()),
                 ),
         );
+    }
+    if narrowed {
+        // The candidates are few: their keys are sorted here and the page's ids picked, so that no
+        // database walks its creation index in the list's order testing each row against the ids
+        // (SQLite's plan for an id list under an ORDER BY … LIMIT).
+        let mut keys: Vec<(DateTime<Utc>, String)> = query
+            .clone()
+            .select_only()
+            .column(tiktok_order::Column::CreateTime)
+            .column(tiktok_order::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let page: Vec<String> = keys
+            .into_iter()
+            .filter(|(at, id)| after.as_ref().is_none_or(|c| (at, id) < (&c.at, &c.id)))
+            .take(limit as usize + 1)
+            .map(|(_, id)| id)
+            .collect();
+        query = query.filter(tiktok_order::Column::Id.is_in(page));
     }
     let (rows, next) = keyset_page(
         db,
@@ -189,21 +322,19 @@ pub struct OrderDetail {
     pub history: Vec<order_status_history::Model>,
 }
 
-/// How many of the shop's synced orders are in each status (the ERP's tabs), read from the
-/// (shop, status) index alone.
+/// How many of the shop's synced orders are in each status (the ERP's tabs): the counts the order
+/// sync keeps as it writes, so the answer costs the same at a million orders as at ten.
 pub async fn order_counts(db: &DatabaseConnection, shop_id: &str) -> Result<Vec<(String, u64)>> {
-    let rows: Vec<(String, i64)> = tiktok_order::Entity::find()
-        .select_only()
-        .column(tiktok_order::Column::Status)
-        .column_as(tiktok_order::Column::Id.count(), "count")
-        .filter(tiktok_order::Column::ShopId.eq(shop_id))
-        .group_by(tiktok_order::Column::Status)
-        .into_tuple()
+    use entity::order_status_count as counts;
+    let rows = counts::Entity::find()
+        .filter(counts::Column::ShopId.eq(shop_id))
+        .filter(counts::Column::Orders.gt(0))
+        .order_by_asc(counts::Column::Status)
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(status, n)| (status, u64::try_from(n).unwrap_or(0)))
+        .map(|r| (r.status, u64::try_from(r.orders).unwrap_or(0)))
         .collect())
 }
 

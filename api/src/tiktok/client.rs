@@ -593,6 +593,17 @@ fn none<T>() -> Option<T> {
     None
 }
 
+/// The whole envelope in one read: the usual answer (a success) is read once, not once for its
+/// head and again for its data.
+#[derive(Deserialize)]
+struct Whole<T> {
+    code: i64,
+    #[serde(default)]
+    request_id: String,
+    #[serde(default = "none")]
+    data: Option<T>,
+}
+
 /// TikTok's envelope `{code, message, request_id, data}`, decoded once, for every call.
 pub(crate) fn decode_envelope<T: DeserializeOwned>(
     path: &str,
@@ -600,6 +611,16 @@ pub(crate) fn decode_envelope<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<ApiResponse<T>, TikTokError> {
     let success = (200..300).contains(&status);
+    if success
+        && let Ok(Whole {
+            code: 0,
+            request_id,
+            data: Some(data),
+        }) = serde_json::from_slice::<Whole<T>>(bytes)
+    {
+        return Ok(ApiResponse { data, request_id });
+    }
+    // Anything else (an error code, no data, a shape we cannot read) is told apart below.
     let head: Head = match serde_json::from_slice(bytes) {
         Ok(head) => head,
         Err(e) if success => {

@@ -21,8 +21,10 @@ pub fn detail_query(ids: &[String]) -> Vec<(String, String)> {
 
 #[derive(Debug, Deserialize)]
 pub struct SearchPage {
+    /// Each order as TikTok wrote it, read into [`WireOrder`] one by one, so an order we cannot read
+    /// fails alone (and the page is not built as a tree of values first).
     #[serde(default)]
-    pub orders: Vec<Value>,
+    pub orders: Vec<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub next_page_token: Option<String>,
     #[serde(default)]
@@ -138,6 +140,16 @@ pub async fn search<L: ShopLine>(
     let body = serde_json::to_value(filter).unwrap_or_default();
     line.call(Method::POST, SEARCH_PATH, query, Some(body))
         .await
+}
+
+/// Of an order we cannot read, what the sync still needs: its id (for the log) and its time (the
+/// high-water mark moves past it).
+#[derive(Debug, Default, Deserialize)]
+pub struct OrderStamp {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub update_time: Option<i64>,
 }
 
 /// The detail of up to [`MAX_DETAIL_IDS`] orders.
