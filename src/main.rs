@@ -97,6 +97,9 @@ struct SandboxArgs {
     /// Calls per minute per shop per API category (0 = off).
     #[arg(long, default_value_t = 600)]
     rate_limit: u32,
+    /// More sellers with one US shop each, beside the three generated shops (runs with many shops).
+    #[arg(long, default_value_t = 0)]
+    extra_shops: usize,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +238,7 @@ async fn sandbox(args: SandboxArgs) -> anyhow::Result<()> {
         products: args.products,
         orders_per_minute: args.orders_per_minute,
         rate_limit: args.rate_limit,
+        extra_shops: args.extra_shops,
         ..Default::default()
     })
     .await

@@ -44,6 +44,8 @@ pub struct SandboxConfig {
     pub orders: usize,
     /// Products generated at start, per shop.
     pub products: usize,
+    /// Sellers added to the generated three shops, one US shop each (runs with many shops).
+    pub extra_shops: usize,
     /// The living shop's pace; 0 = off.
     pub orders_per_minute: u32,
     /// Calls per minute per shop per API category; 0 = off.
@@ -72,6 +74,7 @@ impl Default for SandboxConfig {
             redirect_url: "http://127.0.0.1:8080/api/integrations/tiktok/callback".into(),
             orders: 200,
             products: 50,
+            extra_shops: 0,
             orders_per_minute: 0,
             rate_limit: 600,
             app_rate_limit: 6000,

@@ -24,7 +24,7 @@ use orders::generate_shop;
 const DAY: i64 = 86_400;
 
 struct ShopPlan {
-    name: &'static str,
+    name: String,
     region: Region,
     seller_type: SellerType,
 }
@@ -85,33 +85,46 @@ pub fn generate(config: &SandboxConfig, now: i64) -> World {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
 
     // Sellers and shops.
-    let plans: [(&str, Region, Vec<ShopPlan>); 2] = [
+    let mut plans: Vec<(String, Region, Vec<ShopPlan>)> = vec![
         (
-            "Ocean Outfitters",
+            "Ocean Outfitters".to_owned(),
             Region::Us,
             vec![
                 ShopPlan {
-                    name: "Ocean Outfitters US",
+                    name: "Ocean Outfitters US".to_owned(),
                     region: Region::Us,
                     seller_type: SellerType::Local,
                 },
                 ShopPlan {
-                    name: "Ocean Outfitters UK",
+                    name: "Ocean Outfitters UK".to_owned(),
                     region: Region::Uk,
                     seller_type: SellerType::CrossBorder,
                 },
             ],
         ),
         (
-            "Nusantara Goods",
+            "Nusantara Goods".to_owned(),
             Region::Id,
             vec![ShopPlan {
-                name: "Nusantara Goods ID",
+                name: "Nusantara Goods ID".to_owned(),
                 region: Region::Id,
                 seller_type: SellerType::Local,
             }],
         ),
     ];
+    // More sellers, one US shop each, for runs with many shops (`extra_shops`); the world of the
+    // three shops above is the same with or without them.
+    for n in 1..=config.extra_shops {
+        plans.push((
+            format!("Bench Seller {n}"),
+            Region::Us,
+            vec![ShopPlan {
+                name: format!("Bench Shop {n}"),
+                region: Region::Us,
+                seller_type: SellerType::Local,
+            }],
+        ));
+    }
 
     // Shipping providers per region (shared by shops of the region).
     let mut providers_by_region: BTreeMap<Region, Vec<Id>> = BTreeMap::new();
@@ -209,7 +222,7 @@ pub fn generate(config: &SandboxConfig, now: i64) -> World {
                 Shop {
                     id: shop_id,
                     seller_id,
-                    name: plan.name.into(),
+                    name: plan.name.clone(),
                     region: plan.region,
                     seller_type: plan.seller_type,
                     cipher: cipher(&mut rng, plan.region),
@@ -223,7 +236,7 @@ pub fn generate(config: &SandboxConfig, now: i64) -> World {
             seller_id,
             Seller {
                 id: seller_id,
-                name: seller_name.into(),
+                name: seller_name,
                 base_region,
                 open_id: format!("{:x}", rng.random::<u64>()),
                 user_type: 0,
