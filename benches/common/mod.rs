@@ -81,8 +81,9 @@ impl Sandbox {
         cpu_secs(self.child.id()).unwrap_or(0.0)
     }
 
-    /// The API calls on `path` the sandbox logged since `since`: (seq, sandbox time, HTTP status).
-    pub async fn calls(&self, path: &str, since: u64) -> Vec<(u64, i64, u64)> {
+    /// The API calls on `path` the sandbox logged since `since`: (seq, sandbox time, HTTP status,
+    /// TikTok shop id).
+    pub async fn calls(&self, path: &str, since: u64) -> Vec<(u64, i64, u64, Option<String>)> {
         let log: Value = reqwest::get(format!(
             "{}/_sandbox/requests?since={since}&limit=50000&path={path}",
             self.base
@@ -102,6 +103,7 @@ impl Sandbox {
                     r["seq"].as_u64().unwrap(),
                     r["time"].as_i64().unwrap(),
                     r["http_status"].as_u64().unwrap(),
+                    r["shop_id"].as_str().map(str::to_owned),
                 )
             })
             .collect()
@@ -143,11 +145,18 @@ pub fn vm_hwm_mib(pid: u32) -> Option<f64> {
 
 /// CPU time (user + system) a process has used so far, from /proc (Linux; 100 ticks a second).
 pub fn cpu_secs(pid: u32) -> Option<f64> {
+    stat_secs(&pid.to_string(), 11)
+}
+
+/// Two adjacent tick counters of `/proc/<pid>/stat` in seconds (100 ticks a second), counted from
+/// the first field after the parenthesised command name: 11 is utime + stime, 13 the reaped
+/// children's cutime + cstime.
+fn stat_secs(pid: &str, first: usize) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the parenthesised command name; utime and stime are the 14th and 15th.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    let ticks =
+        fields.get(first)?.parse::<f64>().ok()? + fields.get(first + 1)?.parse::<f64>().ok()?;
     Some(ticks / 100.0)
 }
 
@@ -284,27 +293,15 @@ pub fn tree_cpu_secs(pid: u32) -> f64 {
 /// /proc/self/stat's cutime + cstime), as a difference around each run.
 pub fn reaped_children_cpu_secs() -> f64 {
     static LAST: std::sync::Mutex<f64> = std::sync::Mutex::new(0.0);
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|r| r.1.split_whitespace().collect())
-        .unwrap_or_default();
-    let total = fields
-        .get(13)
-        .and_then(|f| f.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(14)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    let total = total / 100.0;
+    let total = stat_secs("self", 13).unwrap_or(0.0);
     let mut last = LAST.lock().unwrap();
     let run = total - *last;
     *last = total;
     run
 }
 
-/// CPU seconds of every `postgres` process on this machine (the server's backends and helpers).
+/// CPU seconds of every `postgres` process on this machine, with the time of the backends that have
+/// exited (the postmaster reaped them: its children's counters hold their time).
 pub fn postgres_cpu_secs() -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0.0;
@@ -315,7 +312,7 @@ pub fn postgres_cpu_secs() -> f64 {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
         })
-        .filter_map(cpu_secs)
+        .map(|pid| cpu_secs(pid).unwrap_or(0.0) + stat_secs(&pid.to_string(), 13).unwrap_or(0.0))
         .sum()
 }
 
